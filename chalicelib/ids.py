@@ -18,7 +18,7 @@ def new_registration_id() -> str:
 
 def registration_id_bytes(registration_id: str) -> bytes:
     """The 10 raw bytes behind a registration id; ValueError if it is not one."""
-    raw = base64.b32decode(registration_id.upper() + "======")
+    raw = base64.b32decode(registration_id.upper())  # 16 characters: no padding needed
     if len(raw) != REGISTRATION_ID_BYTES:
         raise ValueError("not a registration id")
     return raw
