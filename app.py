@@ -1,0 +1,98 @@
+"""Kapı's HTTP routes and event handlers. Each handler reads the request, calls chalicelib, answers."""
+from chalice import Chalice, Response
+
+from chalicelib import auth, counters, events, registrations
+from chalicelib.config import settings
+from chalicelib.web import client_key, configure_logging, json_view, read_json, respond, spec_errors_middleware
+
+app = Chalice(app_name="kapi")
+app.register_middleware(spec_errors_middleware, "http")
+configure_logging()
+
+
+def caller(roles: tuple[str, ...], event_id: str | None = None) -> auth.Principal:
+    principal = auth.authenticate(app.current_request.headers.get("authorization"))
+    return principal.require(roles, event_id)
+
+
+# --- Events -----------------------------------------------------------------------------------
+
+@app.route("/api/events", methods=["GET"])
+@json_view
+def list_events():
+    return {"items": [events.public_view(event) for event in events.published()]}
+
+
+@app.route("/api/events", methods=["POST"])
+@json_view
+def create_event():
+    body = read_json(app.current_request)
+    principal = caller(auth.ORGANISERS)
+    principal.require(auth.ORGANISERS, str(body.get("id", "")))
+    event = events.create(body)
+    return respond(events.full_view(event, {}), 201)
+
+
+@app.route("/api/events/{event_id}", methods=["GET"])
+@json_view
+def get_event(event_id):
+    if app.current_request.headers.get("authorization"):
+        caller(auth.ORGANISERS, event_id)
+        return events.full_view(events.load(event_id), counters.read(event_id))
+    return events.public_view(events.load_visible(event_id), counters.read(event_id))
+
+
+@app.route("/api/events/{event_id}", methods=["PATCH"])
+@json_view
+def patch_event(event_id):
+    caller(auth.ORGANISERS, event_id)
+    event = events.patch(event_id, read_json(app.current_request))
+    registrations.promote_waitlist(event_id)
+    return events.full_view(event, counters.read(event_id))
+
+
+# --- Registrations ----------------------------------------------------------------------------
+
+@app.route("/api/events/{event_id}/registrations", methods=["POST"])
+@json_view
+def register(event_id):
+    request = app.current_request
+    outcome = registrations.register(
+        event_id, read_json(request), client_key=client_key(request, settings().client_ip_header),
+        rate_limit=settings().rate_limit_per_minute,
+        idempotency_key=request.headers.get("idempotency-key"))
+    return respond(outcome.body, outcome.status)
+
+
+@app.route("/api/events/{event_id}/registrations/{registration_id}", methods=["GET"])
+@json_view
+def get_registration(event_id, registration_id):
+    caller(auth.ORGANISERS, event_id)
+    return registrations.organiser_view(registrations.get(event_id, registration_id))
+
+
+@app.route("/api/events/{event_id}/registrations/{registration_id}/{move}", methods=["POST"])
+@json_view
+def move_registration(event_id, registration_id, move):
+    caller(auth.ORGANISERS, event_id)
+    if move == "resend":
+        return registrations.organiser_view(registrations.resend(event_id, registration_id))
+    if move not in registrations.MOVES:
+        return respond({"error": "not_found", "message": f"No action {move}.", "details": []}, 404)
+    return registrations.organiser_view(registrations.apply_move(event_id, registration_id, move))
+
+
+# --- Tokens -----------------------------------------------------------------------------------
+
+@app.route("/api/tokens", methods=["POST"])
+@json_view
+def create_token():
+    body = read_json(app.current_request)
+    return respond(auth.create_token(caller(auth.ORGANISERS), body), 201)
+
+
+@app.route("/api/tokens/{token_id}", methods=["DELETE"])
+@json_view
+def revoke_token(token_id):
+    auth.revoke_token(caller(auth.ORGANISERS), token_id)
+    return Response(body="", status_code=204)

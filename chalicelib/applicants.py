@@ -1,0 +1,86 @@
+"""Checking what an attendee typed into the registration form, field by field."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from chalicelib import forms
+from chalicelib.errors import FieldError, ValidationError
+from chalicelib.text import fold_case
+
+LANGUAGES = ("tr", "az", "en")
+FIELDS = ("ticket_type", "name", "email", "language", "answers", "consent")
+MAX_NAME = 200
+
+
+@dataclass(frozen=True)
+class Applicant:
+    ticket_type: str
+    name: str
+    email: str
+    email_key: str
+    language: str
+    answers: dict
+
+
+def parse(event: dict, body: dict) -> Applicant:
+    """The applicant, or one ValidationError listing every bad field (form answers included)."""
+    problems: list[FieldError] = [FieldError(name, "unknown field") for name in body if name not in FIELDS]
+    ticket_type = _ticket_type(event, body.get("ticket_type"), problems)
+    name = _name(body.get("name"), problems)
+    email, email_key = _email(body.get("email"), problems)
+    language = body.get("language", event["languages"][0])
+    if language not in LANGUAGES:
+        problems.append(FieldError("language", f"must be one of {', '.join(LANGUAGES)}"))
+    answers = body.get("answers", {})
+    if not isinstance(answers, dict):
+        problems.append(FieldError("answers", "must be an object"))
+    else:
+        problems += forms.validate(event["form"], answers, "answers")
+    if body.get("consent") is not True:
+        problems.append(FieldError("consent", "must be true: consent to the processing of your data"))
+    if problems:
+        raise ValidationError("Some fields need attention.", problems)
+    return Applicant(ticket_type, name, email, email_key, language, answers)
+
+
+def _ticket_type(event: dict, value: object, problems: list[FieldError]) -> str:
+    known = [t["id"] for t in event["ticket_types"]]
+    if value is None and len(known) == 1:
+        return known[0]
+    if value not in known:
+        problems.append(FieldError("ticket_type", f"must be one of {', '.join(known)}"))
+        return ""
+    return value  # type: ignore[return-value]
+
+
+def _name(value: object, problems: list[FieldError]) -> str:
+    if not isinstance(value, str) or not value.strip():
+        problems.append(FieldError("name", "required"))
+        return ""
+    name = unicodedata.normalize("NFC", " ".join(value.split()))
+    if len(name) > MAX_NAME:
+        problems.append(FieldError("name", f"at most {MAX_NAME} characters"))
+    elif any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in name):
+        problems.append(FieldError("name", "contains control characters"))
+    return name
+
+
+def _email(value: object, problems: list[FieldError]) -> tuple[str, str]:
+    """The address as typed (trimmed), and the key duplicates are detected by.
+
+    The key folds case with Turkish i handled (ALİ@ = ali@ = ALI@) and uses the ASCII (IDNA) form of
+    the domain, so `ali@örnek.tr` and `ALI@xn--rnek-4qa.tr` are one attendee.
+    """
+    from email_validator import EmailNotValidError, validate_email
+
+    if not isinstance(value, str) or not value.strip():
+        problems.append(FieldError("email", "required"))
+        return "", ""
+    typed = value.strip()
+    try:
+        checked = validate_email(typed, check_deliverability=False)
+    except EmailNotValidError as error:
+        problems.append(FieldError("email", str(error)))
+        return "", ""
+    return typed, f"{fold_case(checked.local_part)}@{checked.ascii_domain.lower()}"

@@ -1,0 +1,113 @@
+"""API tokens: who is calling, with which role, for which events.
+
+A token reads `kapi_<id>_<secret>`. The id finds the record with one GetItem; only a SHA-256 of the
+secret is stored, so a leaked table does not leak tokens. Records are cached per process for a few
+seconds (KAPI_CACHE_SECONDS) because a door scan may spend only one read, on the registration;
+a revocation therefore takes up to that long to reach other Lambda instances (this one at once).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from chalicelib import clock
+from chalicelib.cache import TTLCache
+from chalicelib.config import settings
+from chalicelib.errors import Forbidden, NotFound, Unauthorized, ValidationError
+from chalicelib.ids import new_id
+from chalicelib.storage.models import Token
+
+ROLES = ("admin", "organiser", "scanner")
+_TOKEN = re.compile(r"^kapi_([a-z2-7]{16})_([A-Za-z0-9_-]{43})$")
+_EVENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+_records = TTLCache()
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: str
+    role: str
+    events: tuple[str, ...] = field(default_factory=tuple)
+
+    def may_access(self, event_id: str) -> bool:
+        return not self.events or event_id in self.events
+
+    def require(self, roles: tuple[str, ...], event_id: str | None = None) -> "Principal":
+        if self.role not in roles:
+            raise Forbidden(f"This needs a token with role {' or '.join(roles)}.")
+        if event_id is not None and not self.may_access(event_id):
+            raise Forbidden("This token is not valid for this event.")
+        return self
+
+
+ORGANISERS = ("admin", "organiser")
+DOOR = ("admin", "organiser", "scanner")
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def authenticate(authorization: str | None) -> Principal:
+    """The caller behind an `Authorization: Bearer ...` header; 401 when missing, unknown or revoked."""
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise Unauthorized("Send an Authorization: Bearer token.")
+    presented = authorization[7:].strip()
+    bootstrap = settings().admin_token
+    if bootstrap and hmac.compare_digest(_hash(presented), _hash(bootstrap)):
+        return Principal(id="bootstrap-admin", role="admin")
+    match = _TOKEN.match(presented)
+    record = _records.get_or_load(match.group(1), _load) if match else None
+    if record is None or record.revoked or not hmac.compare_digest(record.secret_hash, _hash(match.group(2))):
+        raise Unauthorized("The token is unknown or revoked.")
+    return Principal(id=record.id, role=record.role, events=tuple(record.events))
+
+
+def _load(token_id: str) -> Token | None:
+    try:
+        return Token.get(token_id)
+    except Token.DoesNotExist:
+        return None
+
+
+def create_token(creator: Principal, body: dict) -> dict:
+    """Admins create any token; organisers create scanner tokens within their own events."""
+    role, events, label = _validate_token_body(body)
+    if creator.role != "admin":
+        if creator.role != "organiser" or role != "scanner":
+            raise Forbidden("Only an admin creates admin and organiser tokens.")
+        outside = [e for e in events if not creator.may_access(e)]
+        if outside:
+            raise Forbidden(f"This token is not valid for event {outside[0]}.")
+    token_id, secret = new_id(), secrets.token_urlsafe(32)
+    Token(token_id, secret_hash=_hash(secret), role=role, events=events, label=label,
+          created_at=clock.iso(clock.now()), created_by=creator.id).save()
+    return {"id": token_id, "token": f"kapi_{token_id}_{secret}", "role": role, "events": events,
+            "label": label}
+
+
+def revoke_token(caller: Principal, token_id: str) -> None:
+    record = _load(token_id)
+    if record is None:
+        raise NotFound("No such token.")
+    if caller.role != "admin" and (record.role != "scanner" or not record.events
+                                   or not all(caller.may_access(e) for e in record.events)):
+        raise Forbidden("Organisers may revoke only scanner tokens of their own events.")
+    record.update(actions=[Token.revoked.set(True)])
+    _records.forget(token_id)
+
+
+def _validate_token_body(body: dict) -> tuple[str, list[str], str | None]:
+    role, events, label = body.get("role"), body.get("events", []), body.get("label")
+    if role not in ROLES:
+        raise ValidationError.field("role", f"must be one of {', '.join(ROLES)}")
+    if not isinstance(events, list) or not all(isinstance(e, str) and _EVENT_ID.match(e) for e in events):
+        raise ValidationError.field("events", "must be a list of event ids")
+    if role == "scanner" and not events:
+        raise ValidationError.field("events", "a scanner token needs at least one event")
+    if label is not None and (not isinstance(label, str) or len(label) > 200):
+        raise ValidationError.field("label", "must be a text of at most 200 characters")
+    return role, sorted(set(events)), label

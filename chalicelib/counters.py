@@ -1,0 +1,93 @@
+"""Registration counts per event, kept on one counter item and changed in the same transaction as the
+registration they count. Seats are enforced by a condition on that item, so a burst never oversells.
+
+Attribute names: `<status>` and `<status>__<ticket type>` for every registration status, plus
+`held` / `held__<ticket type>` for seats taken (confirmed and pending approval both hold a seat, so
+approving never fails for lack of room).
+"""
+from __future__ import annotations
+
+from pynamodb.expressions.operand import Path
+
+from chalicelib.storage.models import Counter
+
+STATUSES = ("confirmed", "waitlisted", "pending_approval", "cancelled", "rejected")
+HOLDS_SEAT = frozenset({"confirmed", "pending_approval"})
+
+
+def key(event_id: str) -> str:
+    return f"reg#{event_id}"
+
+
+def item(event_id: str) -> Counter:
+    return Counter(key(event_id))
+
+
+def read(event_id: str) -> dict[str, int]:
+    try:
+        record = Counter.get(key(event_id), consistent_read=True)
+    except Counter.DoesNotExist:
+        return {}
+    return {name: int(value) for name, value in record.attribute_values.items() if name != "pk"}
+
+
+def move(ticket_type: str, old: str | None, new: str | None) -> list:
+    """Update actions for one registration moving from status `old` to `new` (None = not counted)."""
+    deltas: dict[str, int] = {}
+    for status, sign in ((old, -1), (new, 1)):
+        if status is None:
+            continue
+        for name in (status, f"{status}__{ticket_type}"):
+            deltas[name] = deltas.get(name, 0) + sign
+        if status in HOLDS_SEAT:
+            for name in ("held", f"held__{ticket_type}"):
+                deltas[name] = deltas.get(name, 0) + sign
+    return [Path(name).add(delta) for name, delta in deltas.items() if delta]
+
+
+def room_condition(event: dict, ticket_type: str, fair_to_waitlist: bool):
+    """Condition that one more seat fits the event's and the ticket type's capacity.
+
+    With `fair_to_waitlist`, a newcomer may not take a seat while people of that ticket type are
+    waiting: freed seats belong to the waitlist.
+    """
+    conditions = []
+    if event.get("capacity") is not None:
+        conditions.append(_below(Path("held"), event["capacity"]))
+    capacity = _ticket_type(event, ticket_type).get("capacity")
+    if capacity is not None:
+        conditions.append(_below(Path(f"held__{ticket_type}"), capacity))
+    if fair_to_waitlist:
+        waiting = Path(f"waitlisted__{ticket_type}")
+        conditions.append(waiting.does_not_exist() | (waiting == 0))
+    if not conditions:
+        return None
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined = combined & condition
+    return combined
+
+
+def _below(path: Path, limit: int):
+    if limit <= 0:
+        return path < 0  # a capacity of 0 admits nobody; a missing attribute compares false too
+    return path.does_not_exist() | (path < limit)
+
+
+def available(event: dict, counts: dict[str, int]) -> dict[str, int | None]:
+    """Seats left per ticket type (None = unlimited), the smaller of the event's and the type's room."""
+    event_room = None if event.get("capacity") is None else event["capacity"] - counts.get("held", 0)
+    result = {}
+    for ticket_type in event["ticket_types"]:
+        tt = ticket_type["id"]
+        own = None if ticket_type.get("capacity") is None else ticket_type["capacity"] - counts.get(f"held__{tt}", 0)
+        rooms = [r for r in (event_room, own) if r is not None]
+        room = max(0, min(rooms)) if rooms else None
+        if room and counts.get(f"waitlisted__{tt}", 0) > 0:
+            room = 0
+        result[tt] = room
+    return result
+
+
+def _ticket_type(event: dict, ticket_type: str) -> dict:
+    return next(t for t in event["ticket_types"] if t["id"] == ticket_type)

@@ -1,0 +1,239 @@
+"""Registering attendees and moving registrations between statuses.
+
+Every change is one DynamoDB transaction holding the registration, its counters (with the capacity
+condition), the email it owes (outbox), and where relevant the email-uniqueness claim, the
+idempotency record and the rate-limit window. Conditions, not reads, decide races: 60 people racing
+for 10 seats get 10 confirmations because the 11th transaction's capacity condition fails.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from chalicelib import applicants, clock, counters, events, outbox
+from chalicelib.errors import (AlreadyRegistered, Conflict, FieldError, InvalidState, NotFound,
+                               RateLimited, RegistrationClosed, SoldOut, ValidationError)
+from chalicelib.ids import new_registration_id
+from chalicelib.storage.models import Claim, Registration
+from chalicelib.storage.transaction import ConditionsFailed, Transaction
+
+IDEMPOTENCY_SECONDS = 24 * 3600
+RATE_WINDOW_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    body: dict
+
+
+def register(event_id: str, body: dict, *, client_key: str, rate_limit: int,
+             idempotency_key: str | None = None) -> Outcome:
+    event = events.load_visible(event_id)
+    body_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    if idempotency_key is not None:
+        _check_idempotency_key(idempotency_key)
+        replay = _replay(event_id, idempotency_key, body_hash)
+        if replay:
+            return replay
+    if not events.registration_open(event):
+        raise RegistrationClosed("Registration for this event is not open.")
+    applicant = applicants.parse(event, body)
+    status = "pending_approval" if event["requires_approval"] else "confirmed"
+    while True:
+        registration = _new_registration(event, applicant, status)
+        result = Outcome(201, attendee_view(registration))
+        try:
+            _registration_transaction(event, registration, result, body_hash, client_key, rate_limit,
+                                      idempotency_key).commit()
+            return result
+        except ConditionsFailed as failure:
+            if "idempotency" in failure.labels:
+                return _replay(event_id, idempotency_key, body_hash) or _replay_gone()
+            if "rate" in failure.labels:
+                raise RateLimited("Too many registrations from this address; try again in a minute.") from None
+            if "email" in failure.labels:
+                raise AlreadyRegistered("This email address is already registered for this event.",
+                                        [FieldError("email", "already registered")]) from None
+            if "counts" in failure.labels and event["waitlist"] and status != "waitlisted":
+                status = "waitlisted"
+                continue
+            if "counts" in failure.labels:
+                raise SoldOut("This ticket type is sold out.") from None
+            raise
+
+
+def _new_registration(event: dict, applicant: applicants.Applicant, status: str) -> Registration:
+    now = clock.iso(clock.now())
+    registration_id = new_registration_id()
+    return Registration(
+        registration_id, event_id=event["id"], event_status=f"{event['id']}#{status}",
+        created_key=f"{now}#{registration_id}", created_at=now, updated_at=now,
+        ticket_type=applicant.ticket_type, status=status, name=applicant.name, email=applicant.email,
+        email_key=applicant.email_key, language=applicant.language, answers=applicant.answers,
+        consent_at=now, revision=0, email_status="queued", email_attempts=0, checkins={},
+        email_claim=not event["allow_duplicate_emails"])
+
+
+def _registration_transaction(event: dict, registration: Registration, result: Outcome, body_hash: str,
+                              client_key: str, rate_limit: int, idempotency_key: str | None) -> Transaction:
+    tx = Transaction()
+    tx.put("registration", registration, condition=Registration.id.does_not_exist())
+    holds_seat = registration.status in counters.HOLDS_SEAT
+    room = counters.room_condition(event, registration.ticket_type, event["waitlist"]) if holds_seat else None
+    tx.update("counts", counters.item(event["id"]),
+              counters.move(registration.ticket_type, None, registration.status), condition=room)
+    tx.put("outbox", outbox.message(registration.id, event["id"], outbox.KIND_FOR_STATUS[registration.status]))
+    if registration.email_claim:
+        tx.put("email", Claim(_email_claim_key(registration), owner=registration.id),
+               condition=Claim.pk.does_not_exist())
+    expires = int(clock.now().timestamp())
+    if idempotency_key is not None:
+        tx.put("idempotency", Claim(f"idem#{event['id']}#{idempotency_key}", owner=registration.id,
+                                    body_hash=body_hash, response={"status": result.status, "body": result.body},
+                                    expires_at=expires + IDEMPOTENCY_SECONDS),
+               condition=Claim.pk.does_not_exist() | (Claim.expires_at < expires))
+    if rate_limit > 0:
+        window = expires // RATE_WINDOW_SECONDS
+        tx.update("rate", Claim(f"rate#{client_key}#{window}"),
+                  [Claim.count.add(1), Claim.expires_at.set(expires + 2 * RATE_WINDOW_SECONDS)],
+                  condition=Claim.count.does_not_exist() | (Claim.count < rate_limit))
+    return tx
+
+
+def _check_idempotency_key(key: str) -> None:
+    if not (1 <= len(key) <= 200 and key.isascii() and key.isprintable()):
+        raise ValidationError.field("Idempotency-Key", "must be 1 to 200 printable ASCII characters")
+
+
+def _replay(event_id: str, key: str | None, body_hash: str) -> Outcome | None:
+    """The first response for this key, if a live one exists; 409 if the key came with another body."""
+    try:
+        claim = Claim.get(f"idem#{event_id}#{key}", consistent_read=True)
+    except Claim.DoesNotExist:
+        return None
+    if claim.expires_at is not None and claim.expires_at < clock.now().timestamp():
+        return None
+    if claim.body_hash != body_hash:
+        raise Conflict("This Idempotency-Key was already used with a different body.",
+                       [FieldError("Idempotency-Key", "reused with a different body")])
+    return Outcome(claim.response["status"], claim.response["body"])
+
+
+def _replay_gone() -> Outcome:
+    raise Conflict("A request with this Idempotency-Key is being processed; retry shortly.")
+
+
+def _email_claim_key(registration: Registration) -> str:
+    return f"email#{registration.event_id}#{registration.email_key}"
+
+
+# --- Organiser and attendee moves -------------------------------------------------------------
+
+# Which moves make sense from which status; anything else is 409 invalid_state.
+MOVES = {
+    "approve": ({"pending_approval"}, "confirmed", "confirmed"),
+    "reject": ({"pending_approval", "waitlisted"}, "rejected", "rejected"),
+    "cancel": ({"confirmed", "pending_approval", "waitlisted"}, "cancelled", "cancelled"),
+}
+
+
+def get(event_id: str, registration_id: str) -> Registration:
+    try:
+        registration = Registration.get(registration_id, consistent_read=True)
+    except Registration.DoesNotExist:
+        registration = None
+    if registration is None or registration.event_id != event_id:
+        raise NotFound("No such registration.")
+    return registration
+
+
+def apply_move(event_id: str, registration_id: str, move: str) -> Registration:
+    """Approve, reject or cancel; cancelling an already cancelled registration changes nothing."""
+    allowed_from, new_status, kind = MOVES[move]
+    for _ in range(5):
+        registration = get(event_id, registration_id)
+        if move == "cancel" and registration.status == "cancelled":
+            return registration
+        if registration.status not in allowed_from or registration.erased:
+            raise InvalidState(f"Cannot {move} a registration that is {registration.status}.")
+        try:
+            _move(registration, new_status, kind)
+        except ConditionsFailed:
+            continue  # it changed under us; look again
+        if registration.status in counters.HOLDS_SEAT and new_status not in counters.HOLDS_SEAT:
+            promote_waitlist(event_id)
+        return get(event_id, registration_id)
+    raise Conflict("The registration kept changing; retry.")
+
+
+def resend(event_id: str, registration_id: str) -> Registration:
+    """Queue the message for the registration's current status again (the ticket, if confirmed)."""
+    registration = get(event_id, registration_id)
+    if registration.erased:
+        raise InvalidState("This registration's personal data was erased.")
+    tx = Transaction()
+    tx.update("registration", registration,
+              [Registration.email_status.set("queued"), Registration.updated_at.set(clock.iso(clock.now()))],
+              condition=Registration.id.exists())
+    tx.put("outbox", outbox.message(registration.id, event_id, outbox.KIND_FOR_STATUS[registration.status]))
+    tx.commit()
+    return get(event_id, registration_id)
+
+
+def _move(registration: Registration, new_status: str, kind: str, room_event: dict | None = None) -> None:
+    old_status = registration.status
+    now = clock.iso(clock.now())
+    tx = Transaction()
+    tx.update("registration", registration, [
+        Registration.status.set(new_status),
+        Registration.event_status.set(f"{registration.event_id}#{new_status}"),
+        Registration.updated_at.set(now),
+        Registration.email_status.set("queued"),
+    ], condition=Registration.status == old_status)
+    room = counters.room_condition(room_event, registration.ticket_type, False) if room_event else None
+    tx.update("counts", counters.item(registration.event_id),
+              counters.move(registration.ticket_type, old_status, new_status), condition=room)
+    tx.put("outbox", outbox.message(registration.id, registration.event_id, kind))
+    if registration.email_claim and new_status in ("cancelled", "rejected"):
+        tx.delete("email", Claim(_email_claim_key(registration)), condition=Claim.owner == registration.id)
+    tx.commit()
+
+
+def promote_waitlist(event_id: str) -> int:
+    """Confirm waitlisted registrations, oldest first, while their ticket type has room."""
+    event = events.load(event_id)
+    full: set[str] = set()
+    promoted = 0
+    for registration in Registration.by_event_status.query(f"{event_id}#waitlisted"):
+        if registration.ticket_type in full:
+            continue
+        try:
+            _move(registration, "confirmed", "promoted", room_event=event)
+            promoted += 1
+        except ConditionsFailed as failure:
+            if "counts" not in failure.labels:
+                continue  # someone else moved this one
+            full.add(registration.ticket_type)
+            if event.get("capacity") is not None and counters.read(event_id).get("held", 0) >= event["capacity"]:
+                break
+    return promoted
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+def attendee_view(registration: Registration) -> dict:
+    """What the registrant sees in the 201 answer: no answers echoed, no ticket (that goes by email)."""
+    return {"id": registration.id, "event_id": registration.event_id, "status": registration.status,
+            "ticket_type": registration.ticket_type, "name": registration.name,
+            "email": registration.email, "language": registration.language,
+            "created_at": registration.created_at, "email_status": registration.email_status}
+
+
+def organiser_view(registration: Registration) -> dict:
+    return {**attendee_view(registration), "answers": registration.answers or {},
+            "consent": registration.consent_at is not None, "consent_at": registration.consent_at,
+            "updated_at": registration.updated_at, "email_attempts": registration.email_attempts,
+            "email_error": registration.email_error, "erased": registration.erased,
+            "checkins": registration.checkins.as_dict() if registration.checkins else {}}

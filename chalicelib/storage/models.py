@@ -1,0 +1,156 @@
+"""The DynamoDB tables, declared once as pynamodb models.
+
+One table per kind of record keeps each model small and its access pattern obvious. Every request
+path reads with GetItem or Query on a key or index; nothing here is ever scanned. Table names come
+from configuration (`KAPI_TABLE_PREFIX`, default `kapi-{stage}-`), read when this module is imported.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.config import settings
+
+
+def _meta(short_name: str) -> type:
+    cfg = settings()
+    return type("Meta", (), {"table_name": cfg.table_name(short_name), "region": cfg.region,
+                              "billing_mode": "PAY_PER_REQUEST"})
+
+
+def _index_meta(index_name: str) -> type:
+    return type("Meta", (), {"index_name": index_name, "projection": AllProjection()})
+
+
+class EventsByStatus(GlobalSecondaryIndex):
+    Meta = _index_meta("by_status")
+    status = UnicodeAttribute(hash_key=True)
+    starts_at = UnicodeAttribute(range_key=True)
+
+
+class Event(Model):
+    """An event's definition as the organiser wrote it (validated), plus its lifecycle status."""
+    Meta = _meta("events")
+    id = UnicodeAttribute(hash_key=True)
+    status = UnicodeAttribute()
+    starts_at = UnicodeAttribute()
+    doc = JSONAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    by_status = EventsByStatus()
+
+
+class RegistrationsByEvent(GlobalSecondaryIndex):
+    Meta = _index_meta("by_event")
+    event_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class RegistrationsByEventStatus(GlobalSecondaryIndex):
+    Meta = _index_meta("by_event_status")
+    event_status = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class Registration(Model):
+    """One attendee's registration. `checkins` holds the per-list door state, so a scan needs one read.
+
+    `created_key` (`created_at#id`) orders listings and the waitlist; `event_status` (`event#status`)
+    is the waitlist and status-filter index key, kept in step with `status` by every write.
+    """
+    Meta = _meta("registrations")
+    id = UnicodeAttribute(hash_key=True)
+    event_id = UnicodeAttribute()
+    event_status = UnicodeAttribute()
+    created_key = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    ticket_type = UnicodeAttribute()
+    status = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    email_key = UnicodeAttribute(null=True)
+    email_claim = BooleanAttribute(default=False)
+    language = UnicodeAttribute()
+    answers = JSONAttribute(null=True)
+    consent_at = UnicodeAttribute(null=True)
+    revision = NumberAttribute(default=0)
+    email_status = UnicodeAttribute(null=True)
+    email_attempts = NumberAttribute(default=0)
+    email_error = UnicodeAttribute(null=True)
+    checkins = MapAttribute(default=dict)
+    erased = BooleanAttribute(default=False)
+    by_event = RegistrationsByEvent()
+    by_event_status = RegistrationsByEventStatus()
+
+
+class Counter(Model):
+    """Counters kept in the same transactions as the writes they count, so reads are O(1).
+
+    Attribute names are dynamic (`held__vip`, `confirmed`, ...) and written through `Path`.
+    """
+    Meta = _meta("counters")
+    pk = UnicodeAttribute(hash_key=True)
+
+
+class Claim(Model):
+    """A unique value taken by a conditional put: an email per event, an idempotency key, a nonce,
+    a rate-limit window. `expires_at` is the TTL attribute; readers also check it themselves because
+    DynamoDB deletes expired items lazily."""
+    Meta = _meta("claims")
+    pk = UnicodeAttribute(hash_key=True)
+    owner = UnicodeAttribute(null=True)
+    body_hash = UnicodeAttribute(null=True)
+    response = JSONAttribute(null=True)
+    count = NumberAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+
+
+class Token(Model):
+    """An API token. Only a SHA-256 of its secret part is stored."""
+    Meta = _meta("tokens")
+    id = UnicodeAttribute(hash_key=True)
+    secret_hash = UnicodeAttribute()
+    role = UnicodeAttribute()
+    events = ListAttribute(of=UnicodeAttribute, default=list)
+    label = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
+    revoked = BooleanAttribute(default=False)
+
+
+class OutboxByDue(GlobalSecondaryIndex):
+    Meta = _index_meta("by_due")
+    queue = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
+
+
+class OutboxMessage(Model):
+    """An email owed to an attendee, written in the same transaction as the change that owes it.
+
+    `queue` is set only while the message waits, which makes `by_due` a sparse index of pending work.
+    """
+    Meta = _meta("outbox")
+    id = UnicodeAttribute(hash_key=True)
+    registration_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    queue = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
+    state = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    last_error = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    sent_at = UnicodeAttribute(null=True)
+    by_due = OutboxByDue()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (Event, Registration, Counter, Claim, Token, OutboxMessage)

@@ -1,0 +1,122 @@
+"""The HTTP edge: reading requests, writing responses, and the spec's error shape everywhere.
+
+Handlers in app.py are wrapped by `json_view`, which turns domain errors into the spec's error body.
+Chalice itself answers some requests before a view runs (405, 415, binary Accept mismatches, 500s)
+in its own `{"Code", "Message"}` shape; `spec_errors_middleware` rewrites those, so a client only
+ever sees one error shape.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import time
+import uuid
+from typing import Any, Callable
+
+from chalice import Response
+
+from chalicelib.errors import ApiError, PayloadTooLarge, UnsupportedMediaType, ValidationError
+
+MAX_BODY_BYTES = 64 * 1024
+JSON_TYPE = "application/json; charset=utf-8"
+
+log = logging.getLogger("kapi")
+
+_CHALICE_CODES = {
+    400: "bad_request", 403: "not_found", 404: "not_found", 405: "method_not_allowed",
+    415: "unsupported_media_type", 500: "internal_error", 502: "internal_error",
+}
+
+
+def respond(body: Any, status: int = 200, headers: dict | None = None) -> Response:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return Response(body=text, status_code=status, headers={"Content-Type": JSON_TYPE, **(headers or {})})
+
+
+def error_response(error: ApiError) -> Response:
+    return respond(error.to_body(), error.status)
+
+
+def json_view(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Map domain errors to responses and dicts to 200 JSON; anything unexpected is a logged 500."""
+    @functools.wraps(view)
+    def wrapper(**params: Any) -> Response:
+        try:
+            result = view(**params)
+        except ApiError as error:
+            return error_response(error)
+        if isinstance(result, Response):
+            return result
+        return respond(result)
+    return wrapper
+
+
+def read_json(request: Any) -> dict:
+    """The request body as a JSON object: 413 over 64 KiB, 415 for another type, 400 if malformed."""
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"The request body is over {MAX_BODY_BYTES // 1024} KiB.")
+    content_type = (request.headers.get("content-type") or "application/json").lower()
+    if raw and "json" not in content_type:
+        raise UnsupportedMediaType("Send the body as application/json.")
+    try:
+        body = json.loads(raw.decode("utf-8")) if raw else None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValidationError.field("body", f"not valid JSON ({error.__class__.__name__})") from None
+    if not isinstance(body, dict):
+        raise ValidationError.field("body", "must be a JSON object")
+    return body
+
+
+def query_param(request: Any, name: str) -> str | None:
+    return (request.query_params or {}).get(name)
+
+
+def spec_errors_middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Rewrite Chalice's own error bodies into the spec shape and log one JSON line per request."""
+    started = time.perf_counter()
+    response = get_response(event)
+    if response.status_code >= 400 and isinstance(response.body, dict) and "Code" in response.body:
+        code = _CHALICE_CODES.get(response.status_code, "bad_request")
+        response = respond({"error": code, "message": response.body.get("Message", ""), "details": []},
+                           response.status_code, {k: v for k, v in response.headers.items()
+                                                  if k.lower() != "content-type"})
+    _log_request(event, response.status_code, started)
+    return response
+
+
+def _log_request(request: Any, status: int, started: float) -> None:
+    """Route and status only: paths carry ticket secrets and bodies carry personal data."""
+    context = request.context or {}
+    log.info(json.dumps({
+        "msg": "request",
+        "request_id": context.get("requestId") or uuid.uuid4().hex,
+        "method": request.method,
+        "route": context.get("resourcePath"),
+        "status": status,
+        "ms": round((time.perf_counter() - started) * 1000, 1),
+    }))
+
+
+def configure_logging() -> None:
+    """One JSON object per line on stdout (CloudWatch in AWS), without the runtime's prefixes."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
+def client_key(request: Any, header: str | None) -> str:
+    """A short hash of the caller's address, for rate limits: the address itself is personal data.
+
+    In AWS the address is API Gateway's `sourceIp`; the local server passes it in a header it sets
+    itself (`KAPI_CLIENT_IP_HEADER`), which must never be trusted behind any other proxy.
+    """
+    import hashlib
+
+    address = request.headers.get(header) if header else None
+    address = address or ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
+    return hashlib.sha256(f"kapi-rate:{address}".encode()).hexdigest()[:20]

@@ -1,0 +1,47 @@
+"""The local HTTP server: Chalice's own local gateway, with two things API Gateway does for us in AWS.
+
+1. The caller's address reaches the app (Chalice local reports every caller as 127.0.0.1); it is put
+   in a header that this server sets itself and strips from incoming requests.
+2. Unknown routes answer 404 in the spec's error shape, as `infra/` configures API Gateway to do,
+   instead of Chalice local's 403 "Missing Authentication Token".
+Request lines are not logged: paths carry ticket secrets.
+"""
+from __future__ import annotations
+
+import json
+
+from chalice.config import Config
+from chalice.local import (ChaliceRequestHandler, CustomLocalChalice, ForbiddenError, LocalChalice,
+                           LocalDevServer)
+
+CLIENT_IP_HEADER = "x-kapi-client-ip"
+_NOT_FOUND = json.dumps({"error": "not_found", "message": "No such route.", "details": []}).encode()
+
+
+class KapiRequestHandler(ChaliceRequestHandler):
+    def _parse_payload(self):
+        headers, body = super()._parse_payload()
+        headers = {k: v for k, v in headers.items() if k.lower() != CLIENT_IP_HEADER}
+        headers[CLIENT_IP_HEADER] = self.client_address[0]
+        return headers, body
+
+    def _send_error_response(self, error):
+        if isinstance(error, ForbiddenError):
+            self._send_http_response(404, {"Content-Type": "application/json"}, _NOT_FOUND)
+            return
+        super()._send_error_response(error)
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+def make_server(app, host: str, port: int) -> LocalDevServer:
+    """A threaded server for `app`; port 0 picks a free port (see `server.server.server_address`).
+
+    Chalice's `create_local_server` makes `app.current_request` thread-local by swapping the app's
+    class; the same is done here so a custom request handler can be used.
+    """
+    CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+    app.__class__ = CustomLocalChalice
+    config = Config.create(chalice_stage="local", app_name=app.app_name, lambda_timeout=60)
+    return LocalDevServer(app, config, host, port, handler_cls=KapiRequestHandler)

@@ -1,0 +1,50 @@
+"""A demo event so a fresh local run has something to register for (skip with KAPI_DEMO=0)."""
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from chalicelib import clock, events
+from chalicelib.errors import Conflict
+
+DEMO_ID = "izmir-baku-festival"
+
+
+def demo_event() -> dict:
+    local = (clock.now() + timedelta(days=30)).astimezone(ZoneInfo("Europe/Istanbul"))
+    starts = local.replace(hour=15, minute=0, second=0, microsecond=0)
+    return {
+        "id": DEMO_ID,
+        "name": {"tr": "İzmir–Bakü Kardeş Şehir Festivali", "az": "İzmir–Bakı Qardaş Şəhərlər Festivalı",
+                 "en": "İzmir–Baku Sister Cities Festival"},
+        "description": {"tr": "Kardeş şehir protokolünün 40. yılı: müzik, dans ve lezzetler.",
+                        "az": "Qardaş şəhər protokolunun 40 illiyi: musiqi, rəqs və ləzzətlər.",
+                        "en": "Forty years of the sister-city protocol: music, dance and food."},
+        "venue": "Kültürpark, İzmir",
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=8)).isoformat(),
+        "timezone": "Europe/Istanbul",
+        "languages": ["tr", "az", "en"],
+        "status": "published",
+        "capacity": 500,
+        "waitlist": True,
+        "ticket_types": [
+            {"id": "general", "name": {"tr": "Genel giriş", "az": "Ümumi giriş", "en": "General admission"}},
+            {"id": "volunteer", "name": {"tr": "Gönüllü", "az": "Könüllü", "en": "Volunteer"}, "capacity": 50},
+        ],
+        "form": {
+            "type": "object",
+            "properties": {
+                "city": {"type": "string", "title": "City", "maxLength": 100},
+                "youth_programme": {"type": "boolean", "title": "Interested in the youth programme"},
+            },
+            "additionalProperties": False,
+        },
+    }
+
+
+def seed() -> None:
+    try:
+        events.create(demo_event())
+    except Conflict:
+        pass  # seeded by an earlier run

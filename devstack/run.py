@@ -1,0 +1,83 @@
+"""`make run`: the whole system on this machine, no AWS account, no network.
+
+Starts the local DynamoDB-compatible server (unless AWS_ENDPOINT_URL_DYNAMODB points elsewhere),
+creates the tables, bootstraps the admin token, seeds the demo event, then serves the API on
+KAPI_PORT together with the background workers that Lambda event sources run in AWS.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+LOCAL_DEFAULTS = {
+    "KAPI_STAGE": "local",
+    "AWS_DEFAULT_REGION": "eu-central-1",
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "KAPI_MAIL_TRANSPORT": "outbox",
+}
+
+
+def admin_token(data_dir: Path) -> str:
+    """KAPI_ADMIN_TOKEN if set, else the token kept in DATA_DIR/admin-token (made on first run)."""
+    if os.environ.get("KAPI_ADMIN_TOKEN"):
+        return os.environ["KAPI_ADMIN_TOKEN"]
+    path = data_dir / "admin-token"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def main() -> None:
+    data_dir = Path(os.environ.get("KAPI_DATA_DIR", ".kapi")).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = int(os.environ.get("KAPI_PORT", "8000"))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with ExitStack() as stack:
+        if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
+            from devstack.dynamo_process import DynamoProcess
+
+            dynamo = stack.enter_context(DynamoProcess(data_dir / "dynamodb"))
+            os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = dynamo.endpoint
+        for name, value in LOCAL_DEFAULTS.items():
+            os.environ.setdefault(name, value)
+        os.environ["KAPI_DATA_DIR"] = str(data_dir)
+        os.environ["KAPI_ADMIN_TOKEN"] = admin_token(data_dir)
+        os.environ["KAPI_CLIENT_IP_HEADER"] = "x-kapi-client-ip"
+        serve(data_dir, port, stack)
+
+
+def serve(data_dir: Path, port: int, stack: ExitStack) -> None:
+    from app import app
+    from chalicelib.storage.tables import create_tables
+    from devstack import demo, workers
+    from devstack.app_server import make_server
+
+    create_tables()
+    if os.environ.get("KAPI_DEMO", "1") != "0":
+        demo.seed()
+    server = make_server(app, "127.0.0.1", port)
+    bound = server.server.server_address[1]
+    stack.callback(server.server.server_close)
+    stack.enter_context(workers.running())
+    base = f"http://127.0.0.1:{bound}"
+    print(f"Kapı is running at {base}\n"
+          f"  API:          {base}/api/events\n"
+          f"  admin token:  {os.environ['KAPI_ADMIN_TOKEN']}\n"
+          f"  data:         {data_dir}  (emails in {data_dir / 'outbox'})\n"
+          f"  DynamoDB:     {os.environ['AWS_ENDPOINT_URL_DYNAMODB']}\n"
+          f"READY {base}", flush=True)
+    try:
+        server.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Background work that AWS runs from event sources and schedules, run here as threads."""
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Callable, Iterator
+
+# (name, seconds between runs, function); later capabilities register their workers here.
+WORKERS: list[tuple[str, float, Callable[[], object]]] = []
+
+
+@contextlib.contextmanager
+def running() -> Iterator[None]:
+    stop = threading.Event()
+    threads = [threading.Thread(target=_loop, args=(stop, every, work), name=name, daemon=True)
+               for name, every, work in WORKERS]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)
+
+
+def _loop(stop: threading.Event, every: float, work: Callable[[], object]) -> None:
+    while not stop.wait(every):
+        try:
+            work()
+        except Exception:  # noqa: BLE001 - a worker must survive one bad round and try again
+            import logging
+
+            logging.getLogger("kapi").exception("worker round failed")
