@@ -1,0 +1,83 @@
+"""Shared fixtures: a DynamoDB-compatible endpoint, the local run on top of it, and API helpers.
+
+By default a local DynamoDB server (devstack) is started for the session. Set
+KAPI_TEST_DYNAMODB_ENDPOINT to run the same suite against any other endpoint (DynamoDB Local, or a
+real AWS region with credentials in the environment): tables get a unique per-run prefix.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+
+import pytest
+
+os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+os.environ["KAPI_TABLE_PREFIX"] = f"kapi-test-{uuid.uuid4().hex[:8]}-"
+os.environ["KAPI_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
+
+from tests.stack import Api, LocalRun  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def dynamodb_endpoint(tmp_path_factory):
+    external = os.environ.get("KAPI_TEST_DYNAMODB_ENDPOINT")
+    if external:
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = external
+        yield external
+        return
+    from devstack.dynamo_process import DynamoProcess
+
+    with DynamoProcess(tmp_path_factory.mktemp("dynamodb")) as dynamo:
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = dynamo.endpoint
+        yield dynamo.endpoint
+
+
+@pytest.fixture(scope="session")
+def tables(dynamodb_endpoint):
+    from chalicelib.storage.tables import create_tables
+
+    create_tables()
+    return dynamodb_endpoint
+
+
+@pytest.fixture(scope="session")
+def local_run(tables, tmp_path_factory):
+    """The local run, sharing the session's DynamoDB endpoint and table prefix with the tests."""
+    run = LocalRun(tmp_path_factory.mktemp("kapi-data"), {"KAPI_RATE_LIMIT": "0"}).start()
+    yield run
+    run.stop()
+
+
+@pytest.fixture(scope="session")
+def api(local_run) -> Api:
+    return Api(local_run.url, os.environ["KAPI_ADMIN_TOKEN"])
+
+
+@pytest.fixture
+def make_event(api):
+    """Create a published event with a unique id; keyword arguments override the defaults."""
+    def make(**overrides) -> dict:
+        event = {
+            "id": f"ev-{uuid.uuid4().hex[:10]}",
+            "name": {"tr": "Gençlik Forumu", "az": "Gənclik Forumu", "en": "Youth Forum"},
+            "venue": "Ahmet Adnan Saygun Sanat Merkezi, İzmir",
+            "starts_at": "2027-05-19T10:00:00+03:00",
+            "ends_at": "2027-05-19T18:00:00+03:00",
+            "timezone": "Europe/Istanbul",
+            "status": "published",
+            **overrides,
+        }
+        response = api.post("/api/events", json=event, token=api.admin_token)
+        assert response.status_code == 201, response.text
+        return response.json()
+    return make
+
+
+def registration_body(**overrides) -> dict:
+    body = {"name": "Şengül Əliyeva", "email": f"sengul.{uuid.uuid4().hex[:8]}@example.org",
+            "language": "tr", "answers": {}, "consent": True}
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not ...}

@@ -1,0 +1,81 @@
+"""The local run (`python -m devstack.run`) as a test fixture: a real server over real HTTP.
+
+`LocalRun` starts the launcher as its own process group so a test can kill -9 the whole local run
+(app and, when it owns one, its DynamoDB server) the way a crash would.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Api:
+    """A small HTTP client: `api.post("/api/events", json=..., token=...)` returns a requests.Response."""
+
+    def __init__(self, base_url: str, admin_token: str) -> None:
+        self.base_url = base_url
+        self.admin_token = admin_token
+        self.session = requests.Session()
+
+    def request(self, method: str, path: str, *, token: str | None = None, **kwargs) -> requests.Response:
+        headers = dict(kwargs.pop("headers", None) or {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.session.request(method, self.base_url + path, headers=headers, timeout=30, **kwargs)
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def patch(self, path: str, **kwargs) -> requests.Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+
+class LocalRun:
+    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
+        self.data_dir = data_dir
+        self.env = env
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+
+    def start(self) -> "LocalRun":
+        env = {**os.environ, "KAPI_DATA_DIR": str(self.data_dir), "KAPI_PORT": "0", "KAPI_DEMO": "0",
+               "PYTHONPATH": str(ROOT), **self.env}
+        self.process = subprocess.Popen([sys.executable, "-m", "devstack.run"], cwd=ROOT, env=env,
+                                        stdout=subprocess.PIPE, text=True, start_new_session=True)
+        timer = threading.Timer(90, self.kill)
+        timer.start()
+        try:
+            for line in self.process.stdout:
+                if line.startswith("READY "):
+                    self.url = line.split()[1]
+                    break
+        finally:
+            timer.cancel()
+        if not self.url:
+            raise RuntimeError(f"the local run exited with {self.process.wait()} before it was ready")
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()  # keep the pipe drained
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL to the whole process group: nothing gets to flush or shut down cleanly."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(30)
