@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pynamodb.expressions.operand import Path
 
+from chalicelib.storage.connection import connection
 from chalicelib.storage.models import Counter
 
 STATUSES = ("confirmed", "waitlisted", "pending_approval", "cancelled", "rejected")
@@ -24,11 +25,10 @@ def item(event_id: str) -> Counter:
 
 
 def read(event_id: str) -> dict[str, int]:
-    try:
-        record = Counter.get(key(event_id), consistent_read=True)
-    except Counter.DoesNotExist:
-        return {}
-    return {name: int(value) for name, value in record.attribute_values.items() if name != "pk"}
+    """All counts of an event in one consistent GetItem (attribute names are dynamic, so raw)."""
+    item = connection().client.get_item(TableName=Counter.Meta.table_name, Key={"pk": {"S": key(event_id)}},
+                                        ConsistentRead=True).get("Item", {})
+    return {name: int(value["N"]) for name, value in item.items() if "N" in value}
 
 
 def move(ticket_type: str, old: str | None, new: str | None) -> list:

@@ -7,6 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pynamodb.exceptions import PutError
+
 from chalicelib import clock, counters, forms
 from chalicelib.errors import Conflict, FieldError, NotFound, ValidationError
 from chalicelib.storage.models import Event
@@ -90,7 +92,7 @@ def create(doc: dict) -> dict:
                    created_at=now, updated_at=now)
     try:
         record.save(condition=Event.id.does_not_exist())
-    except Event.PutError as error:
+    except PutError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             raise Conflict(f"The event id {event['id']} is already taken.") from None
         raise

@@ -12,10 +12,15 @@ import json
 
 from chalice.config import Config
 from chalice.local import (ChaliceRequestHandler, CustomLocalChalice, ForbiddenError, LocalChalice,
-                           LocalDevServer)
+                           LocalDevServer, ThreadedHTTPServer)
 
 CLIENT_IP_HEADER = "x-kapi-client-ip"
 _NOT_FOUND = json.dumps({"error": "not_found", "message": "No such route.", "details": []}).encode()
+
+
+class BurstTolerantServer(ThreadedHTTPServer):
+    """A listen backlog for a gate's worth of phones at once (the default of 5 resets connections)."""
+    request_queue_size = 256
 
 
 class KapiRequestHandler(ChaliceRequestHandler):
@@ -44,4 +49,5 @@ def make_server(app, host: str, port: int) -> LocalDevServer:
     CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
     app.__class__ = CustomLocalChalice
     config = Config.create(chalice_stage="local", app_name=app.app_name, lambda_timeout=60)
-    return LocalDevServer(app, config, host, port, handler_cls=KapiRequestHandler)
+    return LocalDevServer(app, config, host, port, handler_cls=KapiRequestHandler,
+                          server_cls=BurstTolerantServer)

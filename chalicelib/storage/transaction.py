@@ -8,17 +8,15 @@ retried here a bounded number of times, because the caller cannot do anything sm
 """
 from __future__ import annotations
 
-import functools
 import random
 import time
 from typing import Any, Callable
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.config import settings
 from chalicelib.errors import ServiceUnavailable
+from chalicelib.storage.connection import connection
 
 _ORDER = ("check", "delete", "put", "update")
 _MAX_CONFLICT_RETRIES = 6
@@ -61,7 +59,7 @@ class Transaction:
         labels = [label for kind in _ORDER for label, _ in self._parts[kind]]
         for attempt in range(_MAX_CONFLICT_RETRIES):
             try:
-                with TransactWrite(connection=_connection()) as tx:
+                with TransactWrite(connection=connection()) as tx:
                     for kind in _ORDER:
                         for _, add in self._parts[kind]:
                             add(tx)
@@ -75,12 +73,6 @@ class Transaction:
                     raise
                 time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
         raise ServiceUnavailable("The store is busy; please retry.")
-
-
-@functools.lru_cache(maxsize=1)
-def _connection() -> Connection:
-    """One connection (and botocore client) per process, reused by every transaction."""
-    return Connection(region=settings().region)
 
 
 def _is_conflict(error: TransactWriteError, reasons: list[str | None]) -> bool:

@@ -1,0 +1,1 @@
+"""Email: composing the localised messages and the transports that send them."""

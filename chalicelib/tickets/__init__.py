@@ -1,0 +1,1 @@
+"""Tickets: signed secrets, their keys, the QR image and the calendar file."""

@@ -1,0 +1,40 @@
+"""The ticket's calendar entry (.ics), attached to the ticket email and served by the API.
+
+The times are written in the event's IANA time zone, with a VTIMEZONE for it, rather than in
+UTC. A calendar app then shows "19:00 Europe/Istanbul" and keeps the time right if the zone's
+rules change before the event. The UID is the registration's, so importing the file again
+updates the entry rather than adding a second one.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from chalicelib.clock import parse_iso
+from chalicelib.i18n import localized, translate
+
+PRODUCT_ID = "-//Kapi//Kapi tickets//EN"
+
+
+def event_ics(event: dict, registration_id: str, ticket_url: str, language: str) -> bytes:
+    from icalendar import Calendar, Event
+
+    zone = ZoneInfo(event["timezone"])
+    start = parse_iso(event["starts_at"]).astimezone(zone)
+    end = parse_iso(event["ends_at"]).astimezone(zone)
+    description = "\n\n".join(
+        text for text in (localized(event.get("description"), language), translate("calendar.ticket", language, url=ticket_url)) if text
+    )
+    entry = Event.new(
+        uid=f"{registration_id}@kapi",
+        start=start,
+        end=end,
+        summary=localized(event["name"], language),
+        location=event.get("venue") or None,
+        url=ticket_url,
+        description=description,
+    )
+    calendar = Calendar.new(prodid=PRODUCT_ID, method="PUBLISH", subcomponents=[entry])
+    # Only the transitions around the event: the zone's full history would add kilobytes.
+    calendar.add_missing_timezones(first_date=start.date() - timedelta(days=1), last_date=end.date() + timedelta(days=1))
+    return calendar.to_ical()

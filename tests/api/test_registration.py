@@ -1,0 +1,195 @@
+"""Registering: validation per field, duplicates, capacity, waitlist, approval, idempotency, limits."""
+import uuid
+
+import pytest
+
+from chalicelib import counters
+from chalicelib.storage.models import Claim, Registration
+from tests.conftest import registration_body
+
+
+def register(api, event_id, body, **kwargs):
+    return api.post(f"/api/events/{event_id}/registrations", json=body, **kwargs)
+
+
+def stored(event_id):
+    """Everything a registration writes that can be found by event: rows and counters."""
+    return [r.id for r in Registration.by_event.query(event_id)], counters.read(event_id)
+
+
+FORM = {"type": "object", "properties": {"company": {"type": "string", "maxLength": 50},
+                                         "sessions": {"type": "array", "items": {"enum": ["b2b", "podcast"]}}},
+        "required": ["company"], "additionalProperties": False}
+
+BAD_FIELDS = [
+    ("ticket_type", {"ticket_type": "platinum"}),
+    ("ticket_type", {"ticket_type": ...}),
+    ("name", {"name": ""}),
+    ("name", {"name": "   "}),
+    ("name", {"name": 42}),
+    ("name", {"name": "x" * 201}),
+    ("name", {"name": "Ali\u0000Veli"}),
+    ("email", {"email": "not-an-email"}),
+    ("email", {"email": "ali@"}),
+    ("email", {"email": ...}),
+    ("email", {"email": ["a@b.c"]}),
+    ("language", {"language": "de"}),
+    ("language", {"language": 1}),
+    ("answers", {"answers": "company=x"}),
+    ("answers.company", {"answers": {}}),
+    ("answers.company", {"answers": {"company": 7}}),
+    ("answers.sessions.0", {"answers": {"company": "Aygün MMC", "sessions": ["karaoke"]}}),
+    ("answers.unknown", {"answers": {"company": "Aygün MMC", "unknown": 1}}),
+    ("consent", {"consent": False}),
+    ("consent", {"consent": "yes"}),
+    ("consent", {"consent": ...}),
+    ("unexpected", {"unexpected": 1}),
+]
+
+
+@pytest.mark.parametrize("field,change", BAD_FIELDS, ids=[f"{f}-{i}" for i, (f, _) in enumerate(BAD_FIELDS)])
+def test_each_bad_field_is_named_and_nothing_is_written(api, make_event, field, change):
+    event = make_event(form=FORM, ticket_types=[{"id": "std", "name": {"en": "Standard"}},
+                                                {"id": "vip", "name": {"en": "VIP"}}])
+    body = registration_body(ticket_type="std", answers={"company": "Aygün MMC"})
+    body.update(change)
+    body = {k: v for k, v in body.items() if v is not ...}
+    response = register(api, event["id"], body)
+    assert response.status_code == 400, response.text
+    error = response.json()
+    assert error["error"] == "validation_error"
+    assert field in [d["field"] for d in error["details"]]
+    assert stored(event["id"]) == ([], {})
+
+
+def test_confirmed_registration_counts_and_owes_an_email(api, make_event):
+    event = make_event(capacity=3)
+    response = register(api, event["id"], registration_body(name="İlkin Işık", language="az"))
+    assert response.status_code == 201
+    registration = response.json()
+    assert registration["status"] == "confirmed" and registration["name"] == "İlkin Işık"
+    assert registration["email_status"] == "queued" and "secret" not in registration
+    rows, counts = stored(event["id"])
+    assert rows == [registration["id"]] and counts["confirmed"] == 1 and counts["held"] == 1
+    public = api.get(f"/api/events/{event['id']}").json()
+    assert public["ticket_types"][0]["available"] == 2
+
+
+def test_ticket_type_may_be_omitted_only_when_there_is_one(api, make_event):
+    single = make_event()
+    assert register(api, single["id"], registration_body()).json()["ticket_type"] == "general"
+
+
+@pytest.mark.parametrize("first,second", [
+    ("ILKIN@example.org", "ilkin@example.org"),
+    ("İlkin@Example.org", "ILKIN@EXAMPLE.ORG"),
+    ("  ılkın@example.org ", "ilkin@example.org"),
+    ("ali@örnek.com.tr", "ALI@xn--rnek-4qa.com.tr"),
+])
+def test_one_registration_per_email_with_turkish_case_rules(api, make_event, first, second):
+    event = make_event()
+    assert register(api, event["id"], registration_body(email=first)).status_code == 201
+    again = register(api, event["id"], registration_body(email=second))
+    assert again.status_code == 409 and again.json()["error"] == "already_registered"
+    assert len(stored(event["id"])[0]) == 1
+
+
+def test_duplicate_emails_allowed_when_the_event_says_so(api, make_event):
+    event = make_event(allow_duplicate_emails=True)
+    for _ in range(2):
+        assert register(api, event["id"], registration_body(email="family@example.org")).status_code == 201
+
+
+def test_sold_out_without_waitlist(api, make_event):
+    event = make_event(ticket_types=[{"id": "b2b", "name": {"en": "B2B table"}, "capacity": 1}])
+    assert register(api, event["id"], registration_body()).json()["status"] == "confirmed"
+    full = register(api, event["id"], registration_body())
+    assert full.status_code == 409 and full.json()["error"] == "sold_out"
+    assert api.get(f"/api/events/{event['id']}").json()["ticket_types"][0]["available"] == 0
+
+
+def test_waitlist_then_cancel_moves_the_first_waiting_up(api, make_event):
+    event = make_event(capacity=1, waitlist=True)
+    first = register(api, event["id"], registration_body()).json()
+    second = register(api, event["id"], registration_body()).json()
+    third = register(api, event["id"], registration_body()).json()
+    assert [first["status"], second["status"], third["status"]] == ["confirmed", "waitlisted", "waitlisted"]
+    cancelled = api.post(f"/api/events/{event['id']}/registrations/{first['id']}/cancel", token=api.admin_token)
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    statuses = {rid: api.get(f"/api/events/{event['id']}/registrations/{rid}", token=api.admin_token).json()["status"]
+                for rid in (second["id"], third["id"])}
+    assert statuses == {second["id"]: "confirmed", third["id"]: "waitlisted"}
+    again = api.post(f"/api/events/{event['id']}/registrations/{first['id']}/cancel", token=api.admin_token)
+    assert again.status_code == 200 and again.json()["status"] == "cancelled"
+    counts = counters.read(event["id"])
+    assert (counts["confirmed"], counts["waitlisted"], counts["cancelled"], counts["held"]) == (1, 1, 1, 1)
+
+
+def test_raising_capacity_moves_the_waitlist(api, make_event):
+    event = make_event(capacity=1, waitlist=True)
+    register(api, event["id"], registration_body())
+    waiting = register(api, event["id"], registration_body()).json()
+    api.patch(f"/api/events/{event['id']}", json={"capacity": 2}, token=api.admin_token)
+    moved = api.get(f"/api/events/{event['id']}/registrations/{waiting['id']}", token=api.admin_token).json()
+    assert moved["status"] == "confirmed"
+
+
+def test_approval_flow_and_invalid_moves(api, make_event):
+    event = make_event(requires_approval=True, capacity=2)
+    pending = register(api, event["id"], registration_body()).json()
+    assert pending["status"] == "pending_approval"
+    base = f"/api/events/{event['id']}/registrations"
+    approved = api.post(f"{base}/{pending['id']}/approve", token=api.admin_token)
+    assert approved.status_code == 200 and approved.json()["status"] == "confirmed"
+    twice = api.post(f"{base}/{pending['id']}/approve", token=api.admin_token)
+    assert twice.status_code == 409 and twice.json()["error"] == "invalid_state"
+    other = register(api, event["id"], registration_body()).json()
+    assert api.post(f"{base}/{other['id']}/reject", token=api.admin_token).json()["status"] == "rejected"
+    assert api.post(f"{base}/{other['id']}/approve", token=api.admin_token).status_code == 409
+    assert api.post(f"{base}/{other['id']}/cancel", token=api.admin_token).status_code == 409
+    assert api.post(f"{base}/{other['id']}/dance", token=api.admin_token).status_code == 404
+    assert api.post(f"{base}/nosuchregistration/approve", token=api.admin_token).status_code == 404
+
+
+def test_rejecting_frees_the_email_for_a_new_registration(api, make_event):
+    event = make_event(requires_approval=True)
+    body = registration_body()
+    first = register(api, event["id"], body).json()
+    api.post(f"/api/events/{event['id']}/registrations/{first['id']}/reject", token=api.admin_token)
+    assert register(api, event["id"], body).status_code == 201
+
+
+def test_closed_window_draft_and_cancelled_events(api, make_event):
+    past = make_event(registration_closes_at="2025-01-01T00:00:00+03:00")
+    closed = register(api, past["id"], registration_body())
+    assert closed.status_code == 409 and closed.json()["error"] == "registration_closed"
+    future = make_event(registration_opens_at="2027-01-01T00:00:00+03:00")
+    assert register(api, future["id"], registration_body()).json()["error"] == "registration_closed"
+    cancelled = make_event(status="cancelled")
+    assert register(api, cancelled["id"], registration_body()).json()["error"] == "registration_closed"
+    draft = make_event(status="draft")
+    assert register(api, draft["id"], registration_body()).status_code == 404
+    assert register(api, "no-such-event", registration_body()).status_code == 404
+
+
+def test_idempotency_key_replays_the_first_answer(api, make_event):
+    event = make_event()
+    key = str(uuid.uuid4())
+    body = registration_body()
+    first = register(api, event["id"], body, headers={"Idempotency-Key": key})
+    second = register(api, event["id"], body, headers={"Idempotency-Key": key})
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert len(stored(event["id"])[0]) == 1
+    changed = register(api, event["id"], registration_body(), headers={"Idempotency-Key": key})
+    assert changed.status_code == 409
+    assert Claim.get(f"idem#{event['id']}#{key}").expires_at > 0
+
+
+def test_body_limits_and_malformed_json(api, make_event):
+    event = make_event()
+    path = f"/api/events/{event['id']}/registrations"
+    assert api.post(path, data=b'{"name": ', headers={"Content-Type": "application/json"}).status_code == 400
+    too_big = api.post(path, json=registration_body(answers={"x": "ə" * 40_000}))
+    assert too_big.status_code == 413 and too_big.json()["error"] == "payload_too_large"
+    assert stored(event["id"]) == ([], {})
