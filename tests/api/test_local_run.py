@@ -1,0 +1,62 @@
+"""The local run as a user meets it: durable across kill -9, rate-limited, with an admin token."""
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.conftest import registration_body
+from tests.stack import Api, LocalRun
+
+EVENT = {"id": "restart-check", "name": {"tr": "Podcast kaydı"}, "venue": "İzmir",
+         "starts_at": "2027-03-01T10:00:00+03:00", "ends_at": "2027-03-01T12:00:00+03:00",
+         "timezone": "Europe/Istanbul", "status": "published", "capacity": 1000}
+
+
+@pytest.fixture
+def own_run(tmp_path):
+    """A local run with its own DynamoDB server and data dir, as `make run` starts it."""
+    runs = []
+
+    def start(**env):
+        environment = {"AWS_ENDPOINT_URL_DYNAMODB": "", "KAPI_TABLE_PREFIX": "kapi-local-", **env}
+        run = LocalRun(tmp_path, environment).start()
+        runs.append(run)
+        return run
+    yield start
+    for run in runs:
+        run.stop()
+
+
+def test_registrations_acknowledged_before_kill_9_survive_a_restart(own_run, tmp_path):
+    run = own_run(KAPI_RATE_LIMIT="0", KAPI_ADMIN_TOKEN="")
+    admin = (tmp_path / "admin-token").read_text().strip()  # generated on first start
+    api = Api(run.url, admin)
+    assert api.post("/api/events", json=EVENT, token=admin).status_code == 201
+
+    def register(i):
+        response = Api(run.url, admin).post("/api/events/restart-check/registrations",
+                                            json=registration_body(name=f"Gülşən {i}"))
+        return response.json()["id"] if response.status_code == 201 else None
+    with ThreadPoolExecutor(8) as pool:
+        acknowledged = [rid for rid in pool.map(register, range(120)) if rid]
+    assert len(acknowledged) == 120
+    run.kill()
+
+    restarted = Api(own_run(KAPI_RATE_LIMIT="0", KAPI_ADMIN_TOKEN="").url, admin)
+    for rid in acknowledged:
+        response = restarted.get(f"/api/events/restart-check/registrations/{rid}", token=admin)
+        assert response.status_code == 200 and response.json()["status"] == "confirmed"
+    event = restarted.get("/api/events/restart-check", token=admin).json()
+    assert event["registrations"]["confirmed"] == 120
+
+
+def test_rate_limit_per_client_address(own_run):
+    run = own_run(KAPI_RATE_LIMIT="3")
+    admin = os.environ["KAPI_ADMIN_TOKEN"]
+    api = Api(run.url, admin)
+    api.post("/api/events", json={**EVENT, "id": "rate-check"}, token=admin)
+    codes = [api.post("/api/events/rate-check/registrations", json=registration_body()).status_code
+             for _ in range(4)]
+    assert codes == [201, 201, 201, 429]
+    limited = api.post("/api/events/rate-check/registrations", json=registration_body())
+    assert limited.json()["error"] == "rate_limited"
