@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from chalicelib import applicants, clock, counters, events, outbox
+from chalicelib import applicants, clock, counters, events, outbox, search
 from chalicelib.errors import (AlreadyRegistered, Conflict, FieldError, InvalidState, NotFound,
                                RateLimited, RegistrationClosed, SoldOut, ValidationError)
 from chalicelib.ids import new_registration_id
@@ -88,6 +88,8 @@ def _registration_transaction(event: dict, registration: Registration, result: O
     if registration.email_claim:
         tx.put("email", Claim(_email_claim_key(registration), owner=registration.id),
                condition=Claim.pk.does_not_exist())
+    for entry in search.entries(registration):
+        tx.put(f"search:{entry.term}", entry)
     expires = int(clock.now().timestamp())
     if idempotency_key is not None:
         tx.put("idempotency", Claim(f"idem#{event['id']}#{idempotency_key}", owner=registration.id,

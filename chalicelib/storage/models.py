@@ -153,4 +153,17 @@ class OutboxMessage(Model):
     by_due = OutboxByDue()
 
 
-ALL_MODELS: tuple[type[Model], ...] = (Event, Registration, Counter, Claim, Token, OutboxMessage)
+class SearchEntry(Model):
+    """One searchable word of a registration (a name word, or the email), for prefix Queries.
+
+    `term` is `<folded word>#<registration id>`, so `begins_with(term, "sengul")` finds Şengül.
+    Written and erased in the same transactions as the registration's personal data.
+    """
+    Meta = _meta("search")
+    event_id = UnicodeAttribute(hash_key=True)
+    term = UnicodeAttribute(range_key=True)
+    registration_id = UnicodeAttribute()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (Event, Registration, Counter, Claim, Token, OutboxMessage,
+                                       SearchEntry)
