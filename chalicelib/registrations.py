@@ -43,6 +43,8 @@ def register(event_id: str, body: dict, *, client_key: str, rate_limit: int,
     status = "pending_approval" if event["requires_approval"] else "confirmed"
     while True:
         registration = _new_registration(event, applicant, status)
+        if idempotency_key is not None:
+            registration.idempotency_claim = _idempotency_claim_key(event_id, idempotency_key)
         result = Outcome(201, attendee_view(registration))
         try:
             _registration_transaction(event, registration, result, body_hash, client_key, rate_limit,
@@ -92,7 +94,7 @@ def _registration_transaction(event: dict, registration: Registration, result: O
         tx.put(f"search:{entry.term}", entry)
     expires = int(clock.now().timestamp())
     if idempotency_key is not None:
-        tx.put("idempotency", Claim(f"idem#{event['id']}#{idempotency_key}", owner=registration.id,
+        tx.put("idempotency", Claim(registration.idempotency_claim, owner=registration.id,
                                     body_hash=body_hash, response={"status": result.status, "body": result.body},
                                     expires_at=expires + IDEMPOTENCY_SECONDS),
                condition=Claim.pk.does_not_exist() | (Claim.expires_at < expires))
@@ -112,7 +114,7 @@ def _check_idempotency_key(key: str) -> None:
 def _replay(event_id: str, key: str | None, body_hash: str) -> Outcome | None:
     """The first response for this key, if a live one exists; 409 if the key came with another body."""
     try:
-        claim = Claim.get(f"idem#{event_id}#{key}", consistent_read=True)
+        claim = Claim.get(_idempotency_claim_key(event_id, key), consistent_read=True)
     except Claim.DoesNotExist:
         return None
     if claim.expires_at is not None and claim.expires_at < clock.now().timestamp():
@@ -125,6 +127,10 @@ def _replay(event_id: str, key: str | None, body_hash: str) -> Outcome | None:
 
 def _replay_gone() -> Outcome:
     raise Conflict("A request with this Idempotency-Key is being processed; retry shortly.")
+
+
+def _idempotency_claim_key(event_id: str, key: str | None) -> str:
+    return f"idem#{event_id}#{key}"
 
 
 def _email_claim_key(registration: Registration) -> str:

@@ -79,6 +79,7 @@ class Registration(Model):
     email = UnicodeAttribute(null=True)
     email_key = UnicodeAttribute(null=True)
     email_claim = BooleanAttribute(default=False)
+    idempotency_claim = UnicodeAttribute(null=True)  # its stored response holds personal data
     language = UnicodeAttribute()
     answers = JSONAttribute(null=True)
     consent_at = UnicodeAttribute(null=True)
