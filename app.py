@@ -3,6 +3,7 @@ from chalice import Chalice, Response
 
 from chalicelib import auth, counters, events, registrations
 from chalicelib.config import settings
+from chalicelib.tickets import lookup
 from chalicelib.web import client_key, configure_logging, json_view, read_json, respond, spec_errors_middleware
 
 app = Chalice(app_name="kapi")
@@ -82,6 +83,45 @@ def move_registration(event_id, registration_id, move):
     return registrations.organiser_view(registrations.apply_move(event_id, registration_id, move))
 
 
+# --- Tickets (the attendee's own, by secret) ---------------------------------------------------
+
+@app.route("/api/tickets/{secret}", methods=["GET"])
+@json_view
+def get_ticket(secret):
+    return lookup.ticket_view(*lookup.find(secret))
+
+
+@app.route("/api/tickets/{secret}/qr.png", methods=["GET"])
+@json_view
+def ticket_qr(secret):
+    from chalicelib.tickets.qr import qr_png
+
+    lookup.find(secret)
+    return Response(body=qr_png(secret.strip().upper()), headers={"Content-Type": "image/png",
+                                                                  "Cache-Control": "private, max-age=3600"})
+
+
+@app.route("/api/tickets/{secret}/calendar.ics", methods=["GET"])
+@json_view
+def ticket_calendar(secret):
+    from chalicelib.tickets.calendar import event_ics
+    from chalicelib.tickets.links import ticket_links
+
+    registration, event = lookup.find(secret)
+    ics = event_ics(event, registration.id, ticket_links(settings().public_url, secret)["ticket"],
+                    registration.language)
+    return Response(body=ics.decode("utf-8"), headers={"Content-Type": "text/calendar; charset=utf-8",
+                                                       "Content-Disposition": 'attachment; filename="event.ics"'})
+
+
+@app.route("/api/tickets/{secret}/cancel", methods=["POST"])
+@json_view
+def cancel_ticket(secret):
+    registration, _ = lookup.find(secret)
+    registrations.apply_move(registration.event_id, registration.id, "cancel")
+    return lookup.ticket_view(*lookup.find(secret))
+
+
 # --- Tokens -----------------------------------------------------------------------------------
 
 @app.route("/api/tokens", methods=["POST"])
@@ -96,3 +136,21 @@ def create_token():
 def revoke_token(token_id):
     auth.revoke_token(caller(auth.ORGANISERS), token_id)
     return Response(body="", status_code=204)
+
+
+# --- Email delivery (AWS event sources; the local run calls the same pipeline from a worker) -----
+
+@app.lambda_function(name="outbox_stream")
+def outbox_stream(event, context):
+    """New outbox items from the table's stream, delivered at once; failures go back for retry."""
+    from chalicelib.mail.pipeline import default_pipeline
+
+    return default_pipeline().deliver_stream_records(event.get("Records", []))
+
+
+@app.schedule("rate(1 minute)")
+def retry_emails(event):
+    """Retries due messages, and anything the stream missed."""
+    from chalicelib.mail.pipeline import default_pipeline
+
+    default_pipeline().run_due()

@@ -32,6 +32,9 @@ class Settings:
     signing_key_name: str
     admin_token: str | None
     client_ip_header: str | None
+    mail_max_attempts: int
+    mail_retry_seconds: float
+    outbox_queue: str
 
     def table_name(self, short_name: str) -> str:
         return f"{self.table_prefix}{short_name}"
@@ -65,4 +68,7 @@ def settings() -> Settings:
         signing_key_name=env.get("KAPI_SIGNING_KEY_NAME", f"/kapi/{stage}/signing-keys"),
         admin_token=env.get("KAPI_ADMIN_TOKEN") or None,
         client_ip_header=env.get("KAPI_CLIENT_IP_HEADER") or None,
+        mail_max_attempts=int(env.get("KAPI_MAIL_MAX_ATTEMPTS", "8")),
+        mail_retry_seconds=float(env.get("KAPI_MAIL_RETRY_SECONDS", "30")),
+        outbox_queue=env.get("KAPI_OUTBOX_QUEUE", "pending"),
     )

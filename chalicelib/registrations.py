@@ -141,7 +141,7 @@ def _email_claim_key(registration: Registration) -> str:
 
 # Which moves make sense from which status; anything else is 409 invalid_state.
 MOVES = {
-    "approve": ({"pending_approval"}, "confirmed", "confirmed"),
+    "approve": ({"pending_approval"}, "confirmed", "approved"),
     "reject": ({"pending_approval", "waitlisted"}, "rejected", "rejected"),
     "cancel": ({"confirmed", "pending_approval", "waitlisted"}, "cancelled", "cancelled"),
 }

@@ -5,8 +5,19 @@ import contextlib
 import threading
 from typing import Callable, Iterator
 
-# (name, seconds between runs, function); later capabilities register their workers here.
-WORKERS: list[tuple[str, float, Callable[[], object]]] = []
+
+
+def deliver_emails() -> None:
+    """What the outbox stream handler and the retry schedule do in AWS."""
+    from chalicelib.mail.pipeline import default_pipeline
+
+    default_pipeline().run_due()
+
+
+# (name, seconds between runs, function)
+WORKERS: list[tuple[str, float, Callable[[], object]]] = [
+    ("mail", 0.5, deliver_emails),
+]
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 import uuid
 
 import pytest
@@ -17,6 +18,7 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 os.environ["KAPI_TABLE_PREFIX"] = f"kapi-test-{uuid.uuid4().hex[:8]}-"
 os.environ["KAPI_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
+os.environ["KAPI_DATA_DIR"] = tempfile.mkdtemp(prefix="kapi-tests-")  # this process's signing keys
 
 from tests.stack import Api, LocalRun  # noqa: E402
 
@@ -46,7 +48,8 @@ def tables(dynamodb_endpoint):
 @pytest.fixture(scope="session")
 def local_run(tables, tmp_path_factory):
     """The local run, sharing the session's DynamoDB endpoint and table prefix with the tests."""
-    run = LocalRun(tmp_path_factory.mktemp("kapi-data"), {"KAPI_RATE_LIMIT": "0"}).start()
+    run = LocalRun(tmp_path_factory.mktemp("kapi-data"),
+                   {"KAPI_RATE_LIMIT": "0", "KAPI_OUTBOX_QUEUE": "local-run"}).start()
     yield run
     run.stop()
 

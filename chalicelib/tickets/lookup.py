@@ -1,0 +1,42 @@
+"""From a ticket secret to its registration and event: what the ticket page and its routes show."""
+from __future__ import annotations
+
+from chalicelib import events
+from chalicelib.errors import NotFound
+from chalicelib.i18n import localized
+from chalicelib.storage.models import Registration
+from chalicelib.tickets.issuing import signer
+from chalicelib.tickets.secrets import InvalidTicket, parse_unverified
+
+
+def find(secret: str) -> tuple[Registration, dict]:
+    """The registration and event behind a genuine, current ticket; 404 for anything else.
+
+    The secret names its registration; the signature is then checked against that registration's
+    event, so a forged or altered code never reaches the attendee's data.
+    """
+    try:
+        ref = parse_unverified(secret)
+        registration = Registration.get(ref.registration_id, consistent_read=True)
+        signer().verify(secret, registration.event_id)
+    except (InvalidTicket, Registration.DoesNotExist):
+        raise NotFound("No such ticket.") from None
+    if registration.erased:
+        raise NotFound("This ticket's personal data was erased.")
+    if ref.revision != registration.revision:
+        raise NotFound("This ticket was replaced by a newer one; use the latest email.")
+    return registration, events.load(registration.event_id)
+
+
+def ticket_view(registration: Registration, event: dict) -> dict:
+    ticket_type = next(t for t in event["ticket_types"] if t["id"] == registration.ticket_type)
+    return {
+        "registration_id": registration.id,
+        "status": registration.status,
+        "name": registration.name,
+        "ticket_type": {"id": ticket_type["id"], "name": ticket_type["name"],
+                        "label": localized(ticket_type["name"], registration.language)},
+        "language": registration.language,
+        "event": {name: event.get(name) for name in
+                  ("id", "name", "venue", "starts_at", "ends_at", "timezone", "status")},
+    }

@@ -1,0 +1,109 @@
+"""The delivery pipeline against the real store, with transports that fail on purpose."""
+import random
+import threading
+
+import pytest
+
+from chalicelib import registrations
+from chalicelib.errors import SoldOut
+from chalicelib.mail.errors import PermanentSendError, TransientSendError
+from chalicelib.mail.pipeline import Pipeline
+from chalicelib.storage.models import OutboxMessage, Registration
+from tests.conftest import registration_body
+
+SENDER = "Kapı <tickets@kapi.example>"
+
+
+class Recording:
+    """Keeps what it was given; fails with probability `fail_rate`, transiently or for good."""
+
+    def __init__(self, fail_rate=0.0, permanent=False, seed=7):
+        self.sent = []
+        self.fail_rate = fail_rate
+        self.permanent = permanent
+        self.random = random.Random(seed)
+        self.lock = threading.Lock()
+
+    def send(self, message):
+        with self.lock:
+            if self.random.random() < self.fail_rate:
+                raise (PermanentSendError if self.permanent else TransientSendError)("550 mailbox on fire")
+            self.sent.append(message)
+
+
+def pipeline(transport, **kwargs):
+    return Pipeline(transport, SENDER, "http://kapi.test", retry_seconds=0, **kwargs)
+
+
+def drain(pipe, rounds=200):
+    for _ in range(rounds):
+        if pipe.run_due() == 0:
+            return
+    raise AssertionError("the outbox did not drain")
+
+
+def register_many(event_id, count):
+    return [registrations.register(event_id, registration_body(name=f"Gülşən {i}"), client_key="t",
+                                   rate_limit=0).body["id"] for i in range(count)]
+
+
+def test_flaky_transport_delivers_every_message_exactly_once(tables, make_event):
+    event = make_event()
+    ids = register_many(event["id"], 30)
+    transport = Recording(fail_rate=0.3)
+    pipe = pipeline(transport, max_attempts=20)
+    workers = [threading.Thread(target=drain, args=(pipe,)) for _ in range(3)]  # competing workers
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    recipients = sorted(str(m["To"]) for m in transport.sent)
+    assert len(recipients) == 30 and len(set(recipients)) == 30
+    states = [Registration.get(rid) for rid in ids]
+    assert {r.email_status for r in states} == {"sent"}
+    assert any(r.email_attempts > 1 for r in states), "30% failures should have caused retries"
+
+
+def test_always_failing_transport_marks_failed_and_resend_delivers(tables, make_event):
+    event = make_event()
+    [rid] = register_many(event["id"], 1)
+    drain(pipeline(Recording(fail_rate=1.0), max_attempts=3))
+    failed = Registration.get(rid)
+    assert failed.email_status == "failed" and failed.email_attempts == 3
+    assert "mailbox on fire" in failed.email_error
+
+    registrations.resend(event["id"], rid)
+    assert Registration.get(rid).email_status == "queued"
+    working = Recording()
+    drain(pipeline(working))
+    assert len(working.sent) == 1 and Registration.get(rid).email_status == "sent"
+
+
+def test_permanent_failure_is_not_retried(tables, make_event):
+    event = make_event()
+    [rid] = register_many(event["id"], 1)
+    transport = Recording(fail_rate=1.0, permanent=True)
+    drain(pipeline(transport, max_attempts=5))
+    registration = Registration.get(rid)
+    assert registration.email_status == "failed" and registration.email_attempts == 1
+
+
+def test_nothing_is_sent_for_a_registration_that_was_not_written(tables, make_event):
+    event = make_event(capacity=1)
+    register_many(event["id"], 1)
+    with pytest.raises(SoldOut):
+        registrations.register(event["id"], registration_body(), client_key="t", rate_limit=0)
+    transport = Recording()
+    drain(pipeline(transport))
+    to_this_event = [m for m in transport.sent if "Gençlik Forumu" in str(m["Subject"])]
+    assert len(to_this_event) == 1
+
+
+def test_erased_registration_gets_no_email(tables, make_event):
+    event = make_event()
+    [rid] = register_many(event["id"], 1)
+    Registration(rid).update(actions=[Registration.erased.set(True)])
+    transport = Recording()
+    drain(pipeline(transport))
+    assert all(rid not in m.as_string() for m in transport.sent)
+    assert rid not in [m.registration_id for m in OutboxMessage.by_due.query("pending")]

@@ -1,0 +1,82 @@
+"""End to end: register over HTTP, the local run's worker writes the email, the QR scans back."""
+import email
+import io
+import time
+from email import policy
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from chalicelib.tickets.keys import load_keyring_from_dir
+from chalicelib.tickets.secrets import TicketSigner
+from tests.conftest import registration_body
+
+NAMES = {"tr": "Şengül İlkay Işık", "az": "Gülşən Əliyeva", "en": "İlkin Məmmədov"}
+SUBJECT_WORDS = {"tr": "Gençlik Forumu", "az": "Gənclik Forumu", "en": "Youth Forum"}
+
+
+def has_ticket(message):
+    return any(part.get_content_type() == "image/png" for part in message.walk())
+
+
+def wait_for_email(outbox, address, timeout=20, wanted=lambda message: True):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in outbox.glob("*.eml"):
+            message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            if address in str(message["To"]) and wanted(message):
+                return message
+        time.sleep(0.1)
+    raise AssertionError(f"no email to {address} within {timeout} s")
+
+
+@pytest.mark.parametrize("language", ["tr", "az", "en"])
+def test_ticket_email_carries_a_qr_that_scans_back_to_a_valid_secret(api, local_run, make_event, language):
+    event = make_event()
+    body = registration_body(name=NAMES[language], language=language)
+    assert api.post(f"/api/events/{event['id']}/registrations", json=body).status_code == 201
+
+    message = wait_for_email(local_run.data_dir / "outbox", body["email"])
+    assert SUBJECT_WORDS[language] in message["Subject"]
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert NAMES[language] in text and NAMES[language] in html
+    [png] = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert f"cid:{png['Content-ID'].strip('<>')}" in html
+    [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.get_content())))
+    secret = decoded.text
+    signer = TicketSigner(load_keyring_from_dir(local_run.data_dir))
+    assert signer.verify(secret, event["id"]).revision == 0
+    assert f"/t/{secret}" in text
+    ticket = api.get(f"/api/tickets/{secret}")
+    assert ticket.status_code == 200 and ticket.json()["name"] == NAMES[language]
+    calendars = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert len(calendars) == 1
+
+
+def test_ticket_routes_refuse_forged_secrets_and_cancel_frees_the_seat(api, local_run, make_event):
+    event = make_event(capacity=1, waitlist=True)
+    first, second = registration_body(), registration_body()
+    api.post(f"/api/events/{event['id']}/registrations", json=first)
+    waiting = api.post(f"/api/events/{event['id']}/registrations", json=second).json()
+    message = wait_for_email(local_run.data_dir / "outbox", first["email"])
+    secret = zxingcpp.read_barcodes(Image.open(io.BytesIO(
+        next(p for p in message.walk() if p.get_content_type() == "image/png").get_content())))[0].text
+
+    forged = secret[:-3] + ("AAA" if not secret.endswith("AAA") else "BBB")
+    assert api.get(f"/api/tickets/{forged}").status_code == 404
+    qr = api.get(f"/api/tickets/{secret}/qr.png", headers={"Accept": "image/png"})
+    assert qr.status_code == 200 and zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.content)))[0].text == secret
+    ics = api.get(f"/api/tickets/{secret}/calendar.ics")
+    assert ics.status_code == 200 and "BEGIN:VEVENT" in ics.text
+
+    cancelled = api.post(f"/api/tickets/{secret}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert api.post(f"/api/tickets/{secret}/cancel").json()["status"] == "cancelled"  # twice is fine
+    promoted = api.get(f"/api/events/{event['id']}/registrations/{waiting['id']}", token=api.admin_token)
+    assert promoted.json()["status"] == "confirmed"
+    waitlisted = wait_for_email(local_run.data_dir / "outbox", second["email"], wanted=lambda m: not has_ticket(m))
+    assert not has_ticket(waitlisted)
+    moved_up = wait_for_email(local_run.data_dir / "outbox", second["email"], wanted=has_ticket)
+    assert "/t/" in moved_up.get_body(("plain",)).get_content()
