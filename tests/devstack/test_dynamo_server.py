@@ -1,0 +1,422 @@
+"""The local DynamoDB server (devstack.dynamo_server), tested as a client sees it:
+a separate process reached over HTTP with boto3.
+
+Each test names the requirement it proves: serving DynamoDB and SES, atomic
+concurrent transactions, transactions costing O(items touched), bounded memory and
+TTL expiry, durability across kill -9 and restarts, reading SES mail back, and
+logging nothing but errors.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from email.mime.text import MIMEText
+from statistics import median
+
+import boto3
+import psutil
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from devstack.dynamo_process import DynamoProcess
+
+REGION = "eu-central-1"
+OPERATIONS = 1500
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def client(endpoint, service="dynamodb"):
+    # No retries: a retried request could hide a lost or doubled write.
+    return boto3.client(service, endpoint_url=endpoint, region_name=REGION,
+                        aws_access_key_id="local", aws_secret_access_key="local",
+                        config=Config(max_pool_connections=64, retries={"total_max_attempts": 1}))
+
+
+def create_table(ddb, name=None, gsi=False):
+    name = name or f"t-{uuid.uuid4().hex[:8]}"
+    attributes = [{"AttributeName": "pk", "AttributeType": "S"},
+                  {"AttributeName": "sk", "AttributeType": "S"}]
+    extra = {}
+    if gsi:
+        attributes.append({"AttributeName": "gsi1pk", "AttributeType": "S"})
+        extra["GlobalSecondaryIndexes"] = [{
+            "IndexName": "gsi1", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                          {"AttributeName": "sk", "KeyType": "RANGE"}]}]
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", AttributeDefinitions=attributes,
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                {"AttributeName": "sk", "KeyType": "RANGE"}], **extra)
+    return name
+
+
+def key(pk, sk):
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def count(ddb, table, pk, prefix=None):
+    condition, values = "pk = :p", {":p": {"S": pk}}
+    if prefix:
+        condition, values[":s"] = condition + " AND begins_with(sk, :s)", {"S": prefix}
+    return ddb.query(TableName=table, Select="COUNT", KeyConditionExpression=condition,
+                     ExpressionAttributeValues=values)["Count"]
+
+
+def counter(ddb, table, pk, sk="counter"):
+    item = ddb.get_item(TableName=table, Key=key(pk, sk), ConsistentRead=True).get("Item")
+    return int(item["n"]["N"]) if item else 0
+
+
+def add_one(table, pk, sk="counter", cap=None):
+    """The Update element of a transaction: counter ADD 1, optionally only below ``cap``."""
+    update = {"TableName": table, "Key": key(pk, sk), "UpdateExpression": "ADD #n :one",
+              "ExpressionAttributeNames": {"#n": "n"},
+              "ExpressionAttributeValues": {":one": {"N": "1"}}}
+    if cap is not None:
+        update["ConditionExpression"] = "attribute_not_exists(#n) OR #n < :cap"
+        update["ExpressionAttributeValues"][":cap"] = {"N": str(cap)}
+    return {"Update": update}
+
+
+def reasons(error):
+    return [r["Code"] for r in error.response["CancellationReasons"]]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with DynamoProcess(tmp_path_factory.mktemp("dynamo")) as dynamo:
+        yield dynamo
+
+
+@pytest.fixture(scope="module")
+def ddb(server):
+    return client(server.endpoint)
+
+
+# -- 1 and 6: DynamoDB and SES in one process; sent mail can be read back ----------
+
+def test_serves_dynamodb_and_ses_and_gives_sent_mail_back(server, ddb):
+    table = create_table(ddb)
+    ddb.put_item(TableName=table, Item={**key("a", "1"), "name": {"S": "Gülnarə"}})
+    assert ddb.get_item(TableName=table, Key=key("a", "1"))["Item"]["name"]["S"] == "Gülnarə"
+
+    ses = client(server.endpoint, "ses")
+    ses.verify_email_identity(EmailAddress="bilet@kapi.example")
+    message = MIMEText("QR bileti ekte", "plain", "utf-8")
+    message["Subject"] = f"Biletiniz {uuid.uuid4().hex}"
+    message["From"], message["To"] = "bilet@kapi.example", "ayse@example.org"
+    ses.send_raw_email(RawMessage={"Data": message.as_bytes()})
+
+    with urllib.request.urlopen(f"{server.endpoint}/_kapi/ses/messages") as response:
+        sent = json.load(response)
+    mine = [m for m in sent if message["Subject"] in m["raw_data"]]
+    assert len(mine) == 1
+    assert mine[0]["source"] == "bilet@kapi.example"
+    assert mine[0]["destinations"] == ["ayse@example.org"]
+
+
+# -- 2: concurrent transactions are atomic -------------------------------------------
+
+def test_fifty_concurrent_transactions_never_pass_the_cap(ddb):
+    table = create_table(ddb)
+    for round_ in range(5):
+        pk = f"round{round_}"
+        start = threading.Barrier(50)
+
+        def register(i):
+            start.wait()
+            try:
+                ddb.transact_write_items(TransactItems=[
+                    {"Put": {"TableName": table, "Item": key(pk, f"reg#{i}"),
+                             "ConditionExpression": "attribute_not_exists(pk)"}},
+                    add_one(table, pk, cap=20)])
+                return True
+            except ClientError as e:
+                assert e.response["Error"]["Code"] == "TransactionCanceledException"
+                assert reasons(e) == ["None", "ConditionalCheckFailed"]
+                return False
+
+        with ThreadPoolExecutor(50) as pool:
+            succeeded = sum(pool.map(register, range(50)))
+        assert (succeeded, counter(ddb, table, pk), count(ddb, table, pk, "reg#")) == (20, 20, 20)
+
+
+def test_puts_concurrent_with_cancelled_transactions_are_kept(ddb):
+    table = create_table(ddb)
+    done = threading.Event()
+
+    def cancel_transactions(worker):
+        i = 0
+        while not done.is_set():
+            i += 1
+            with pytest.raises(ClientError, match="TransactionCanceled"):
+                ddb.transact_write_items(TransactItems=[
+                    {"Put": {"TableName": table, "Item": key("cancelled", f"{worker}-{i}")}},
+                    {"ConditionCheck": {"TableName": table, "Key": key("missing", "x"),
+                                        "ConditionExpression": "attribute_exists(pk)"}}])
+
+    def put(i):
+        ddb.put_item(TableName=table, Item={**key("put", f"{i:04d}"), "v": {"N": str(i)}})
+
+    with ThreadPoolExecutor(2) as cancellers, ThreadPoolExecutor(4) as putters:
+        cancelling = [cancellers.submit(cancel_transactions, worker) for worker in range(2)]
+        list(putters.map(put, range(400)))
+        done.set()
+        for future in cancelling:
+            future.result()
+    assert count(ddb, table, "put") == 400
+    assert count(ddb, table, "cancelled") == 0
+
+
+# -- 3: transactions keep moto's behaviour and cost O(items touched) ---------------
+
+def test_cancelled_transaction_restores_exactly_the_items_it_touched(ddb):
+    table = create_table(ddb)
+    ddb.put_item(TableName=table, Item={**key("a", "updated"), "v": {"N": "1"}})
+    ddb.put_item(TableName=table, Item={**key("a", "deleted"), "v": {"N": "1"}})
+    with pytest.raises(ClientError) as cancelled:
+        ddb.transact_write_items(TransactItems=[
+            {"Update": {"TableName": table, "Key": key("a", "updated"),
+                        "UpdateExpression": "SET v = :two",
+                        "ExpressionAttributeValues": {":two": {"N": "2"}}}},
+            {"Put": {"TableName": table, "Item": key("a", "created")}},
+            {"Delete": {"TableName": table, "Key": key("a", "deleted")}},
+            {"ConditionCheck": {"TableName": table, "Key": key("a", "missing"),
+                                "ConditionExpression": "attribute_exists(pk)"}}])
+    assert reasons(cancelled.value) == ["None", "None", "None", "ConditionalCheckFailed"]
+    items = ddb.query(TableName=table, KeyConditionExpression="pk = :a",
+                      ExpressionAttributeValues={":a": {"S": "a"}})["Items"]
+    assert sorted((i["sk"]["S"], i["v"]["N"]) for i in items) == [("deleted", "1"), ("updated", "1")]
+
+
+def test_transaction_validation_and_reasons_match_moto(ddb):
+    table = create_table(ddb)
+    old = {**key("b", "1"), "name": {"S": "Elvin"}}
+    ddb.put_item(TableName=table, Item=old)
+
+    with pytest.raises(ClientError) as cancelled:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table, "Item": key("b", "2")}},
+            {"Put": {"TableName": table, "Item": key("b", "1"),
+                     "ConditionExpression": "attribute_not_exists(pk)",
+                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}])
+    assert reasons(cancelled.value) == ["None", "ConditionalCheckFailed"]
+    assert cancelled.value.response["CancellationReasons"][1]["Item"] == old
+
+    with pytest.raises(ClientError) as twice:  # two operations on one item
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table, "Item": key("b", "3")}},
+            {"Put": {"TableName": table, "Item": key("b", "4")}},
+            {"Delete": {"TableName": table, "Key": key("b", "4")}}])
+    assert twice.value.response["Error"]["Code"] == "ValidationException"
+
+    with pytest.raises(ClientError) as too_many:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table, "Item": key("b", f"many{i}")}} for i in range(101)])
+    assert too_many.value.response["Error"]["Code"] == "ValidationException"
+
+    assert count(ddb, table, "b") == 1  # nothing of the three failed transactions stayed
+
+    ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": table, "Item": key("b", "5")}}, add_one(table, "b")])
+    assert count(ddb, table, "b", "5") == 1 and counter(ddb, table, "b") == 1
+
+
+def test_transaction_cost_does_not_grow_with_table_size(ddb):
+    table = create_table(ddb)
+
+    def median_ms(label):
+        times = []
+        for i in range(30):
+            started = time.perf_counter()
+            ddb.transact_write_items(TransactItems=[
+                {"Put": {"TableName": table, "Item": key("tx", f"{label}{i}")}},
+                add_one(table, "tx")])
+            times.append(time.perf_counter() - started)
+        return median(times) * 1000
+
+    empty = median_ms("empty")
+    for start in range(0, 5000, 25):
+        ddb.batch_write_item(RequestItems={table: [
+            {"PutRequest": {"Item": {**key("fill", f"{i:05d}"), "data": {"S": "x" * 100}}}}
+            for i in range(start, start + 25)]})
+    full = median_ms("full")
+    print(f"TransactWriteItems: {empty:.2f} ms at 0 items, {full:.2f} ms at 5,000 items")
+    assert full < 3 * empty + 5  # moto as shipped: about 200 ms at 5,000 items
+
+
+# -- 4: memory stays bounded; TTL-expired items are deleted --------------------------
+
+def test_memory_does_not_grow_with_transactions_and_overwrites(server, ddb):
+    """Two batches of OPERATIONS transactions and OPERATIONS overwriting puts: the
+    second must not grow the server's RSS (the first warms up the allocator)."""
+    table = create_table(ddb)
+    payload = {"S": "x" * 2048}  # large enough that leaked copies show in RSS
+
+    def transaction(i):
+        items = [{"Put": {"TableName": table, "Item": {**key("reg", f"{i % 100}"), "p": payload}}},
+                 add_one(table, "reg")]
+        if i % 3 == 0:  # a third of them are cancelled
+            items.append({"ConditionCheck": {"TableName": table, "Key": key("missing", "x"),
+                                             "ConditionExpression": "attribute_exists(pk)"}})
+        try:
+            ddb.transact_write_items(TransactItems=items)
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "TransactionCanceledException"
+
+    def put(i):
+        ddb.put_item(TableName=table, Item={**key("put", f"{i % 100}"), "p": payload})
+
+    def batch():
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(transaction, range(OPERATIONS)))
+            list(pool.map(put, range(OPERATIONS)))
+        return psutil.Process(server.process.pid).memory_info().rss
+
+    first, second = batch(), batch()
+    print(f"server RSS after batch 1: {first / 2**20:.1f} MiB, after batch 2: {second / 2**20:.1f} MiB")
+    assert second - first < 10 * 2**20  # without clearing instances_tracked: about 17 MiB
+
+
+def test_ttl_sweep_deletes_expired_items_durably(tmp_path):
+    with DynamoProcess(tmp_path, args=["--ttl-sweep-seconds", "1"]) as dynamo:
+        ddb = client(dynamo.endpoint)
+        table = create_table(ddb)
+        ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": "expires_at"})
+        now = int(time.time())
+        ddb.put_item(TableName=table, Item={**key("t", "expired"), "expires_at": {"N": str(now - 60)}})
+        ddb.put_item(TableName=table, Item={**key("t", "later"), "expires_at": {"N": str(now + 3600)}})
+        ddb.put_item(TableName=table, Item={**key("t", "no-ttl")})
+        deadline = time.time() + 10
+        while count(ddb, table, "t", "expired") and time.time() < deadline:
+            time.sleep(0.2)
+        assert count(ddb, table, "t", "expired") == 0
+        dynamo.kill()
+        dynamo.start()
+        ddb = client(dynamo.endpoint)
+        remaining = ddb.query(TableName=table, KeyConditionExpression="pk = :t",
+                              ExpressionAttributeValues={":t": {"S": "t"}})["Items"]
+        assert sorted(i["sk"]["S"] for i in remaining) == ["later", "no-ttl"]
+        assert ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"] == {
+            "TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
+
+
+# -- 5: durable across kill -9, restarts and compaction ------------------------------
+
+def test_every_acknowledged_write_survives_kill_and_restarts(tmp_path):
+    binary = {"B": b"\x00\xff", "BS": [b"\x01", b"\x02"]}
+    dynamo = DynamoProcess(tmp_path).start()
+    ddb = client(dynamo.endpoint)
+    table = create_table(ddb, gsi=True)
+    acknowledged, lock = [], threading.Lock()
+
+    def write(i):
+        try:
+            ddb.transact_write_items(TransactItems=[
+                {"Put": {"TableName": table, "Item": {
+                    **key("reg", f"{i:04d}"), "gsi1pk": {"S": "all"},
+                    "bin": {"B": binary["B"]}, "bins": {"BS": binary["BS"]},
+                    "nested": {"M": {"b": {"B": binary["B"]}, "l": {"L": [{"N": str(i)}]}}}}}},
+                add_one(table, "reg")])
+        except Exception:
+            return  # in flight when the server was killed: not acknowledged
+        with lock:
+            acknowledged.append(f"{i:04d}")
+            if len(acknowledged) == 300:
+                dynamo.kill()
+
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(write, range(400)))
+    assert len(acknowledged) >= 300
+
+    def check(ddb):
+        items = []
+        query = {"TableName": table, "IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :a",
+                 "ExpressionAttributeValues": {":a": {"S": "all"}}}
+        while True:
+            page = ddb.query(**query)
+            items += page["Items"]
+            if "LastEvaluatedKey" not in page:
+                break
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        present = {item["sk"]["S"] for item in items}
+        assert set(acknowledged) <= present
+        assert counter(ddb, table, "reg") == len(present)  # atomic across the crash too
+        assert items[0]["bin"] == {"B": binary["B"]} and items[0]["bins"] == {"BS": binary["BS"]}
+        assert items[0]["nested"]["M"]["b"] == {"B": binary["B"]}
+
+    with open(os.path.join(tmp_path, "journal.jsonl"), "ab") as journal:
+        journal.write(b'{"seq":999999,"target":"DynamoDB_20120810.PutItem","acc')  # torn by a kill
+    dynamo.start()  # replays the journal, then compacts
+    check(client(dynamo.endpoint))
+    dynamo.kill()
+    dynamo.start()  # loads the compacted snapshot
+    check(client(dynamo.endpoint))
+    dynamo.stop()  # compacts on SIGTERM
+    assert os.path.getsize(os.path.join(tmp_path, "journal.jsonl")) == 0
+    with DynamoProcess(tmp_path) as dynamo:
+        check(client(dynamo.endpoint))
+
+
+def test_runtime_compaction_and_a_crash_before_the_journal_is_emptied(tmp_path):
+    with DynamoProcess(tmp_path, args=["--compact-bytes", "4000"]) as dynamo:
+        ddb = client(dynamo.endpoint)
+        table = create_table(ddb)
+        for _ in range(60):  # about 300 bytes a line: compacts several times on the way
+            ddb.update_item(**add_one(table, "c")["Update"])
+        assert os.path.getsize(os.path.join(tmp_path, "journal.jsonl")) < 4000
+        dynamo.kill()
+        dynamo.start()
+        assert counter(client(dynamo.endpoint), table, "c") == 60
+
+        # Journal lines the snapshot already holds (a crash between renaming the new
+        # snapshot into place and emptying the journal) must not be applied twice.
+        ddb = client(dynamo.endpoint)
+        for _ in range(5):
+            ddb.update_item(**add_one(table, "c")["Update"])
+        dynamo.kill()
+        journal = os.path.join(tmp_path, "journal.jsonl")
+        shutil.copy(journal, tmp_path / "journal.before")
+        dynamo.start()  # compacts: the 5 ADDs move into the snapshot
+        dynamo.kill()
+        shutil.copy(tmp_path / "journal.before", journal)
+        dynamo.start()
+        assert counter(client(dynamo.endpoint), table, "c") == 65
+
+        # moto's reset empties the server; the data must not come back on a restart.
+        request = urllib.request.Request(f"{dynamo.endpoint}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request).close()
+        dynamo.kill()
+        dynamo.start()
+        assert client(dynamo.endpoint).list_tables()["TableNames"] == []
+
+
+# -- 7: nothing is logged but the startup line (and errors) --------------------------
+
+def test_logs_only_the_ready_line(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devstack.dynamo_server", "--port", "0", "--data-dir", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": ROOT})
+    ready = process.stdout.readline()
+    assert ready.startswith("READY http://127.0.0.1:")
+    ddb = client(ready.split()[1])
+    table = create_table(ddb)
+    person = {**key("reg", "1"), "email": {"S": "ozel.veri@example.org"}}
+    ddb.put_item(TableName=table, Item=person)
+    with pytest.raises(ClientError):
+        ddb.put_item(TableName=table, Item=person, ConditionExpression="attribute_not_exists(pk)")
+    with pytest.raises(ClientError):
+        ddb.get_item(TableName="no-such-table", Key=key("reg", "1"))
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=30)
+    assert (process.returncode, stdout, stderr) == (0, "", "")
