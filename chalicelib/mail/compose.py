@@ -55,11 +55,13 @@ _ADD_TO_CALENDAR = _Action("link", "calendar", "mail.action.add_to_calendar")
 _CANCEL = _Action("hint", "cancel", "mail.action.cancel", "mail.hint.cancel")
 _LEAVE_WAITLIST = _Action("hint", "cancel", "mail.action.leave_waitlist", "mail.hint.leave_waitlist")
 
+_TICKET_ACTIONS = (_OPEN_TICKET, _ADD_TO_CALENDAR, _CANCEL)
+
 TICKET_KINDS = frozenset({"confirmed", "approved", "promoted"})
 _ACTIONS: dict[str, tuple[_Action, ...]] = {
-    "confirmed": (_OPEN_TICKET, _ADD_TO_CALENDAR, _CANCEL),
-    "approved": (_OPEN_TICKET, _ADD_TO_CALENDAR, _CANCEL),
-    "promoted": (_OPEN_TICKET, _ADD_TO_CALENDAR, _CANCEL),
+    "confirmed": _TICKET_ACTIONS,
+    "approved": _TICKET_ACTIONS,
+    "promoted": _TICKET_ACTIONS,
     "waitlisted": (_VIEW_STATUS, _LEAVE_WAITLIST),
     "pending_approval": (_VIEW_STATUS, _CANCEL),
     "rejected": (),
