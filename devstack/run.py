@@ -13,6 +13,8 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
+from chalicelib.atomicfile import write_atomic
+
 LOCAL_DEFAULTS = {
     "KAPI_STAGE": "local",
     "AWS_DEFAULT_REGION": "eu-central-1",
@@ -27,10 +29,7 @@ def admin_token(data_dir: Path) -> str:
     if os.environ.get("KAPI_ADMIN_TOKEN"):
         return os.environ["KAPI_ADMIN_TOKEN"]
     path = data_dir / "admin-token"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(32))
+    write_atomic(path, secrets.token_urlsafe(32).encode(), overwrite=False)
     return path.read_text().strip()
 
 

@@ -20,6 +20,7 @@ os.environ["KAPI_TABLE_PREFIX"] = f"kapi-test-{uuid.uuid4().hex[:8]}-"
 os.environ["KAPI_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
 os.environ["KAPI_DATA_DIR"] = tempfile.mkdtemp(prefix="kapi-tests-")  # this process's signing keys
 
+from tests.data import registration_body  # noqa: E402,F401 - re-exported for test modules
 from tests.stack import Api, LocalRun  # noqa: E402
 
 
@@ -77,10 +78,3 @@ def make_event(api):
         assert response.status_code == 201, response.text
         return response.json()
     return make
-
-
-def registration_body(**overrides) -> dict:
-    body = {"name": "Şengül Əliyeva", "email": f"sengul.{uuid.uuid4().hex[:8]}@example.org",
-            "language": "tr", "answers": {}, "consent": True}
-    body.update(overrides)
-    return {k: v for k, v in body.items() if v is not ...}

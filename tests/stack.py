@@ -50,6 +50,7 @@ class LocalRun:
         self.env = env
         self.process: subprocess.Popen | None = None
         self.url = ""
+        self.dynamodb_endpoint = ""
 
     def start(self) -> "LocalRun":
         env = {**os.environ, "KAPI_DATA_DIR": str(self.data_dir), "KAPI_PORT": "0", "KAPI_DEMO": "0",
@@ -60,6 +61,8 @@ class LocalRun:
         timer.start()
         try:
             for line in self.process.stdout:
+                if line.strip().startswith("DynamoDB:"):
+                    self.dynamodb_endpoint = line.split()[-1]
                 if line.startswith("READY "):
                     self.url = line.split()[1]
                     break

@@ -60,7 +60,7 @@ class Pipeline:
             return self._finish(message, registration, "skipped", None)
         try:
             self.transport.send(self._compose(message, registration))
-        except PermanentSendError as error:
+        except (PermanentSendError, ValueError) as error:  # ValueError: an address no header can carry
             return self._finish(message, registration, "failed", str(error))
         except SendError as error:
             if message.attempts >= self.max_attempts:

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conftest import registration_body
+from tests.data import registration_body
 from tests.stack import Api, LocalRun
 
 EVENT = {"id": "restart-check", "name": {"tr": "Podcast kaydı"}, "venue": "İzmir",

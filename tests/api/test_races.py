@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from chalicelib import counters
-from tests.conftest import registration_body
+from tests.data import registration_body
 from tests.stack import Api
 
 ROUNDS = 5

@@ -5,7 +5,7 @@ import pytest
 
 from chalicelib import counters
 from chalicelib.storage.models import Claim, Registration
-from tests.conftest import registration_body
+from tests.data import registration_body
 
 
 def register(api, event_id, body, **kwargs):

@@ -9,7 +9,7 @@ from chalicelib.errors import SoldOut
 from chalicelib.mail.errors import PermanentSendError, TransientSendError
 from chalicelib.mail.pipeline import Pipeline
 from chalicelib.storage.models import OutboxMessage, Registration
-from tests.conftest import registration_body
+from tests.data import registration_body
 
 SENDER = "Kapı <tickets@kapi.example>"
 

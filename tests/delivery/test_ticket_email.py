@@ -10,7 +10,7 @@ from PIL import Image
 
 from chalicelib.tickets.keys import load_keyring_from_dir
 from chalicelib.tickets.secrets import TicketSigner
-from tests.conftest import registration_body
+from tests.data import registration_body
 
 NAMES = {"tr": "Şengül İlkay Işık", "az": "Gülşən Əliyeva", "en": "İlkin Məmmədov"}
 SUBJECT_WORDS = {"tr": "Gençlik Forumu", "az": "Gənclik Forumu", "en": "Youth Forum"}

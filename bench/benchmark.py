@@ -1,0 +1,162 @@
+"""`make bench`: Kapı's performance numbers, measured on the local stack of this machine.
+
+It starts its own local run (own DynamoDB server and data dir, rate limit off), then measures:
+registrations per second over HTTP, DynamoDB calls per registration (counted with a botocore event
+hook on the same code path, in this process), ticket emails composed per second (QR + MIME), the
+cold-start import time of `app` against `import boto3` alone, and the door and export benchmarks.
+Numbers print as a table and as JSON (`--json PATH` to keep them).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def bench_registrations(api, count: int = 400, threads: int = 8) -> dict:
+    from tests.data import registration_body
+
+    event_id = f"bench-{uuid.uuid4().hex[:8]}"
+    api.post("/api/events", token=api.admin_token, json={
+        "id": event_id, "name": {"tr": "Ölçüm"}, "venue": "İzmir", "timezone": "Europe/Istanbul",
+        "starts_at": "2027-05-19T10:00:00+03:00", "ends_at": "2027-05-19T18:00:00+03:00",
+        "status": "published", "capacity": count // 2, "waitlist": True})
+
+    def one(_):
+        started = time.perf_counter()
+        response = api.post(f"/api/events/{event_id}/registrations", json=registration_body())
+        assert response.status_code == 201, response.text
+        return time.perf_counter() - started
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        latencies = list(pool.map(one, range(count)))
+    elapsed = time.perf_counter() - started
+    return {"registrations": count, "threads": threads, "per_second": round(count / elapsed, 1),
+            "p50_ms": round(statistics.median(latencies) * 1000, 1),
+            "p95_ms": round(percentile(latencies, 0.95) * 1000, 1)}
+
+
+def dynamodb_calls_per_registration(samples: int = 20) -> dict:
+    """Registrations made in this process through the same service code, counting API calls."""
+    import botocore.session
+
+    from chalicelib import events, registrations
+    from tests.data import registration_body
+
+    calls: list[str] = []
+    original = botocore.session.Session.create_client
+
+    def counting_client(self, *args, **kwargs):
+        client = original(self, *args, **kwargs)
+        client.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
+        return client
+    botocore.session.Session.create_client = counting_client
+    event_id = f"bench-calls-{uuid.uuid4().hex[:6]}"
+    events.create({"id": event_id, "name": {"en": "Calls"}, "venue": "Baku", "timezone": "Asia/Baku",
+                   "starts_at": "2027-05-19T10:00:00+04:00", "ends_at": "2027-05-19T18:00:00+04:00",
+                   "status": "published", "capacity": 1000})
+    registrations.register(event_id, registration_body(), client_key="bench", rate_limit=30)  # warm clients
+    calls.clear()
+    for _ in range(samples):
+        registrations.register(event_id, registration_body(), client_key="bench", rate_limit=0)
+    by_operation = {name: calls.count(name) / samples for name in sorted(set(calls))}
+    return {"calls_per_registration": len(calls) / samples, "by_operation": by_operation}
+
+
+def bench_compose(count: int = 200) -> dict:
+    from chalicelib.ids import new_registration_id
+    from chalicelib.mail.compose import compose
+    from chalicelib.tickets.links import ticket_links
+    from chalicelib.tickets.secrets import Keyring, TicketSigner
+
+    signer = TicketSigner(Keyring.generate())
+    event = {"id": "bench", "name": {"tr": "İzmir–Bakü Festivali"}, "venue": "Kültürpark",
+             "starts_at": "2027-05-19T10:00:00+03:00", "ends_at": "2027-05-19T18:00:00+03:00",
+             "timezone": "Europe/Istanbul"}
+    started = time.perf_counter()
+    for _ in range(count):
+        rid = new_registration_id()
+        secret = signer.issue("bench", rid, 0)
+        bytes(compose("confirmed", registration={"id": rid, "name": "Şengül Əliyeva", "email": "s@example.org",
+                                                 "ticket_type_name": "Genel"},
+                      event=event, language="tr", sender="Kapı <t@kapi.example>", ticket={"secret": secret},
+                      links=ticket_links("https://kapi.example", secret)))
+    elapsed = time.perf_counter() - started
+    return {"emails": count, "per_second": round(count / elapsed, 1)}
+
+
+def import_time(statement: str, runs: int = 7) -> float:
+    """Median wall time of a fresh interpreter running `statement` (bytecode cached, like a warm disk)."""
+    timings = []
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", statement], check=True, cwd=ROOT, env=env)
+        timings.append(time.perf_counter() - started)
+    return round(statistics.median(timings) * 1000, 1)
+
+
+def cold_start() -> dict:
+    baseline = import_time("pass")
+    boto3_ms = import_time("import boto3")
+    app_ms = import_time("import app")
+    return {"python_ms": baseline, "import_boto3_ms": boto3_ms, "import_app_ms": app_ms,
+            "app_over_boto3": round((app_ms - baseline) / (boto3_ms - baseline), 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+
+    os.environ["KAPI_TABLE_PREFIX"] = f"kapi-bench-{uuid.uuid4().hex[:6]}-"
+    from tests.stack import Api, LocalRun
+
+    data_dir = Path(tempfile.mkdtemp(prefix="kapi-bench-"))
+    run = LocalRun(data_dir, {"KAPI_RATE_LIMIT": "0", "AWS_ENDPOINT_URL_DYNAMODB": "",
+                              "KAPI_ADMIN_TOKEN": "bench-admin"}).start()
+    try:
+        api = Api(run.url, "bench-admin")
+        os.environ.update({"AWS_ENDPOINT_URL_DYNAMODB": run.dynamodb_endpoint,
+                           "AWS_DEFAULT_REGION": "eu-central-1", "AWS_ACCESS_KEY_ID": "local",
+                           "AWS_SECRET_ACCESS_KEY": "local", "KAPI_DATA_DIR": str(data_dir)})
+        results = {
+            "registration": bench_registrations(api),
+            "dynamodb": dynamodb_calls_per_registration(),
+            "ticket_email": bench_compose(),
+            "cold_start": cold_start(),
+        }
+        results.update(_companions(api))
+    finally:
+        run.stop()
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False))
+
+
+def _companions(api) -> dict:
+    """The door and export benchmarks live beside the code they measure."""
+    from bench import checkin, export
+
+    return {"checkin": checkin.run(api.base_url, api.admin_token),
+            "export": export.run(api.base_url, api.admin_token)}
+
+
+if __name__ == "__main__":
+    main()
