@@ -88,7 +88,7 @@ def _registration_transaction(event: dict, registration: Registration, result: O
               counters.move(registration.ticket_type, None, registration.status), condition=room)
     tx.put("outbox", outbox.message(registration.id, event["id"], outbox.KIND_FOR_STATUS[registration.status]))
     if registration.email_claim:
-        tx.put("email", Claim(_email_claim_key(registration), owner=registration.id),
+        tx.put("email", Claim(email_claim_key(registration), owner=registration.id),
                condition=Claim.pk.does_not_exist())
     for entry in search.entries(registration):
         tx.put(f"search:{entry.term}", entry)
@@ -133,7 +133,7 @@ def _idempotency_claim_key(event_id: str, key: str | None) -> str:
     return f"idem#{event_id}#{key}"
 
 
-def _email_claim_key(registration: Registration) -> str:
+def email_claim_key(registration: Registration) -> str:
     return f"email#{registration.event_id}#{registration.email_key}"
 
 
@@ -159,6 +159,8 @@ def get(event_id: str, registration_id: str) -> Registration:
 
 def apply_move(event_id: str, registration_id: str, move: str) -> Registration:
     """Approve, reject or cancel; cancelling an already cancelled registration changes nothing."""
+    if move not in MOVES:
+        raise NotFound(f"No action {move}.")
     allowed_from, new_status, kind = MOVES[move]
     for _ in range(5):
         registration = get(event_id, registration_id)
@@ -205,7 +207,7 @@ def _move(registration: Registration, new_status: str, kind: str, room_event: di
               counters.move(registration.ticket_type, old_status, new_status), condition=room)
     tx.put("outbox", outbox.message(registration.id, registration.event_id, kind))
     if registration.email_claim and new_status in ("cancelled", "rejected"):
-        tx.delete("email", Claim(_email_claim_key(registration)), condition=Claim.owner == registration.id)
+        tx.delete("email", Claim(email_claim_key(registration)), condition=Claim.owner == registration.id)
     tx.commit()
 
 
