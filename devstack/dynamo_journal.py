@@ -28,6 +28,7 @@ corruption and stops the start.
 """
 
 import base64
+import fcntl
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -37,12 +38,16 @@ SNAPSHOT = "snapshot.jsonl"
 JOURNAL = "journal.jsonl"
 
 
+class DataDirInUse(Exception):
+    """Another server process holds this data directory."""
+
+
 class CorruptJournal(Exception):
     """A journal line other than the last one cannot be read."""
 
 
 class Store:
-    """The journal and snapshot files of one data directory (one server at a time)."""
+    """The journal and snapshot files of one data directory, locked to one server at a time."""
 
     def __init__(self, data_dir: str) -> None:
         os.makedirs(data_dir, exist_ok=True)
@@ -51,6 +56,11 @@ class Store:
         self._snapshot_path = os.path.join(data_dir, SNAPSHOT)
         self._journal_path = os.path.join(data_dir, JOURNAL)
         self._journal_fd = _private(self._journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        try:  # a second server on the same directory would truncate this one's journal
+            fcntl.flock(self._journal_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._journal_fd)
+            raise DataDirInUse(f"{data_dir} is used by another server") from None
         self.journal_bytes = os.fstat(self._journal_fd).st_size
 
     def read_snapshot(self) -> Iterator[dict[str, Any]]:

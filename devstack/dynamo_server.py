@@ -48,7 +48,7 @@ from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from devstack import dynamo_transactions
-from devstack.dynamo_journal import Store
+from devstack.dynamo_journal import CorruptJournal, DataDirInUse, Store
 
 log = logging.getLogger("devstack.dynamo_server")
 
@@ -329,8 +329,12 @@ def main(argv: list[str] | None = None) -> None:
     _configure_logging()
     dynamo_transactions.install()
     _record_dispatch()
-    app = DynamoServer(args.data_dir, compact_bytes=args.compact_bytes)
-    app.recover()
+    try:
+        app = DynamoServer(args.data_dir, compact_bytes=args.compact_bytes)
+        app.recover()
+    except (DataDirInUse, CorruptJournal, RecoveryError) as error:
+        log.error("cannot start: %s", error)
+        sys.exit(1)
     server = make_server("127.0.0.1", args.port, app, threaded=True)
 
     def stop(signum: int, frame: Any) -> None:

@@ -400,6 +400,20 @@ def test_runtime_compaction_and_a_crash_before_the_journal_is_emptied(tmp_path):
         assert client(dynamo.endpoint).list_tables()["TableNames"] == []
 
 
+def test_a_second_server_cannot_take_the_same_data_directory(tmp_path):
+    with DynamoProcess(tmp_path):
+        with pytest.raises(RuntimeError, match="before it was ready"):
+            DynamoProcess(tmp_path).start()
+
+
+def test_a_damaged_journal_line_stops_the_start_and_keeps_the_files(tmp_path):
+    damaged = b'{"seq":1,"target":"DynamoDB_20120810.PutItem",#\n{"seq":2}\n'
+    (tmp_path / "journal.jsonl").write_bytes(damaged)
+    with pytest.raises(RuntimeError, match="before it was ready"):
+        DynamoProcess(tmp_path).start()
+    assert (tmp_path / "journal.jsonl").read_bytes() == damaged
+
+
 # -- 7: nothing is logged but the startup line (and errors) --------------------------
 
 def test_logs_only_the_ready_line(tmp_path):
