@@ -154,3 +154,43 @@ def retry_emails(event):
     from chalicelib.mail.pipeline import default_pipeline
 
     default_pipeline().run_due()
+
+
+# --- Organisers: lists, exports, personal data ------------------------------------------------
+
+@app.route("/api/events/{event_id}/registrations", methods=["GET"])
+@json_view
+def list_registrations(event_id):
+    from chalicelib import listing
+
+    caller(auth.ORGANISERS, event_id)
+    return listing.page(event_id, dict(app.current_request.query_params or {}))
+
+
+@app.route("/api/events/{event_id}/registrations.csv", methods=["GET"])
+@json_view
+def export_registrations(event_id):
+    from chalicelib import export_csv
+
+    caller(auth.ORGANISERS, event_id)
+    return Response(body=export_csv.export(event_id), headers={
+        "Content-Type": export_csv.CONTENT_TYPE,
+        "Content-Disposition": f'attachment; filename="{export_csv.filename(event_id)}"'})
+
+
+@app.route("/api/events/{event_id}/registrations/{registration_id}", methods=["DELETE"])
+@json_view
+def erase_registration(event_id, registration_id):
+    from chalicelib import erasure
+
+    caller(auth.ORGANISERS, event_id)
+    erasure.erase(event_id, registration_id)
+    return Response(body="", status_code=204)
+
+
+@app.schedule("rate(1 hour)")
+def erase_expired_personal_data(event):
+    """Retention: an event's personal data is erased `retention_days` after it ends."""
+    from chalicelib import retention
+
+    retention.erase_due()

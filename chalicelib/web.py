@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import sys
 import time
 import uuid
 from typing import Any, Callable
@@ -102,7 +103,7 @@ def _log_request(request: Any, status: int, started: float) -> None:
 def configure_logging() -> None:
     """One JSON object per line on stdout (CloudWatch in AWS), without the runtime's prefixes."""
     if not log.handlers:
-        handler = logging.StreamHandler()
+        handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter("%(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)

@@ -14,9 +14,17 @@ def deliver_emails() -> None:
     default_pipeline().run_due()
 
 
+def erase_expired_personal_data() -> None:
+    """What the hourly retention schedule does in AWS (app.erase_expired_personal_data)."""
+    from chalicelib import retention
+
+    retention.erase_due()
+
+
 # (name, seconds between runs, function)
 WORKERS: list[tuple[str, float, Callable[[], object]]] = [
     ("mail", 0.5, deliver_emails),
+    ("retention", 60.0, erase_expired_personal_data),
 ]
 
 

@@ -60,7 +60,7 @@ def api(local_run) -> Api:
     return Api(local_run.url, os.environ["KAPI_ADMIN_TOKEN"])
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_event(api):
     """Create a published event with a unique id; keyword arguments override the defaults."""
     def make(**overrides) -> dict:

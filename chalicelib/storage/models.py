@@ -45,6 +45,7 @@ class Event(Model):
     doc = JSONAttribute()
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    personal_data_erased_at = UnicodeAttribute(null=True)  # set once retention has erased every registration
     by_status = EventsByStatus()
 
 

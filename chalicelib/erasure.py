@@ -1,0 +1,71 @@
+"""Erasing one registration's personal data (KVKK/GDPR), on request or when the event's retention ends.
+
+Personal data lives in four kinds of item: the registration (name, email, email key, answers, and
+the last delivery error, which may quote the address), its search entries (folded name words and
+email, in their sort keys), its email-uniqueness claim (the email key in its key) and its
+idempotency claim (whose stored 201 answer repeats name and email).
+All of them change in ONE transaction, so no reader ever sees a half-erased registration and a
+failure leaves everything as it was. The search terms are recomputed from the name and email
+before they are blanked, because they are the only way to find the entries again without a Scan.
+
+What is kept: id, status, ticket type, language, times, email delivery state and check-in state,
+so counts, attendance and the check-in audit trail stay true. Counters are not touched. The
+idempotency claim is deleted outright rather than left to DynamoDB's TTL, which deletes lazily.
+Pending outbox messages are not deleted here; the mail pipeline reads the registration when it
+sends and skips an `erased` one.
+"""
+from __future__ import annotations
+
+from chalicelib import clock, registrations, search
+from chalicelib.errors import Conflict
+from chalicelib.storage.models import Claim, Registration
+from chalicelib.storage.transaction import ConditionsFailed, Transaction
+
+_ATTEMPTS = 4
+
+
+def erase(event_id: str, registration_id: str) -> None:
+    """Erase the personal data of one registration; erasing an erased one is a no-op (404 if unknown)."""
+    erase_registration(registrations.get(event_id, registration_id))
+
+
+def erase_registration(registration: Registration) -> None:
+    """Idempotent: a registration erased meanwhile (by a parallel request or run) is left alone.
+
+    A claim may have moved on: the email claim is released when a registration is cancelled and
+    may then belong to a newer registration with the same address, and an expired idempotency key
+    may be reused. Each claim is therefore deleted only if it is absent or still this
+    registration's; a claim found to belong to someone else is left out on the next attempt.
+    """
+    foreign: set[str] = set()
+    for _ in range(_ATTEMPTS):
+        if registration.erased:
+            return
+        try:
+            _transaction(registration, foreign).commit()
+            return
+        except ConditionsFailed as failure:
+            foreign |= failure.labels & {"email", "idempotency"}
+            registration = Registration.get(registration.id, consistent_read=True)
+    raise Conflict("The registration kept changing while its personal data was erased; retry.")
+
+
+def _transaction(registration: Registration, foreign: set[str]) -> Transaction:
+    tx = Transaction()
+    not_erased = Registration.erased.does_not_exist() | (Registration.erased == False)  # noqa: E712
+    tx.update("registration", registration, [
+        Registration.name.remove(), Registration.email.remove(), Registration.email_key.remove(),
+        Registration.answers.remove(), Registration.idempotency_claim.remove(),
+        Registration.email_error.remove(),  # a bounce message may quote the address
+        Registration.email_claim.set(False),  # released here, so a later cancel has no claim to free
+        Registration.erased.set(True), Registration.updated_at.set(clock.iso(clock.now())),
+    ], condition=Registration.id.exists() & not_erased)
+    for entry in search.entries(registration):
+        tx.delete(f"search:{entry.term}", entry)
+    owns_email = registration.email_claim and registration.email_key
+    claims = {"email": registrations.email_claim_key(registration) if owns_email else None,
+              "idempotency": registration.idempotency_claim}
+    for label, key in claims.items():
+        if key and label not in foreign:
+            tx.delete(label, Claim(key), condition=Claim.pk.does_not_exist() | (Claim.owner == registration.id))
+    return tx

@@ -1,0 +1,99 @@
+"""Erasing personal data on request (DELETE) and by retention: no trace left, counts unchanged."""
+import uuid
+
+from chalicelib import counters, registrations, retention
+from chalicelib.storage.models import Event
+from tests.api.test_tokens import make_token
+from tests.data import registration_body
+from tests.organiser.traces import items_containing, person, traces
+
+FORM = {"type": "object", "properties": {"phone": {"type": "string"}}, "additionalProperties": False}
+
+
+def register(api, event_id, **fields):
+    name, email = person()
+    response = api.post(f"/api/events/{event_id}/registrations", headers={"Idempotency-Key": str(uuid.uuid4())},
+                        json=registration_body(name=name, email=email, **fields))
+    assert response.status_code == 201, response.text
+    return response.json(), traces(name, email) | {str(fields.get("answers", {}).get("phone"))}
+
+
+def test_delete_leaves_no_trace_in_any_table_and_keeps_counts(api, make_event):
+    event = make_event(form=FORM, capacity=5)
+    kept, kept_traces = register(api, event["id"], answers={"phone": "+994 50 111 22 33"})
+    erased, erased_traces = register(api, event["id"], answers={"phone": "+90 532 444 55 66"})
+    assert items_containing(erased_traces)  # the check can see them before
+    before = counters.read(event["id"])
+    base = f"/api/events/{event['id']}/registrations"
+
+    response = api.delete(f"{base}/{erased['id']}", token=api.admin_token)
+    assert response.status_code == 204 and response.content == b""
+    assert items_containing(erased_traces) == []
+    assert items_containing(kept_traces)  # the neighbour is untouched
+    assert counters.read(event["id"]) == before
+
+    view = api.get(f"{base}/{erased['id']}", token=api.admin_token).json()
+    assert view["erased"] is True and view["name"] is None and view["email"] is None and view["answers"] == {}
+    assert (view["id"], view["status"], view["ticket_type"]) == (erased["id"], "confirmed", erased["ticket_type"])
+    for needle in erased_traces:
+        assert needle.casefold() not in api.get(base, params={"limit": "500"}, token=api.admin_token).text.casefold()
+        assert needle.casefold() not in api.get(f"{base}.csv", token=api.admin_token).text.casefold()
+    assert api.get(base, params={"q": erased["name"]}, token=api.admin_token).json()["items"] == []
+    assert api.get(base, params={"q": kept["name"]}, token=api.admin_token).json()["items"][0]["id"] == kept["id"]
+
+    assert api.delete(f"{base}/{erased['id']}", token=api.admin_token).status_code == 204  # twice: fine
+    assert counters.read(event["id"]) == before
+    assert api.post(f"{base}/{erased['id']}/resend", token=api.admin_token).json()["error"] == "invalid_state"
+
+
+def test_erasing_frees_the_email_and_leaves_other_registrations_claims_alone(api, make_event):
+    event = make_event()
+    name, email = person()
+    first = api.post(f"/api/events/{event['id']}/registrations",
+                     json=registration_body(name=name, email=email)).json()
+    registrations.apply_move(event["id"], first["id"], "cancel")  # releases the email claim
+    second = api.post(f"/api/events/{event['id']}/registrations",
+                      json=registration_body(name=name, email=email)).json()
+    assert second["status"] == "confirmed"
+    base = f"/api/events/{event['id']}/registrations"
+    assert api.delete(f"{base}/{first['id']}", token=api.admin_token).status_code == 204
+    again = api.post(base, json=registration_body(name=name, email=email.upper()))
+    assert again.status_code == 409 and again.json()["error"] == "already_registered"  # second's claim holds
+    assert api.delete(f"{base}/{second['id']}", token=api.admin_token).status_code == 204
+    assert api.post(base, json=registration_body(name=name, email=email)).status_code == 201
+
+
+def test_delete_needs_an_organiser_of_the_event_and_a_registration_of_it(api, make_event):
+    event, other = make_event(), make_event()
+    rid = api.post(f"/api/events/{event['id']}/registrations", json=registration_body()).json()["id"]
+    assert api.delete(f"/api/events/{event['id']}/registrations/{rid}").status_code == 401
+    scanner = make_token(api, "scanner", [event["id"]])["token"]
+    assert api.delete(f"/api/events/{event['id']}/registrations/{rid}", token=scanner).status_code == 403
+    assert api.delete(f"/api/events/{other['id']}/registrations/{rid}", token=api.admin_token).status_code == 404
+    assert api.delete(f"/api/events/{event['id']}/registrations/nosuch", token=api.admin_token).status_code == 404
+    assert api.get(f"/api/events/{event['id']}/registrations/{rid}", token=api.admin_token).json()["erased"] is False
+
+
+def test_retention_erases_an_event_long_over_and_marks_it(api, make_event):
+    due = make_event(form=FORM, retention_days=30)
+    fresh = make_event(retention_days=3650)
+    made = [register(api, due["id"], answers={"phone": f"+90 555 000 00 0{i}"}) for i in range(3)]
+    waiting = register(api, fresh["id"])
+    past = {"starts_at": "2020-09-01T10:00:00+04:00", "ends_at": "2020-09-01T18:00:00+04:00"}
+    for event in (due, fresh):
+        assert api.patch(f"/api/events/{event['id']}", json=past, token=api.admin_token).status_code == 200
+    before = counters.read(due["id"])
+    api.delete(f"/api/events/{due['id']}/registrations/{made[0][0]['id']}", token=api.admin_token)
+
+    cut_short = retention.erase_due(budget_seconds=0)  # a run out of time marks nothing
+    assert cut_short["complete"] is False or due["id"] not in cut_short["events_finished"]
+    retention.erase_due()
+
+    assert Event.get(due["id"]).personal_data_erased_at is not None
+    assert Event.get(fresh["id"]).personal_data_erased_at is None
+    assert items_containing(set().union(*(t for _, t in made))) == []
+    assert items_containing(waiting[1])
+    assert counters.read(due["id"]) == before
+    listed = api.get(f"/api/events/{due['id']}/registrations", token=api.admin_token).json()["items"]
+    assert [r["erased"] for r in listed] == [True] * 3 and {r["status"] for r in listed} == {"confirmed"}
+    assert due["id"] not in [e.id for e in retention.due_events(retention.clock.now())]

@@ -1,0 +1,39 @@
+"""Looking for personal data in the stored items: the tests' own Scan, never used by the app."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import string
+
+import boto3
+
+from chalicelib.search import terms
+
+
+def person() -> tuple[str, str]:
+    """A name and an email (with an IDN domain) found nowhere else in the store."""
+    tag = "".join(secrets.choice(string.ascii_lowercase) for _ in range(10))
+    return f"Aytən {tag.capitalize()}ova", f"Ayten.{tag}@Örnek.az"
+
+
+def traces(name: str, email: str) -> set[str]:
+    """Every form the name and email take when stored: as typed, folded, and as search terms."""
+    local = email.split("@")[0]
+    return {name, email, local} | {t for t in terms(name, email) if t != "ayten"}
+
+
+def items_containing(needles: set[str]) -> list[tuple[str, dict]]:
+    """Every item of every table of this test run whose JSON mentions one of `needles`."""
+    client = boto3.client("dynamodb")
+    prefix = os.environ["KAPI_TABLE_PREFIX"]
+    found = []
+    for table in client.list_tables()["TableNames"]:
+        if not table.startswith(prefix):
+            continue
+        for page in client.get_paginator("scan").paginate(TableName=table):
+            for item in page["Items"]:
+                text = json.dumps(item, ensure_ascii=False).casefold()
+                if any(needle.casefold() in text for needle in needles):
+                    found.append((table, item))
+    return found
