@@ -194,3 +194,69 @@ def erase_expired_personal_data(event):
     from chalicelib import retention
 
     retention.erase_due()
+
+
+# --- Door check-in ----------------------------------------------------------------------------
+
+from chalicelib.checkin import attendees, counts, lists as checkin_lists, offline, scan  # noqa: E402
+from chalicelib.i18n import negotiate  # noqa: E402
+from chalicelib.web import query_param  # noqa: E402
+
+
+def door_scan(event_id: str, list_id: str) -> scan.Door:
+    """The caller's door (scanner, organiser or admin within scope) for one list, messages in their language."""
+    principal = caller(auth.DOOR, event_id)
+    language = negotiate(app.current_request.headers.get("accept-language"))
+    return scan.door(event_id, list_id, principal.id, language)
+
+
+@app.route("/api/events/{event_id}/checkin-lists", methods=["POST"])
+@json_view
+def create_checkin_list(event_id):
+    caller(auth.ORGANISERS, event_id)
+    return respond(checkin_lists.create(event_id, read_json(app.current_request)), 201)
+
+
+@app.route("/api/events/{event_id}/checkin-lists", methods=["GET"])
+@json_view
+def get_checkin_lists(event_id):
+    caller(auth.ORGANISERS, event_id)
+    return {"items": checkin_lists.all_for(event_id)}
+
+
+@app.route("/api/events/{event_id}/checkin-lists/{list_id}/scans", methods=["POST"])
+@json_view
+def scan_ticket(event_id, list_id):
+    door = door_scan(event_id, list_id)
+    answer = scan.perform(door, scan.parse(read_json(app.current_request)))
+    return respond(answer.body, answer.status)
+
+
+@app.route("/api/events/{event_id}/checkin-lists/{list_id}/scans/batch", methods=["POST"])
+@json_view
+def scan_batch(event_id, list_id):
+    door = door_scan(event_id, list_id)
+    return {"results": scan.perform_batch(door, scan.parse_batch(read_json(app.current_request)))}
+
+
+@app.route("/api/events/{event_id}/checkin-lists/{list_id}/search", methods=["GET"])
+@json_view
+def search_at_door(event_id, list_id):
+    principal = caller(auth.DOOR, event_id)
+    query = query_param(app.current_request, "q")
+    return {"items": attendees.find(event_id, checkin_lists.get(event_id, list_id), query,
+                                    with_email=principal.role in auth.ORGANISERS)}
+
+
+@app.route("/api/events/{event_id}/checkin-lists/{list_id}/status", methods=["GET"])
+@json_view
+def checkin_status(event_id, list_id):
+    caller(auth.DOOR, event_id)
+    return counts.status(checkin_lists.event(event_id), checkin_lists.get(event_id, list_id))
+
+
+@app.route("/api/events/{event_id}/offline-bundle", methods=["GET"])
+@json_view
+def offline_bundle(event_id):
+    caller(auth.DOOR, event_id)
+    return offline.bundle(event_id)

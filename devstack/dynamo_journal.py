@@ -43,7 +43,7 @@ class DataDirInUse(Exception):
 
 
 class CorruptJournal(Exception):
-    """A journal line other than the last one cannot be read."""
+    """A complete journal line does not parse: damage, not an interrupted write."""
 
 
 class Store:

@@ -44,6 +44,7 @@ from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.ses.models import RawMessage, ses_backends
+from werkzeug.datastructures import Headers
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
@@ -66,6 +67,7 @@ MOTO_RESET_PATH = "/moto-api/reset"
 #: start after a kill -9 to roughly 10 s, while a compaction writes the whole state.
 COMPACT_BYTES = 8 * 1024 * 1024
 BATCH_WRITE = "DynamoDB_20120810.BatchWriteItem"
+INTERNAL_FAILURE = b'{"__type":"com.amazon.coral.service#InternalFailure","message":"internal error"}'
 
 _dispatched = threading.local()
 
@@ -119,15 +121,24 @@ class DynamoServer:
                                     ("Content-Length", str(len(body)))])
             return [body]
         with self.lock:
-            app_iter, status, headers = self._execute(environ)
+            try:
+                app_iter, status, headers = self._execute(environ)
+            except Exception:
+                # moto lets its own bugs propagate; werkzeug would log them with their
+                # message, which can quote request data. Answer like DynamoDB instead.
+                log.exception("request failed")
+                app_iter, status = [INTERNAL_FAILURE], "500 INTERNAL SERVER ERROR"
+                headers = Headers({"Content-Type": "application/x-amz-json-1.0"})
         start_response(status, headers.to_wsgi_list())
         return app_iter
 
-    def _execute(self, environ: dict[str, Any]) -> tuple[Iterable[bytes], str, Any]:
+    def _execute(self, environ: dict[str, Any]) -> tuple[Iterable[bytes], str, Headers]:
         """Run one request through moto and journal it if it changed data. Hold the lock."""
         _dispatched.value = None
-        app_iter, status, headers = run_wsgi_app(self.moto, environ, buffered=True)
-        reset_model_data()
+        try:
+            app_iter, status, headers = run_wsgi_app(self.moto, environ, buffered=True)
+        finally:
+            reset_model_data()
         if status.startswith("200 "):
             target = environ.get("HTTP_X_AMZ_TARGET", "")
             if _dispatched.value and target.partition(".")[2] in MUTATING:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -434,3 +435,25 @@ def test_logs_only_the_ready_line(tmp_path):
     process.send_signal(signal.SIGTERM)
     stdout, stderr = process.communicate(timeout=30)
     assert (process.returncode, stdout, stderr) == (0, "", "")
+
+
+def test_a_server_error_is_logged_without_request_data(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devstack.dynamo_server", "--port", "0", "--data-dir", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": ROOT})
+    endpoint = process.stdout.readline().split()[1]
+    request = urllib.request.Request(  # no TableName: moto itself fails with a KeyError
+        endpoint, method="POST", data=b'{"Key": {"email": {"S": "ozel.veri@example.org"}}}',
+        headers={"X-Amz-Target": "DynamoDB_20120810.GetItem",
+                 "Content-Type": "application/x-amz-json-1.0",
+                 "Authorization": "AWS4-HMAC-SHA256 Credential=local/20260101/eu-central-1/"
+                                  "dynamodb/aws4_request, SignedHeaders=host, Signature=0"})
+    with pytest.raises(urllib.error.HTTPError) as failed:
+        urllib.request.urlopen(request)
+    assert failed.value.code == 500
+    assert json.load(failed.value)["__type"].endswith("InternalFailure")
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert "ERROR devstack.dynamo_server request failed" in stderr
+    assert stderr.rstrip().endswith("KeyError") and "ozel.veri" not in stderr
