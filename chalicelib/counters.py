@@ -25,34 +25,46 @@ def item(event_id: str) -> Counter:
 
 
 def read(event_id: str) -> dict[str, int]:
-    """All counts of an event in one consistent GetItem (attribute names are dynamic, so raw)."""
-    item = connection().client.get_item(TableName=Counter.Meta.table_name, Key={"pk": {"S": key(event_id)}},
+    """All counts of an event in one consistent GetItem."""
+    return read_item(key(event_id))
+
+
+def read_item(pk: str) -> dict[str, int]:
+    """The numbers on one counter item (attribute names are dynamic, so read raw)."""
+    item = connection().client.get_item(TableName=Counter.Meta.table_name, Key={"pk": {"S": pk}},
                                         ConsistentRead=True).get("Item", {})
     return {name: int(value["N"]) for name, value in item.items() if "N" in value}
 
 
-def move(ticket_type: str, old: str | None, new: str | None) -> list:
-    """Update actions for one registration moving from status `old` to `new` (None = not counted)."""
+def move(ticket_type: str, old: str | None, new: str | None, new_ticket_type: str | None = None) -> list:
+    """Update actions for one registration moving from status `old` to `new` (None = not counted) and,
+    with `new_ticket_type`, from `ticket_type` to that ticket type (a reissued ticket)."""
     deltas: dict[str, int] = {}
-    for status, sign in ((old, -1), (new, 1)):
+    for status, tt, sign in ((old, ticket_type, -1), (new, new_ticket_type or ticket_type, 1)):
         if status is None:
             continue
-        for name in (status, f"{status}__{ticket_type}"):
+        for name in (status, f"{status}__{tt}"):
             deltas[name] = deltas.get(name, 0) + sign
         if status in HOLDS_SEAT:
-            for name in ("held", f"held__{ticket_type}"):
+            for name in ("held", f"held__{tt}"):
                 deltas[name] = deltas.get(name, 0) + sign
+    return adds(deltas)
+
+
+def adds(deltas: dict[str, int]) -> list:
+    """ADD actions for the non-zero deltas of a counter item's dynamic attributes."""
     return [Path(name).add(delta) for name, delta in deltas.items() if delta]
 
 
-def room_condition(event: dict, ticket_type: str, fair_to_waitlist: bool):
+def room_condition(event: dict, ticket_type: str, fair_to_waitlist: bool, event_wide: bool = True):
     """Condition that one more seat fits the event's and the ticket type's capacity.
 
     With `fair_to_waitlist`, a newcomer may not take a seat while people of that ticket type are
-    waiting: freed seats belong to the waitlist.
+    waiting: freed seats belong to the waitlist. Without `event_wide`, only the ticket type's
+    capacity counts (a seat changing ticket type leaves the event's total as it was).
     """
     conditions = []
-    if event.get("capacity") is not None:
+    if event_wide and event.get("capacity") is not None:
         conditions.append(_below(Path("held"), event["capacity"]))
     capacity = _ticket_type(event, ticket_type).get("capacity")
     if capacity is not None:

@@ -89,6 +89,7 @@ class Registration(Model):
     email_attempts = NumberAttribute(default=0)
     email_error = UnicodeAttribute(null=True)
     checkins = MapAttribute(default=dict)
+    first_entry_at = UnicodeAttribute(null=True)  # first entry on any check-in list (no-show figure)
     erased = BooleanAttribute(default=False)
     by_event = RegistrationsByEvent()
     by_event_status = RegistrationsByEventStatus()
@@ -167,5 +168,55 @@ class SearchEntry(Model):
     registration_id = UnicodeAttribute()
 
 
+class CheckinList(Model):
+    """A door's list (SPEC §4): the ticket types it admits, its entry rules and validity window.
+
+    Lists of one event are independent: a ticket may enter once per list. Ticket state per list
+    lives on the registration (`Registration.checkins`), counts on `Counter` item `list#<event>#<id>`.
+    """
+    Meta = _meta("checkin_lists")
+    event_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    ticket_types = ListAttribute(of=UnicodeAttribute, default=list)
+    allow_multiple_entries = BooleanAttribute(default=False)
+    allow_entry_after_exit = BooleanAttribute(default=True)
+    valid_from = UnicodeAttribute(null=True)
+    valid_until = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+class Scan(Model):
+    """The audit log of door scans, refused ones too. No personal data: ids, times and outcomes.
+
+    `id` is `<scan time, UTC>#<list>#<nonce or random>#<outcome>`, so an event's log reads in scan
+    order and a re-uploaded offline scan (same time, nonce and outcome) lands on the same item.
+    `reason` is why the scan was refused or, with `forced`, what force overrode.
+    """
+    Meta = _meta("scans")
+    event_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    list_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    ok = BooleanAttribute()
+    reason = UnicodeAttribute(null=True)
+    forced = BooleanAttribute(default=False)
+    registration_id = UnicodeAttribute(null=True)
+    token_id = UnicodeAttribute()
+    nonce = UnicodeAttribute(null=True)
+    time = UnicodeAttribute()
+    scanned_at = UnicodeAttribute(null=True)
+
+
+class RevokedSecret(Model):
+    """A ticket secret replaced by a reissue, for offline scanners (online, the revision decides)."""
+    Meta = _meta("revoked_secrets")
+    event_id = UnicodeAttribute(hash_key=True)
+    secret = UnicodeAttribute(range_key=True)
+    registration_id = UnicodeAttribute()
+    revision = NumberAttribute()
+    revoked_at = UnicodeAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (Event, Registration, Counter, Claim, Token, OutboxMessage,
-                                       SearchEntry)
+                                       SearchEntry, CheckinList, Scan, RevokedSecret)

@@ -115,6 +115,10 @@ class TicketSigner:
         signature = self._keyring.private_keys[key_id].sign(_signed_message(event_id, payload))
         return _b32(payload + signature)
 
+    def public_keys(self) -> list[dict]:
+        """The keyring's verification keys, for the offline scanner bundle."""
+        return self._keyring.public_keys()
+
     def verify(self, secret: str, event_id: str) -> TicketRef:
         """The ticket's reference. Raises InvalidTicket for anything Kapı did not sign for `event_id`."""
         from cryptography.exceptions import InvalidSignature

@@ -1,0 +1,30 @@
+"""Finding an attendee at the door when the QR code is lost, through the search index (no Scan).
+
+Door staff see what they need to recognise the person and let them in: name, ticket type, status,
+whether they are inside on this list, and the ticket's current secret, which is what the scan
+endpoint takes (it is not personal data). Only organisers also see the email; answers never.
+"""
+from __future__ import annotations
+
+from chalicelib import search
+from chalicelib.checkin import lists, state
+from chalicelib.errors import ValidationError
+from chalicelib.tickets.issuing import secret_for
+
+
+def find(event_id: str, checkin_list: dict, query: str | None, with_email: bool) -> list[dict]:
+    """Registrations the list admits whose name (or email) starts with the query, case- and accent-blind."""
+    if len((query or "").strip()) < search.MIN_QUERY:
+        raise ValidationError.field("q", f"search with at least {search.MIN_QUERY} characters")
+    items = []
+    for registration in search.find(event_id, query):
+        if not lists.admits(checkin_list, registration.ticket_type):
+            continue
+        ticket_state = state.all_lists(registration).get(checkin_list["id"])
+        item = {"id": registration.id, "secret": secret_for(registration), "name": registration.name,
+                "ticket_type": registration.ticket_type, "status": registration.status,
+                "inside": bool(ticket_state and ticket_state["inside"])}
+        if with_email:
+            item["email"] = registration.email
+        items.append(item)
+    return items

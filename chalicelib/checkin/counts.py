@@ -1,0 +1,75 @@
+"""Door counts per check-in list, on one `Counter` item `list#<event>#<list>` changed in the scans'
+own transactions, so they never drift from the log and read at constant cost.
+
+Attributes (dynamic names, like the registration counters):
+
+    checkin_count, checkin_count__<ticket type>   tickets with at least one entry on this list
+    inside_count,  inside_count__<ticket type>    tickets whose latest scan is an entry
+    arrivals__YYYYMMDDHH                          entries scanned in that hour, event timezone
+
+`position_count` (tickets the list admits) is not stored here: it is the confirmed registrations
+of the admitted ticket types, `confirmed__<ticket type>` on the event's registration counters.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from chalicelib import counters
+from chalicelib.checkin import lists
+from chalicelib.checkin.state import Change
+from chalicelib.storage.models import Counter
+
+
+def key(event_id: str, list_id: str) -> str:
+    return f"list#{event_id}#{list_id}"
+
+
+def item(event_id: str, list_id: str) -> Counter:
+    return Counter(key(event_id, list_id))
+
+
+def read(event_id: str, list_id: str) -> dict[str, int]:
+    return counters.read_item(key(event_id, list_id))
+
+
+def hour_key(moment: datetime, timezone: str) -> str:
+    return "arrivals__" + moment.astimezone(ZoneInfo(timezone)).strftime("%Y%m%d%H")
+
+
+def scan_actions(ticket_type: str, scan_type: str, change: Change, moment: datetime, timezone: str) -> list:
+    """ADD actions for one successful scan of a ticket of `ticket_type` made at `moment`."""
+    deltas: dict[str, int] = {}
+    if change.first_entry:
+        deltas.update({"checkin_count": 1, f"checkin_count__{ticket_type}": 1})
+    if change.inside_delta:
+        deltas.update({"inside_count": change.inside_delta, f"inside_count__{ticket_type}": change.inside_delta})
+    if scan_type == "entry":
+        deltas[hour_key(moment, timezone)] = 1
+    return counters.adds(deltas)
+
+
+def retype_actions(old_type: str, new_type: str, ticket_state: dict) -> list:
+    """ADD actions moving one ticket's per-type counts of a list to its new ticket type (a reissue)."""
+    deltas: dict[str, int] = {}
+    for name, counted in (("checkin_count", ticket_state.get("entries", 0) > 0),
+                          ("inside_count", ticket_state.get("inside", False))):
+        if counted:
+            deltas.update({f"{name}__{old_type}": -1, f"{name}__{new_type}": 1})
+    return counters.adds(deltas)
+
+
+def status(event_doc: dict, checkin_list: dict) -> dict:
+    """`{position_count, checkin_count, inside_count, by_ticket_type}` in two GetItems."""
+    return figures(event_doc, checkin_list, counters.read(event_doc["id"]), read(event_doc["id"], checkin_list["id"]))
+
+
+def figures(event_doc: dict, checkin_list: dict, registered: dict[str, int], door: dict[str, int]) -> dict:
+    """A list's counts from the event's registration counters and the list's own counter item."""
+    by_type = {tt: {"position_count": registered.get(f"confirmed__{tt}", 0),
+                    "checkin_count": door.get(f"checkin_count__{tt}", 0),
+                    "inside_count": door.get(f"inside_count__{tt}", 0)}
+               for tt in lists.admitted_types(checkin_list, event_doc)}
+    return {"position_count": sum(row["position_count"] for row in by_type.values()),
+            "checkin_count": door.get("checkin_count", 0), "inside_count": door.get("inside_count", 0),
+            "by_ticket_type": by_type}

@@ -1,0 +1,112 @@
+"""Check-in lists: creating and reading them, and the rules a list applies to a ticket.
+
+A door scan may spend only one read, on the registration, so the list and its event come from a
+per-process cache (`TTLCache`, KAPI_CACHE_SECONDS). Lists cannot be edited yet, so a cached list is
+never stale; an event's timezone and ticket type names change rarely, and only arrivals-per-hour
+bucketing and names use them.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib import clock, events
+from chalicelib.cache import TTLCache
+from chalicelib.errors import FieldError, NotFound, ValidationError
+from chalicelib.ids import new_id
+from chalicelib.storage.models import CheckinList
+
+MAX_NAME = 200
+_FIELDS = ("name", "ticket_types", "allow_multiple_entries", "allow_entry_after_exit", "valid_from", "valid_until")
+_lists = TTLCache()
+_events = TTLCache()
+
+
+def create(event_id: str, body: dict) -> dict:
+    """Validate and store a new list of the event; 400 naming every bad field."""
+    event = events.load(event_id)
+    fields = _validate(event, body)
+    record = CheckinList(event_id, new_id(), created_at=clock.iso(clock.now()), **fields)
+    record.save(condition=CheckinList.id.does_not_exist())
+    return view(record)
+
+
+def all_for(event_id: str) -> list[dict]:
+    events.load(event_id)  # 404 for an unknown event rather than an empty list
+    return [view(record) for record in CheckinList.query(event_id)]
+
+
+def get(event_id: str, list_id: str) -> dict:
+    """The list, cached per process; 404 if the event has no such list."""
+    return _lists.get_or_load((event_id, list_id), _load)
+
+
+def event(event_id: str) -> dict:
+    """The event, cached per process like its lists."""
+    return _events.get_or_load(event_id, events.load)
+
+
+def _load(key: tuple[str, str]) -> dict:
+    try:
+        return view(CheckinList.get(*key, consistent_read=True))
+    except CheckinList.DoesNotExist:
+        raise NotFound("No such check-in list.") from None
+
+
+def view(record: CheckinList) -> dict:
+    return {"id": record.id, "event_id": record.event_id, "name": record.name,
+            "ticket_types": list(record.ticket_types or []),
+            "allow_multiple_entries": record.allow_multiple_entries,
+            "allow_entry_after_exit": record.allow_entry_after_exit,
+            "valid_from": record.valid_from, "valid_until": record.valid_until,
+            "created_at": record.created_at}
+
+
+def admits(checkin_list: dict, ticket_type: str) -> bool:
+    return not checkin_list["ticket_types"] or ticket_type in checkin_list["ticket_types"]
+
+
+def admitted_types(checkin_list: dict, event_doc: dict) -> list[str]:
+    """The event's ticket type ids this list admits, in the event's order."""
+    return [t["id"] for t in event_doc["ticket_types"] if admits(checkin_list, t["id"])]
+
+
+def open_at(checkin_list: dict, moment: datetime) -> bool:
+    """Whether an entry at `moment` lies inside the list's validity window (both ends included)."""
+    start, end = checkin_list["valid_from"], checkin_list["valid_until"]
+    return (start is None or moment >= clock.parse_iso(start)) and (end is None or moment <= clock.parse_iso(end))
+
+
+def _validate(event_doc: dict, body: dict) -> dict:
+    problems = [FieldError(name, "unknown field") for name in sorted(set(body) - set(_FIELDS))]
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+        problems.append(FieldError("name", f"required, a text of 1 to {MAX_NAME} characters"))
+    ticket_types = body.get("ticket_types", [])
+    known = {t["id"] for t in event_doc["ticket_types"]}
+    if not isinstance(ticket_types, list) or not all(isinstance(t, str) for t in ticket_types):
+        problems.append(FieldError("ticket_types", "must be a list of ticket type ids (empty = all)"))
+        ticket_types = []
+    problems += [FieldError(f"ticket_types.{i}", "not a ticket type of this event")
+                 for i, t in enumerate(ticket_types) if t not in known]
+    for flag in ("allow_multiple_entries", "allow_entry_after_exit"):
+        if flag in body and not isinstance(body[flag], bool):
+            problems.append(FieldError(flag, "must be true or false"))
+    window = {}
+    for bound in ("valid_from", "valid_until"):
+        value = body.get(bound)
+        if value is None:
+            continue
+        try:
+            if not isinstance(value, str):
+                raise ValueError("not text")
+            window[bound] = clock.parse_iso(value)
+        except ValueError as error:
+            problems.append(FieldError(bound, f"must be an ISO 8601 time with offset, or null ({error})"))
+    if window.get("valid_from") and window.get("valid_until") and window["valid_until"] <= window["valid_from"]:
+        problems.append(FieldError("valid_until", "must be after valid_from"))
+    if problems:
+        raise ValidationError("The check-in list is not valid.", problems)
+    return {"name": name.strip(), "ticket_types": list(dict.fromkeys(ticket_types)),
+            "allow_multiple_entries": body.get("allow_multiple_entries", False),
+            "allow_entry_after_exit": body.get("allow_entry_after_exit", True),
+            "valid_from": body.get("valid_from"), "valid_until": body.get("valid_until")}

@@ -1,0 +1,279 @@
+"""A door scan: decided with pretix's reasons (SPEC §7), recorded in one DynamoDB transaction.
+
+A successful scan costs one GetItem (the registration: status, ticket type, name, door state) and
+one TransactWriteItems holding
+  - the registration's `checkins.<list>` state, conditional on the version just read (and on the
+    status, revision and ticket type the decision used): of two gates that read the same version
+    only one can write; the other reads again and is refused `already_redeemed`;
+  - with a nonce, a claim on it that stores the answer (without the attendee's name, which is
+    personal data and is read again from the registration on a replay);
+  - the audit entry;
+  - the list's counts and, on a ticket's first entry on any list, the event's `arrived` count.
+A refused scan writes only its audit entry. A repeated nonce returns the stored answer and writes
+nothing; a refused scan never claims its nonce, so a later success with that nonce still counts.
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import PutError
+from pynamodb.expressions.operand import Path
+
+from chalicelib import clock, counters, i18n
+from chalicelib.checkin import counts, lists, state
+from chalicelib.errors import ApiError, FieldError, ServiceUnavailable, ValidationError
+from chalicelib.ids import new_id
+from chalicelib.storage.models import Claim, Registration, Scan
+from chalicelib.storage.transaction import ConditionsFailed, Transaction
+from chalicelib.tickets.issuing import signer
+from chalicelib.tickets.secrets import InvalidTicket
+
+TYPES = ("entry", "exit")
+CANCELED = frozenset({"cancelled", "rejected"})
+UNAPPROVED = frozenset({"waitlisted", "pending_approval"})
+MAX_ATTEMPTS = 8
+MAX_BATCH = 500
+MAX_NONCE = 200
+_FIELDS = ("secret", "type", "nonce", "scanned_at", "force")
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    secret: str
+    type: str
+    nonce: str | None = None
+    scanned_at: str | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class Door:
+    """Where and by whom scans are made, resolved once per request from the per-process caches."""
+    event: dict
+    checkin_list: dict
+    token_id: str
+    language: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict
+
+
+def door(event_id: str, list_id: str, token_id: str, language: str) -> Door:
+    return Door(lists.event(event_id), lists.get(event_id, list_id), token_id, language)
+
+
+# --- Requests ---------------------------------------------------------------------------------
+
+def parse(body: dict) -> ScanRequest:
+    request, problems = _parse(body, "")
+    if problems:
+        raise ValidationError("The scan is not valid.", problems)
+    return request
+
+
+def parse_batch(body: dict) -> list[ScanRequest]:
+    """`{scans: [...]}` from an offline scanner; 400 naming each bad field as `scans.<n>.<field>`."""
+    scans = body.get("scans")
+    if set(body) != {"scans"} or not isinstance(scans, list) or not 1 <= len(scans) <= MAX_BATCH:
+        raise ValidationError.field("scans", f"send only `scans`, a list of 1 to {MAX_BATCH} scans")
+    parsed = [_parse(scan, f"scans.{n}.") for n, scan in enumerate(scans)]
+    problems = [problem for _, found in parsed for problem in found]
+    if problems:
+        raise ValidationError("Some scans are not valid.", problems)
+    return [request for request, _ in parsed]
+
+
+def _parse(body: Any, prefix: str) -> tuple[ScanRequest | None, list[FieldError]]:
+    if not isinstance(body, dict):
+        return None, [FieldError(prefix.rstrip(".") or "body", "must be an object")]
+    problems = [FieldError(prefix + name, "unknown field") for name in sorted(set(body) - set(_FIELDS))]
+    secret, scan_type = body.get("secret"), body.get("type", "entry")
+    nonce, scanned_at, force = body.get("nonce"), body.get("scanned_at"), body.get("force", False)
+    if not isinstance(secret, str) or not secret:
+        problems.append(FieldError(prefix + "secret", "required: the scanned code as text"))
+    if scan_type not in TYPES:
+        problems.append(FieldError(prefix + "type", "must be entry or exit"))
+    if nonce is not None and not (isinstance(nonce, str) and 1 <= len(nonce) <= MAX_NONCE
+                                  and nonce.isascii() and nonce.isprintable()):
+        problems.append(FieldError(prefix + "nonce", f"must be 1 to {MAX_NONCE} printable ASCII characters"))
+    if scanned_at is not None:
+        try:
+            clock.parse_iso(scanned_at if isinstance(scanned_at, str) else "")
+        except ValueError as error:
+            problems.append(FieldError(prefix + "scanned_at", f"must be an ISO 8601 time with offset ({error})"))
+    if not isinstance(force, bool):
+        problems.append(FieldError(prefix + "force", "must be true or false"))
+    if problems:
+        return None, problems
+    return ScanRequest(secret, scan_type, nonce, scanned_at, force), []
+
+
+# --- Scanning ---------------------------------------------------------------------------------
+
+def perform(door: Door, request: ScanRequest) -> Answer:
+    received = clock.now()
+    scanned_at = request.scanned_at or clock.iso(received)
+    try:
+        ref = signer().verify(request.secret, door.event["id"])
+    except InvalidTicket:
+        return _refuse(door, request, scanned_at, received, "invalid", None)
+    for attempt in range(MAX_ATTEMPTS):
+        registration = _registration(ref.registration_id, door.event["id"])
+        if registration is None or ref.revision > registration.revision:
+            return _refuse(door, request, scanned_at, received, "invalid", None)
+        ticket_state = state.all_lists(registration).get(door.checkin_list["id"])
+        reason = _reason(door.checkin_list, request, registration, ref.revision, ticket_state,
+                         clock.parse_iso(scanned_at))
+        if reason is not None and not request.force:
+            return (_replay(door, request, registration)
+                    or _refuse(door, request, scanned_at, received, reason, registration))
+        try:
+            return _admit(door, request, registration, ticket_state, scanned_at, received, reason)
+        except ConditionsFailed as failure:
+            if "nonce" in failure.labels:
+                replay = _replay(door, request, registration)
+                if replay:
+                    return replay
+        time.sleep(random.uniform(0, 0.002 * 2 ** attempt))  # the ticket changed under us: read again
+    raise ServiceUnavailable("This ticket is being scanned elsewhere right now; scan again.")
+
+
+def perform_batch(door: Door, requests: list[ScanRequest]) -> list[dict]:
+    """Queued offline scans, applied in scan-time order and answered in request order.
+
+    A scan that cannot be answered as a scan (e.g. a nonce already used for another ticket) gets
+    the API's error body in its place; the others still count.
+    """
+    now = clock.now()
+    order = sorted(range(len(requests)), key=lambda n: _moment(requests[n], now))
+    results: list[dict] = [{}] * len(requests)
+    for n in order:
+        try:
+            results[n] = perform(door, requests[n]).body
+        except ApiError as error:
+            results[n] = error.to_body()
+    return results
+
+
+def _moment(request: ScanRequest, default: datetime) -> datetime:
+    return clock.parse_iso(request.scanned_at) if request.scanned_at else default
+
+
+def _registration(registration_id: str, event_id: str) -> Registration | None:
+    try:
+        registration = Registration.get(registration_id, consistent_read=True)
+    except Registration.DoesNotExist:
+        return None
+    return registration if registration.event_id == event_id and not registration.erased else None
+
+
+def _reason(checkin_list: dict, request: ScanRequest, registration: Registration, revision: int,
+            ticket_state: dict | None, moment: datetime) -> str | None:
+    """Why this scan is refused, checked in SPEC §7's order; None if it is admitted."""
+    if revision < registration.revision:
+        return "revoked"
+    if registration.status in CANCELED:
+        return "canceled"
+    if registration.status in UNAPPROVED:
+        return "unapproved"
+    if not lists.admits(checkin_list, registration.ticket_type):
+        return "product"
+    if request.type == "entry" and not lists.open_at(checkin_list, moment):
+        return "invalid_time"
+    if request.type == "entry" and not state.entry_allowed(ticket_state, checkin_list):
+        return "already_redeemed"
+    return None
+
+
+def _admit(door: Door, request: ScanRequest, registration: Registration, ticket_state: dict | None,
+           scanned_at: str, received: datetime, forced_past: str | None) -> Answer:
+    event_id, list_id = door.event["id"], door.checkin_list["id"]
+    change = state.apply(ticket_state, request.type, scanned_at, clock.iso(received))
+    stored = {"status": "ok", "type": request.type, "attendee": {"ticket_type": registration.ticket_type},
+              "checkin": {"at": scanned_at, "forced": forced_past is not None},
+              "list": {"id": list_id, "name": door.checkin_list["name"]}}
+    tx = Transaction()
+    tx.update("state", registration, *_state_update(registration, list_id, ticket_state, change, request, scanned_at))
+    if request.nonce:
+        tx.put("nonce", Claim(_nonce_key(event_id, list_id, request.nonce), owner=registration.id, response=stored),
+               condition=Claim.pk.does_not_exist())
+    tx.put("audit", _audit(door, request, scanned_at, received, forced_past, registration.id, ok=True))
+    list_counts = counts.scan_actions(registration.ticket_type, request.type, change,
+                                      clock.parse_iso(scanned_at), door.event["timezone"])
+    if list_counts:
+        tx.update("counts", counts.item(event_id, list_id), list_counts)
+    if request.type == "entry" and registration.first_entry_at is None:
+        tx.update("arrived", counters.item(event_id), counters.adds({"arrived": 1}))
+    tx.commit()
+    return Answer(201, _with_name(stored, registration))
+
+
+def _state_update(registration: Registration, list_id: str, ticket_state: dict | None, change: state.Change,
+                  request: ScanRequest, scanned_at: str) -> tuple[list, Any]:
+    """The registration's update and its condition: nothing the decision read may have changed."""
+    path = Path(["checkins", list_id])
+    actions = [path.set(change.state)]
+    condition = ((Registration.status == registration.status) & (Registration.revision == registration.revision)
+                 & (Registration.ticket_type == registration.ticket_type))
+    if ticket_state is None:
+        condition &= path.does_not_exist()
+    else:
+        condition &= Path(["checkins", list_id, "version"]) == ticket_state["version"]
+    if request.type == "entry" and registration.first_entry_at is None:
+        actions.append(Registration.first_entry_at.set(scanned_at))
+        condition &= Registration.first_entry_at.does_not_exist()
+    return actions, condition
+
+
+def _replay(door: Door, request: ScanRequest, registration: Registration) -> Answer | None:
+    """The stored answer of an earlier successful scan with this nonce, if there was one."""
+    if not request.nonce:
+        return None
+    try:
+        claim = Claim.get(_nonce_key(door.event["id"], door.checkin_list["id"], request.nonce),
+                          consistent_read=True)
+    except Claim.DoesNotExist:
+        return None
+    if claim.owner != registration.id:
+        raise ValidationError.field("nonce", "this nonce was already used for another ticket")
+    return Answer(201, _with_name(claim.response, registration))
+
+
+def _refuse(door: Door, request: ScanRequest, scanned_at: str, received: datetime, reason: str,
+            registration: Registration | None) -> Answer:
+    """Log the refusal (once per nonce, time and reason, so a re-uploaded batch adds nothing) and answer."""
+    record = _audit(door, request, scanned_at, received, reason, registration and registration.id, ok=False)
+    try:
+        record.save(condition=Scan.id.does_not_exist() if request.nonce else None)
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    body = {"status": "error", "reason": reason, "message": i18n.translate(f"checkin.reason.{reason}", door.language)}
+    if registration is not None:
+        body["attendee"] = {"name": registration.name, "ticket_type": registration.ticket_type}
+    return Answer(404 if reason == "invalid" else 400, body)
+
+
+def _audit(door: Door, request: ScanRequest, scanned_at: str, received: datetime, reason: str | None,
+           registration_id: str | None, ok: bool) -> Scan:
+    list_id = door.checkin_list["id"]
+    moment = clock.iso(clock.parse_iso(scanned_at))
+    return Scan(door.event["id"], f"{moment}#{list_id}#{request.nonce or new_id()}#{'ok' if ok else reason}",
+                list_id=list_id, type=request.type, ok=ok, reason=reason, forced=ok and reason is not None,
+                registration_id=registration_id, token_id=door.token_id, nonce=request.nonce,
+                time=clock.iso(received), scanned_at=request.scanned_at)
+
+
+def _with_name(stored: dict, registration: Registration) -> dict:
+    return {**stored, "attendee": {"name": registration.name, **stored["attendee"]}}
+
+
+def _nonce_key(event_id: str, list_id: str, nonce: str) -> str:
+    return f"nonce#{event_id}#{list_id}#{nonce}"

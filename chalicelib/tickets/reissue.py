@@ -1,0 +1,67 @@
+"""Reissuing a ticket: a new secret replaces the old one, optionally for another ticket type.
+
+The registration's `revision` goes up, so every scanner that asks the server refuses the old secret
+as `revoked` (secrets carry their revision). The old secret is also recorded for the offline
+bundle. A change of ticket type moves the registration counters (with the new type's capacity as
+the condition) and the per-type door counts of every list the ticket was scanned on. All of it is
+one transaction, conditional on the registration not having changed since it was read (including
+its door state, which a concurrent scan would change). A confirmed attendee is sent the new ticket.
+"""
+from __future__ import annotations
+
+from pynamodb.expressions.operand import Path
+
+from chalicelib import clock, counters, events, outbox, registrations
+from chalicelib.checkin import counts, state
+from chalicelib.errors import Conflict, InvalidState, SoldOut, ValidationError
+from chalicelib.storage.models import Registration, RevokedSecret
+from chalicelib.storage.transaction import ConditionsFailed, Transaction
+from chalicelib.tickets.issuing import secret_for
+from chalicelib.tickets.secrets import MAX_REVISION
+
+REISSUABLE = frozenset({"confirmed", "pending_approval", "waitlisted"})
+
+
+def reissue(event_id: str, registration_id: str, ticket_type: str | None = None) -> Registration:
+    event = events.load(event_id)
+    registration = registrations.get(event_id, registration_id)
+    new_type = ticket_type or registration.ticket_type
+    if new_type not in {t["id"] for t in event["ticket_types"]}:
+        raise ValidationError.field("ticket_type", "not a ticket type of this event")
+    if registration.status not in REISSUABLE or registration.erased:
+        raise InvalidState(f"Cannot reissue the ticket of a registration that is {registration.status}.")
+    if registration.revision >= MAX_REVISION:
+        raise InvalidState("This ticket cannot be reissued any more.")
+    try:
+        _transaction(event, registration, new_type).commit()
+    except ConditionsFailed as failure:
+        if "counts" in failure.labels:
+            raise SoldOut("The new ticket type is sold out.") from None
+        raise Conflict("The registration changed while its ticket was reissued; retry.") from None
+    return registrations.get(event_id, registration_id)
+
+
+def _transaction(event: dict, registration: Registration, new_type: str) -> Transaction:
+    now = clock.iso(clock.now())
+    old_type, status = registration.ticket_type, registration.status
+    actions = [Registration.revision.set(registration.revision + 1), Registration.updated_at.set(now)]
+    condition = ((Registration.revision == registration.revision) & (Registration.status == status)
+                 & (Registration.ticket_type == old_type))
+    tx = Transaction()
+    if new_type != old_type:
+        actions.append(Registration.ticket_type.set(new_type))
+        room = counters.room_condition(event, new_type, False, event_wide=False) \
+            if status in counters.HOLDS_SEAT else None
+        tx.update("counts", counters.item(event["id"]), counters.move(old_type, status, status, new_type),
+                  condition=room)
+        for list_id, ticket_state in state.all_lists(registration).items():
+            condition &= Path(["checkins", list_id, "version"]) == ticket_state["version"]
+            moved = counts.retype_actions(old_type, new_type, ticket_state)
+            if moved:
+                tx.update(f"list:{list_id}", counts.item(event["id"], list_id), moved)
+    tx.update("registration", registration, actions, condition=condition)
+    tx.put("revoked", RevokedSecret(event["id"], secret_for(registration), registration_id=registration.id,
+                                    revision=registration.revision, revoked_at=now))
+    if status == "confirmed":
+        tx.put("outbox", outbox.message(registration.id, event["id"], outbox.KIND_FOR_STATUS[status]))
+    return tx
