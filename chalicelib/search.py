@@ -31,10 +31,14 @@ def entries(registration: Registration) -> list[SearchEntry]:
             for term in sorted(terms(registration.name or "", registration.email or "")) if term]
 
 
-def find(event_id: str, query: str, limit: int = 20) -> list[Registration]:
-    """Registrations whose name words start with every word of `query`, or whose email starts with it."""
+def find(event_id: str, query: str, limit: int = 20, by_email: bool = True) -> list[Registration]:
+    """Registrations whose name words start with every word of `query`, or whose email starts with it.
+
+    Without `by_email` only names match: door staff, who may not see emails, must not learn them
+    by probing prefixes either.
+    """
     words = search_words(query)
-    email_prefix = _compact_email(query)
+    email_prefix = _compact_email(query) if by_email else None
     if not words:
         return []
     ids: list[str] = []
@@ -48,7 +52,7 @@ def find(event_id: str, query: str, limit: int = 20) -> list[Registration]:
     return sorted(matches, key=lambda r: search_words(r.name or ""))[:limit]
 
 
-def _matches(registration: Registration, words: list[str], email_prefix: str) -> bool:
+def _matches(registration: Registration, words: list[str], email_prefix: str | None) -> bool:
     own = search_words(registration.name or "")
     by_name = all(any(w.startswith(q) for w in own) for q in words)
-    return by_name or _compact_email(registration.email or "").startswith(email_prefix)
+    return by_name or (email_prefix is not None and _compact_email(registration.email or "").startswith(email_prefix))

@@ -13,11 +13,12 @@ from chalicelib.tickets.issuing import secret_for
 
 
 def find(event_id: str, checkin_list: dict, query: str | None, with_email: bool) -> list[dict]:
-    """Registrations the list admits whose name (or email) starts with the query, case- and accent-blind."""
+    """Registrations the list admits whose name (for organisers, also email) starts with the query,
+    ignoring case and accents."""
     if len((query or "").strip()) < search.MIN_QUERY:
         raise ValidationError.field("q", f"search with at least {search.MIN_QUERY} characters")
     items = []
-    for registration in search.find(event_id, query):
+    for registration in search.find(event_id, query, by_email=with_email):
         if not lists.admits(checkin_list, registration.ticket_type):
             continue
         ticket_state = state.all_lists(registration).get(checkin_list["id"])
