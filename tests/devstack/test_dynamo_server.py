@@ -31,7 +31,7 @@ from botocore.exceptions import ClientError
 from devstack.dynamo_process import DynamoProcess
 
 REGION = "eu-central-1"
-OPERATIONS = 1500
+OPERATIONS = 1000
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -260,7 +260,7 @@ def test_memory_does_not_grow_with_transactions_and_overwrites(server, ddb):
     """Two batches of OPERATIONS transactions and OPERATIONS overwriting puts: the
     second must not grow the server's RSS (the first warms up the allocator)."""
     table = create_table(ddb)
-    payload = {"S": "x" * 2048}  # large enough that leaked copies show in RSS
+    payload = {"S": "x" * 3072}  # large enough that leaked copies show in RSS
 
     def transaction(i):
         items = [{"Put": {"TableName": table, "Item": {**key("reg", f"{i % 100}"), "p": payload}}},
@@ -284,7 +284,7 @@ def test_memory_does_not_grow_with_transactions_and_overwrites(server, ddb):
 
     first, second = batch(), batch()
     print(f"server RSS after batch 1: {first / 2**20:.1f} MiB, after batch 2: {second / 2**20:.1f} MiB")
-    assert second - first < 10 * 2**20  # without clearing instances_tracked: about 17 MiB
+    assert second - first < 6 * 2**20  # without clearing instances_tracked: about 14 MiB
 
 
 def test_ttl_sweep_deletes_expired_items_durably(tmp_path):
