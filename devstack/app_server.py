@@ -24,6 +24,10 @@ class BurstTolerantServer(ThreadedHTTPServer):
 
 
 class KapiRequestHandler(ChaliceRequestHandler):
+    # Headers and body go out in separate writes; with Nagle's algorithm the body then waits for the
+    # client's delayed ACK, about 40 ms on every request (measured: a 404 took 47 ms, 1.8 ms without).
+    disable_nagle_algorithm = True
+
     def _parse_payload(self):
         headers, body = super()._parse_payload()
         headers = {k: v for k, v in headers.items() if k.lower() != CLIENT_IP_HEADER}
