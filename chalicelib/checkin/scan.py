@@ -36,7 +36,7 @@ TYPES = ("entry", "exit")
 CANCELED = frozenset({"cancelled", "rejected"})
 UNAPPROVED = frozenset({"waitlisted", "pending_approval"})
 MAX_ATTEMPTS = 8
-MAX_BATCH = 500
+MAX_BATCH = 100  # each scan is a read and a write: a batch must answer well within API Gateway's 29 s
 MAX_NONCE = 200
 _FIELDS = ("secret", "type", "nonce", "scanned_at", "force")
 

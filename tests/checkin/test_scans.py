@@ -169,9 +169,18 @@ def test_force_admits_every_reason_but_invalid_and_marks_it(make_door):
     door.move(approved, "approve")
     plain = door.scan(vip_only, approved["secret"], force=True)
     assert plain.status_code == 201 and plain.json()["checkin"]["forced"] is False  # nothing to override
+    cancelled, replaced = door.register("vip"), door.register("vip")
+    door.move(cancelled, "approve")
+    door.move(cancelled, "cancel")
+    door.move(replaced, "approve")
+    reissue(door.event_id, replaced["id"])
+    for attendee in (cancelled, replaced):
+        response = door.scan(vip_only, attendee["secret"], force=True)
+        assert response.status_code == 201 and response.json()["checkin"]["forced"] is True
     audit = {scan.registration_id: scan for scan in door.audit()}
-    assert audit[pending["id"]].forced and audit[pending["id"]].reason == "unapproved"
-    assert not audit[approved["id"]].forced
+    assert [(audit[a["id"]].forced, audit[a["id"]].reason) for a in (pending, approved, cancelled, replaced)] == [
+        (True, "unapproved"), (False, None), (True, "canceled"), (True, "revoked")]
+    assert door.status(vip_only)["checkin_count"] == 4
 
 
 def test_a_repeated_nonce_returns_the_first_answer_and_writes_nothing(door):
