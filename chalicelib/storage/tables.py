@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 from pynamodb.connection import Connection
+from pynamodb.models import Model
 
 from chalicelib.config import settings
 from chalicelib.storage.models import ALL_MODELS
 
 TTL_ATTRIBUTES = {"claims": "expires_at"}
+
+
+def short_name(model: type[Model]) -> str:
+    """The table's name without the configured prefix ("claims"): what every stage's name ends with."""
+    return model.Meta.table_name.removeprefix(settings().table_prefix)
 
 
 def create_tables() -> None:
@@ -16,6 +22,6 @@ def create_tables() -> None:
         if model.exists():
             continue
         model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
-        short_name = model.Meta.table_name.removeprefix(settings().table_prefix)
-        if short_name in TTL_ATTRIBUTES:
-            connection.update_time_to_live(model.Meta.table_name, TTL_ATTRIBUTES[short_name])
+        ttl_attribute = TTL_ATTRIBUTES.get(short_name(model))
+        if ttl_attribute:
+            connection.update_time_to_live(model.Meta.table_name, ttl_attribute)

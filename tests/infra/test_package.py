@@ -1,0 +1,104 @@
+"""`make package`: the real `chalice package` with the merge template, then cfn-lint.
+
+The first run downloads Lambda-compatible wheels (Chalice caches them in .chalice/deployments/ and
+later runs take seconds). Off CI and offline that download fails, and the test is skipped; in CI
+(the CI variable set) it always runs.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from chalicelib.storage.models import ALL_MODELS
+from infra.stages import PROJECT_DIR
+
+VENV = Path(sys.executable).parent.parent
+# Chalice picks wheels for the glibc of the Lambda runtime matching this interpreter (2.26 for 3.11).
+RUNTIME_GLIBC = (2, 26) if sys.version_info < (3, 12) else (2, 34)
+_LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
+
+
+def _package(stage: str, build: Path) -> subprocess.CompletedProcess:
+    # -o: the venv running this test is the one to use, whatever make thinks of its install stamp.
+    return subprocess.run(
+        ["make", "-s", "-o", f"{VENV}/.installed", "package", f"VENV={VENV}", f"STAGE={stage}", f"BUILD={build}"],
+        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=900)
+
+
+def _offline(tmp_path: Path) -> bool:
+    probe = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir", "--quiet",
+                            "--retries", "0", "--dest", str(tmp_path / "probe"), "pypng==0.20220715.0"],
+                           capture_output=True, timeout=120)
+    return probe.returncode != 0
+
+
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def packaged(request, tmp_path_factory):
+    build = tmp_path_factory.mktemp("build")
+    result = _package(request.param, build)
+    if result.returncode != 0 and not os.environ.get("CI") and _offline(build):
+        pytest.skip("no network to download the Lambda wheels, and not in CI")
+    assert result.returncode == 0, result.stdout + result.stderr  # cfn-lint findings show here
+    return build / request.param
+
+
+@pytest.fixture(scope="module")
+def sam(packaged):
+    return json.loads((packaged / "sam.json").read_text())
+
+
+def test_the_merged_stack_has_the_tables_the_stream_mapping_and_the_dead_letter_queue(sam):
+    resources = sam["Resources"]
+    types = [r["Type"] for r in resources.values()]
+
+    assert types.count("AWS::DynamoDB::Table") == len(ALL_MODELS)
+    assert resources["OutboxStreamMapping"]["Properties"]["FunctionName"] == {"Ref": "OutboxStream"}
+    assert resources["OutboxStream"]["Properties"]["Handler"] == "app.outbox_stream"
+    assert resources["OutboxDeadLetterQueue"]["Type"] == "AWS::SQS::Queue"
+    assert resources["RestAPI"]["Type"] == "AWS::Serverless::Api"
+    assert "GatewayResponses" in resources["RestAPI"]["Properties"]
+
+
+def test_every_merged_resource_extends_one_chalice_made_or_is_complete(sam):
+    # A merge into a logical id Chalice no longer makes would leave a resource without a type.
+    assert [name for name, r in sam["Resources"].items() if "Type" not in r] == []
+
+
+def test_the_api_log_group_names_the_api_function(sam):
+    assert sam["Resources"]["ApiHandlerLogGroup"]["Properties"]["LogGroupName"] == {
+        "Fn::Sub": "/aws/lambda/${APIHandler}"}
+
+
+def test_the_functions_get_the_stage_policy_and_no_generated_one(sam, packaged):
+    policy = json.loads((PROJECT_DIR / ".chalice" / f"policy-{packaged.name}.json").read_text())
+    roles = [r for r in sam["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+
+    assert roles
+    assert all(role["Properties"]["Policies"][0]["PolicyDocument"] == policy for role in roles)
+
+
+def test_every_compiled_dependency_is_a_manylinux_wheel_the_lambda_runtime_can_load(packaged):
+    # A dependency without such a wheel is compiled on this machine against its libraries
+    # (tagged linux_x86_64), and fails to import on Lambda.
+    with zipfile.ZipFile(packaged / "layer-deployment.zip") as layer:
+        tags = {name.split("/")[-2]: re.findall(r"^Tag: (.+)$", layer.read(name).decode(), re.M)
+                for name in layer.namelist() if name.endswith(".dist-info/WHEEL")}
+
+    assert "cryptography-50.0.2.dist-info" in tags
+    unloadable = {dist: t for dist, t in tags.items() if not any(_loadable(tag) for tag in t)}
+    assert unloadable == {}
+
+
+def _loadable(tag: str) -> bool:
+    platform = tag.split("-")[-1]
+    if platform == "any":
+        return True
+    match = re.match(r"manylinux_(\d+)_(\d+)_x86_64$", platform)
+    if match:
+        return (int(match[1]), int(match[2])) <= RUNTIME_GLIBC
+    return _LEGACY_MANYLINUX.get(platform.removesuffix("_x86_64"), (99, 0)) <= RUNTIME_GLIBC

@@ -1,0 +1,163 @@
+"""The merge template, built from the models and the stage's config, without packaging anything."""
+import json
+
+import pytest
+
+from chalicelib.storage.models import ALL_MODELS, Claim, OutboxMessage
+from chalicelib.storage.tables import TTL_ATTRIBUTES, short_name
+from infra import template
+from infra.stages import PROJECT_DIR, load_stage
+
+STAGES = ("dev", "prod")
+
+
+@pytest.fixture(scope="module", params=STAGES)
+def stage(request):
+    return load_stage(request.param)
+
+
+@pytest.fixture(scope="module")
+def resources(stage):
+    return template.build(stage)["Resources"]
+
+
+def _tables(resources):
+    return {r["Properties"]["TableName"]: r for r in resources.values() if r.get("Type") == "AWS::DynamoDB::Table"}
+
+
+def _keys(key_schema):
+    return [(k["AttributeName"], k["KeyType"]) for k in key_schema]
+
+
+def test_there_is_one_table_per_model_named_with_the_stage_prefix(stage, resources):
+    assert sorted(_tables(resources)) == sorted(f"kapi-{stage.name}-{short_name(m)}" for m in ALL_MODELS)
+
+
+def test_a_table_has_the_keys_and_indexes_of_its_model(stage, resources):
+    registrations = _tables(resources)[f"kapi-{stage.name}-registrations"]["Properties"]
+
+    assert _keys(registrations["KeySchema"]) == [("id", "HASH")]
+    assert {i["IndexName"]: _keys(i["KeySchema"]) for i in registrations["GlobalSecondaryIndexes"]} == {
+        "by_event": [("event_id", "HASH"), ("created_key", "RANGE")],
+        "by_event_status": [("event_status", "HASH"), ("created_key", "RANGE")],
+    }
+    assert {i["Projection"]["ProjectionType"] for i in registrations["GlobalSecondaryIndexes"]} == {"ALL"}
+
+
+def test_every_table_defines_exactly_the_attributes_its_keys_use(resources):
+    # CloudFormation refuses a definition no key uses, and DynamoDB a key with no definition.
+    for name, table in _tables(resources).items():
+        properties = table["Properties"]
+        key_schemas = [properties["KeySchema"]] + [i["KeySchema"] for i in properties.get("GlobalSecondaryIndexes", [])]
+        used = {k["AttributeName"] for schema in key_schemas for k in schema}
+        assert {d["AttributeName"] for d in properties["AttributeDefinitions"]} == used, name
+        assert all(schema[0]["KeyType"] == "HASH" for schema in key_schemas), name
+
+
+def test_every_table_is_on_demand_encrypted_and_recoverable(resources):
+    for name, table in _tables(resources).items():
+        properties = table["Properties"]
+        assert properties["BillingMode"] == "PAY_PER_REQUEST", name
+        assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, name
+        assert properties["SSESpecification"] == {"SSEEnabled": True}, name
+
+
+def test_ttl_is_on_exactly_where_tables_py_declares_it(stage, resources):
+    with_ttl = {name.removeprefix(stage.table_prefix): t["Properties"]["TimeToLiveSpecification"]["AttributeName"]
+                for name, t in _tables(resources).items() if "TimeToLiveSpecification" in t["Properties"]}
+    assert with_ttl == TTL_ATTRIBUTES
+    assert with_ttl[short_name(Claim)] == "expires_at"
+
+
+def test_only_prod_tables_are_protected_from_deletion(stage, resources):
+    protected = stage.name == "prod"
+    for name, table in _tables(resources).items():
+        assert table["Properties"]["DeletionProtectionEnabled"] is protected, name
+        assert (table.get("DeletionPolicy"), table.get("UpdateReplacePolicy")) == (
+            ("Retain", "Retain") if protected else (None, None)), name
+
+
+def test_the_outbox_stream_feeds_the_outbox_stream_function_with_inserts_and_a_dead_letter_queue(stage, resources):
+    outbox = resources[template.table_logical_id(OutboxMessage)]
+    mapping = resources["OutboxStreamMapping"]["Properties"]
+    queue = resources[template.DEAD_LETTER_QUEUE]
+
+    assert outbox["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    assert [t for t in _tables(resources).values() if "StreamSpecification" in t["Properties"]] == [outbox]
+    assert mapping["FunctionName"] == {"Ref": "OutboxStream"}
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["OutboxMessageTable", "StreamArn"]}
+    assert [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]] == [{"eventName": ["INSERT"]}]
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert 0 < mapping["MaximumRetryAttempts"] <= 10
+    assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": [template.DEAD_LETTER_QUEUE, "Arn"]}
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"]["QueueName"] == f"kapi-{stage.name}-outbox-stream-dlq"
+
+
+def test_alarms_watch_dead_letters_api_errors_and_stream_failures_and_notify_an_optional_topic(stage, resources):
+    alarms = {r["Properties"]["MetricName"]: r["Properties"] for r in resources.values()
+              if r.get("Type") == "AWS::CloudWatch::Alarm"}
+
+    assert set(alarms) == {"ApproximateNumberOfMessagesVisible", "5XXError", "Errors"}
+    assert {d["Name"]: d["Value"] for d in alarms["5XXError"]["Dimensions"]} == {
+        "ApiName": "kapi", "Stage": stage.api_gateway_stage}
+    assert alarms["Errors"]["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "OutboxStream"}}]
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == {
+            "Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
+
+
+def test_the_sender_domain_defaults_to_the_domain_kapi_mail_from_sends_from(stage):
+    built = template.build(stage)
+
+    assert built["Parameters"]["SenderDomain"]["Default"] == stage.sender_domain
+    assert stage.environment["KAPI_MAIL_FROM"].endswith(f"@{stage.sender_domain}>")
+    assert built["Resources"]["SenderIdentity"]["Properties"]["EmailIdentity"] == {"Ref": "SenderDomain"}
+
+
+@pytest.mark.parametrize("response_type, status, code", [
+    ("MISSING_AUTHENTICATION_TOKEN", "404", "not_found"),
+    ("THROTTLED", None, "rate_limited"),
+    ("REQUEST_TOO_LARGE", None, "payload_too_large"),
+    ("DEFAULT_4XX", None, "bad_request"),
+    ("DEFAULT_5XX", None, "internal_error"),
+])
+def test_what_api_gateway_answers_itself_has_the_spec_error_shape(resources, response_type, status, code):
+    response = resources["RestAPI"]["Properties"]["GatewayResponses"][response_type]
+    # API Gateway substitutes messageString with a quoted JSON string.
+    body = response["ResponseTemplates"]["application/json"].replace(
+        "$context.error.messageString", json.dumps("Too Many Requests"))
+
+    assert response.get("StatusCode") == status
+    assert json.loads(body)["error"] == code
+    assert set(json.loads(body)) == {"error", "message", "details"}
+
+
+@pytest.mark.parametrize("stage_name", STAGES)
+def test_the_iam_policy_names_the_stages_tables_stream_queue_key_and_sender(stage_name):
+    stage = load_stage(stage_name)
+    policy = json.loads((PROJECT_DIR / ".chalice" / f"policy-{stage_name}.json").read_text())
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+
+    assert statements["Tables"]["Resource"] == [f"arn:aws:dynamodb:*:*:table/{stage.table_prefix}*",
+                                                f"arn:aws:dynamodb:*:*:table/{stage.table_prefix}*/index/*"]
+    assert "dynamodb:Scan" not in statements["Tables"]["Action"]
+    assert statements["OutboxStream"]["Resource"] == (
+        f"arn:aws:dynamodb:*:*:table/{stage.table_prefix}{short_name(OutboxMessage)}/stream/*")
+    assert statements["OutboxStreamDeadLetters"]["Resource"].endswith(f":{template.dead_letter_queue_name(stage)}")
+    assert statements["SigningKeys"]["Resource"] == f"arn:aws:ssm:*:*:parameter{stage.signing_key_name}"
+    assert statements["SendMail"]["Condition"]["StringLike"]["ses:FromAddress"] == f"*@{stage.sender_domain}"
+
+
+def test_the_cli_writes_the_template_to_a_file(tmp_path):
+    output = tmp_path / "build" / "dev-extras.json"
+
+    assert template.main(["--stage", "dev", "--output", str(output)]) == 0
+    assert json.loads(output.read_text()) == template.build(load_stage("dev"))
+
+
+def test_an_unknown_stage_is_refused():
+    with pytest.raises(ValueError, match="no stage 'staging'"):
+        load_stage("staging")
