@@ -188,6 +188,23 @@ def erase_registration(event_id, registration_id):
     return Response(body="", status_code=204)
 
 
+@app.route("/api/events/{event_id}/attendance", methods=["GET"])
+@json_view
+def attendance_report(event_id):
+    from chalicelib import attendance
+
+    caller(auth.ORGANISERS, event_id)
+    return attendance.report(event_id)
+
+
+@app.route("/api/openapi.json", methods=["GET"])
+@json_view
+def openapi_document():
+    from chalicelib.web import openapi_json
+
+    return Response(body=openapi_json(), headers={"Content-Type": "application/json; charset=utf-8"})
+
+
 @app.schedule("rate(1 hour)")
 def erase_expired_personal_data(event):
     """Retention: an event's personal data is erased `retention_days` after it ends."""
