@@ -7,9 +7,15 @@ named by KAPI_SIGNING_KEY_NAME).
 from __future__ import annotations
 
 import functools
+import threading
+import time
 
 from chalicelib.config import settings
-from chalicelib.tickets.secrets import TicketSigner
+from chalicelib.tickets.secrets import InvalidTicket, TicketRef, TicketSigner, parse_unverified
+
+RELOAD_INTERVAL_SECONDS = 60
+_reload_lock = threading.Lock()
+_last_reload = 0.0
 
 
 @functools.lru_cache(maxsize=1)
@@ -34,3 +40,23 @@ def signer() -> TicketSigner:
 def secret_for(registration) -> str:
     """The secret of the registration's current ticket; a reissue bumps `revision` and revokes this one."""
     return signer().issue(registration.event_id, registration.id, int(registration.revision))
+
+
+def verify(secret: str, event_id: str) -> TicketRef:
+    """Verify with this process's keyring; a key id it does not know reloads the keyring first.
+
+    After a rotation, warm Lambda instances still hold the old ring and would call every new ticket
+    forged. Reloading on an unknown key id (at most once a minute, so forged key ids cannot hammer
+    SSM) lets them pick the new key up without a redeploy.
+    """
+    global _last_reload
+    try:
+        return signer().verify(secret, event_id)
+    except InvalidTicket:
+        ref = parse_unverified(secret)
+        with _reload_lock:
+            if signer().knows_key(ref.key_id) or time.monotonic() - _last_reload < RELOAD_INTERVAL_SECONDS:
+                raise
+            _last_reload = time.monotonic()
+            signer.cache_clear()
+        return signer().verify(secret, event_id)

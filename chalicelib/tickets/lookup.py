@@ -5,7 +5,7 @@ from chalicelib import events
 from chalicelib.errors import NotFound
 from chalicelib.i18n import localized
 from chalicelib.storage.models import Registration
-from chalicelib.tickets.issuing import signer
+from chalicelib.tickets.issuing import verify
 from chalicelib.tickets.secrets import InvalidTicket, parse_unverified
 
 
@@ -18,7 +18,7 @@ def find(secret: str) -> tuple[Registration, dict]:
     try:
         ref = parse_unverified(secret)
         registration = Registration.get(ref.registration_id, consistent_read=True)
-        signer().verify(secret, registration.event_id)
+        verify(secret, registration.event_id)
     except (InvalidTicket, Registration.DoesNotExist):
         raise NotFound("No such ticket.") from None
     if registration.erased:

@@ -115,6 +115,9 @@ class TicketSigner:
         signature = self._keyring.private_keys[key_id].sign(_signed_message(event_id, payload))
         return _b32(payload + signature)
 
+    def knows_key(self, key_id: int) -> bool:
+        return self._keyring.public_key(key_id) is not None
+
     def public_keys(self) -> list[dict]:
         """The keyring's verification keys, for the offline scanner bundle."""
         return self._keyring.public_keys()
