@@ -20,7 +20,6 @@ os.environ["KAPI_TABLE_PREFIX"] = f"kapi-test-{uuid.uuid4().hex[:8]}-"
 os.environ["KAPI_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
 os.environ["KAPI_DATA_DIR"] = tempfile.mkdtemp(prefix="kapi-tests-")  # this process's signing keys
 
-from tests.data import registration_body  # noqa: E402,F401 - re-exported for test modules
 from tests.stack import Api, LocalRun  # noqa: E402
 
 
