@@ -13,6 +13,7 @@ import logging
 import sys
 import time
 import uuid
+from pathlib import Path
 from typing import Any, Callable
 
 from chalice import Response
@@ -70,6 +71,12 @@ def read_json(request: Any) -> dict:
     return body
 
 
+@functools.lru_cache(maxsize=1)
+def openapi_json() -> str:
+    """The API's OpenAPI document (chalicelib/openapi.json): a static file, served exactly as written."""
+    return (Path(__file__).parent / "openapi.json").read_text(encoding="utf-8")
+
+
 def query_param(request: Any, name: str) -> str | None:
     return (request.query_params or {}).get(name)
 
@@ -101,13 +108,31 @@ def _log_request(request: Any, status: int, started: float) -> None:
 
 
 def configure_logging() -> None:
-    """One JSON object per line on stdout (CloudWatch in AWS), without the runtime's prefixes."""
-    if not log.handlers:
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
-        log.propagate = False
+    """One JSON object per line on stdout (CloudWatch in AWS), without the runtime's prefixes.
+
+    "kapi" is also the Chalice app's own logger, which Chalice sets up when the app is created (its
+    own text format, level ERROR, so request lines were silently dropped): its handler is replaced
+    here, after the app exists, and the level lowered to INFO.
+    """
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(_JsonLines())
+    log.handlers[:] = [handler]
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+class _JsonLines(logging.Formatter):
+    """Messages that are JSON already pass as they are; others (Chalice's own error reports, a
+    worker's traceback) are wrapped, so every line of the log parses."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if message.startswith("{") and not record.exc_info:
+            return message
+        wrapped = {"msg": message, "level": record.levelname}
+        if record.exc_info:
+            wrapped["exception"] = self.formatException(record.exc_info)
+        return json.dumps(wrapped, ensure_ascii=False)
 
 
 def client_key(request: Any, header: str | None) -> str:

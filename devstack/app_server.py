@@ -3,7 +3,8 @@
 1. The caller's address reaches the app (Chalice local reports every caller as 127.0.0.1); it is put
    in a header that this server sets itself and strips from incoming requests.
 2. Unknown routes answer 404 in the spec's error shape, as `infra/` configures API Gateway to do,
-   instead of Chalice local's 403 "Missing Authentication Token".
+   instead of Chalice local's 403 "Missing Authentication Token"; methods no route can have (TRACE,
+   QUERY, ...) answer 405 in that shape instead of the standard library's HTML 501.
 Request lines are not logged: paths carry ticket secrets.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from chalice.local import (ChaliceRequestHandler, CustomLocalChalice, ForbiddenE
 
 CLIENT_IP_HEADER = "x-kapi-client-ip"
 _NOT_FOUND = json.dumps({"error": "not_found", "message": "No such route.", "details": []}).encode()
+_NOT_ALLOWED = json.dumps({"error": "method_not_allowed", "message": "Method not allowed.", "details": []}).encode()
 
 
 class BurstTolerantServer(ThreadedHTTPServer):
@@ -39,6 +41,12 @@ class KapiRequestHandler(ChaliceRequestHandler):
             self._send_http_response(404, {"Content-Type": "application/json"}, _NOT_FOUND)
             return
         super()._send_error_response(error)
+
+    def send_error(self, code, message=None, explain=None):
+        if code == 501:  # the standard library's answer to a method it has no do_<METHOD> for
+            self._send_http_response(405, {"Content-Type": "application/json"}, _NOT_ALLOWED)
+            return
+        super().send_error(code, message, explain)
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's signature
         pass

@@ -51,16 +51,20 @@ class LocalRun:
         self.process: subprocess.Popen | None = None
         self.url = ""
         self.dynamodb_endpoint = ""
+        self.lines: list[str] = []  # everything it printed, stdout and stderr, for tests on its logs
 
     def start(self) -> "LocalRun":
         env = {**os.environ, "KAPI_DATA_DIR": str(self.data_dir), "KAPI_PORT": "0", "KAPI_DEMO": "0",
                "PYTHONPATH": str(ROOT), **self.env}
         self.process = subprocess.Popen([sys.executable, "-m", "devstack.run"], cwd=ROOT, env=env,
-                                        stdout=subprocess.PIPE, text=True, start_new_session=True)
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                        start_new_session=True)
+        self._keep(self.process.stderr, echo_fd=2)  # still shown (captured) by pytest
         timer = threading.Timer(90, self.kill)
         timer.start()
         try:
             for line in self.process.stdout:
+                self.lines.append(line)
                 if line.strip().startswith("DynamoDB:"):
                     self.dynamodb_endpoint = line.split()[-1]
                 if line.startswith("READY "):
@@ -70,8 +74,21 @@ class LocalRun:
             timer.cancel()
         if not self.url:
             raise RuntimeError(f"the local run exited with {self.process.wait()} before it was ready")
-        threading.Thread(target=self.process.stdout.read, daemon=True).start()  # keep the pipe drained
+        self._keep(self.process.stdout)
         return self
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def _keep(self, stream, echo_fd: int | None = None) -> None:
+        """Drain `stream` (a full pipe would block the run) into `lines`, optionally echoing it to a
+        file descriptor (not a file object, which pytest swaps and closes between tests)."""
+        def drain():
+            for line in stream:
+                self.lines.append(line)
+                if echo_fd is not None:
+                    os.write(echo_fd, line.encode())
+        threading.Thread(target=drain, daemon=True).start()
 
     def kill(self) -> None:
         """SIGKILL to the whole process group: nothing gets to flush or shut down cleanly."""

@@ -23,17 +23,19 @@ def traces(name: str, email: str) -> set[str]:
     return {name, email, local} | {t for t in terms(name, email) if t != "ayten"}
 
 
-def items_containing(needles: set[str]) -> list[tuple[str, dict]]:
-    """Every item of every table of this test run whose JSON mentions one of `needles`."""
+def stored_items() -> list[tuple[str, str]]:
+    """Every item of every table of this test run, as (table, case-folded JSON)."""
     client = boto3.client("dynamodb")
     prefix = os.environ["KAPI_TABLE_PREFIX"]
-    found = []
+    items = []
     for table in client.list_tables()["TableNames"]:
-        if not table.startswith(prefix):
-            continue
-        for page in client.get_paginator("scan").paginate(TableName=table):
-            for item in page["Items"]:
-                text = json.dumps(item, ensure_ascii=False).casefold()
-                if any(needle.casefold() in text for needle in needles):
-                    found.append((table, item))
-    return found
+        if table.startswith(prefix):
+            for page in client.get_paginator("scan").paginate(TableName=table):
+                items += [(table, json.dumps(item, ensure_ascii=False).casefold()) for item in page["Items"]]
+    return items
+
+
+def containing(items: list[tuple[str, str]], needles: set[str]) -> list[tuple[str, str]]:
+    """The items that mention one of `needles` (case-insensitively)."""
+    folded = [needle.casefold() for needle in needles]
+    return [(table, text) for table, text in items if any(needle in text for needle in folded)]

@@ -1,0 +1,120 @@
+"""CSV export benchmark on the local stack: time and peak memory to export 10,000 registrations.
+
+`run(api_base_url, admin_token)` needs a running local run and this process's environment naming the
+same DynamoDB endpoint and table prefix (as `bench/benchmark.py` arranges).
+
+The export reads registration items only, so the 10,000 are written straight into the registrations
+table with BatchWriteItem (seconds), not through 10,000 registration transactions (minutes, and the
+local run would compose 10,000 ticket emails meanwhile). They carry Turkish and Azerbaijani names,
+an IDN email address and four form answers, like real ones.
+
+How each number is taken:
+- export_seconds: `export_csv.export` in this process, page by page from DynamoDB, untraced;
+  store_seconds is the part spent waiting for DynamoDB's Query pages (botocore's API call wrapped
+  with a timer), the rest is Kapı's own work (decoding items, writing CSV). The local server scans
+  its whole table for every index Query page, so store_seconds is the local server's cost, far
+  above what DynamoDB charges for a 1 MB page.
+- peak_mib: the same call under tracemalloc (Python allocations only): pages pynamodb holds, the csv
+  buffer and the final text. output_mib is the size of that text as a Python string, so the
+  difference is what reading page by page costs beyond the file itself.
+- http_seconds: `GET /api/events/{id}/registrations.csv` end to end, for comparison.
+"""
+from __future__ import annotations
+
+import sys
+import time
+import tracemalloc
+import uuid
+from contextlib import contextmanager
+from typing import Iterator
+
+FORM = {"type": "object", "properties": {
+    "company": {"type": "string", "maxLength": 200},
+    "city": {"type": "string", "maxLength": 100},
+    "sessions": {"type": "array", "items": {"enum": ["b2b", "podcast", "concert"]}},
+    "newsletter": {"type": "boolean"},
+}, "additionalProperties": False}
+NAMES = ["Şengül Əliyeva", "İlkin Işık", "Gülşən Məmmədova", "Çağrı Öztürk", "Rəşad Həsənov"]
+
+
+def run(api_base_url: str, admin_token: str, count: int = 10_000) -> dict:
+    import requests
+
+    from chalicelib import export_csv
+
+    event_id = _event(api_base_url, admin_token)
+    _write_registrations(event_id, count)
+
+    with _store_timer() as store:
+        started = time.perf_counter()
+        text = export_csv.export(event_id)
+        export_seconds = time.perf_counter() - started
+    rows = text.count("\r\n") - 1
+    assert rows == count, (rows, count)
+
+    tracemalloc.start()
+    traced = export_csv.export(event_id)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    started = time.perf_counter()
+    response = requests.get(f"{api_base_url}/api/events/{event_id}/registrations.csv",
+                            headers={"Authorization": f"Bearer {admin_token}"}, timeout=600)
+    http_seconds = time.perf_counter() - started
+    assert response.status_code == 200 and response.content.decode("utf-8") == text
+    return {"registrations": count, "export_seconds": round(export_seconds, 2),
+            "store_seconds": round(store["seconds"], 2), "dynamodb_calls": store["calls"],
+            "kapi_seconds": round(export_seconds - store["seconds"], 2), "http_seconds": round(http_seconds, 2),
+            "csv_mib": round(len(response.content) / 2**20, 2), "output_mib": round(sys.getsizeof(traced) / 2**20, 2),
+            "peak_mib": round(peak / 2**20, 2)}
+
+
+def _event(api_base_url: str, admin_token: str) -> str:
+    from tests.stack import Api
+
+    event_id = f"bench-export-{uuid.uuid4().hex[:8]}"
+    created = Api(api_base_url, admin_token).post("/api/events", token=admin_token, json={
+        "id": event_id, "name": {"tr": "Dışa aktarma ölçümü", "az": "İxrac ölçüsü"}, "venue": "Bakı Konqres Mərkəzi",
+        "timezone": "Asia/Baku", "starts_at": "2027-06-10T10:00:00+04:00", "ends_at": "2027-06-10T18:00:00+04:00",
+        "status": "published", "form": FORM})
+    assert created.status_code == 201, created.text
+    return event_id
+
+
+def _write_registrations(event_id: str, count: int) -> None:
+    from chalicelib import clock
+    from chalicelib.ids import new_registration_id
+    from chalicelib.storage.models import Registration
+
+    with Registration.batch_write() as batch:
+        for n in range(count):
+            now, rid = clock.iso(clock.now()), new_registration_id()
+            batch.save(Registration(
+                rid, event_id=event_id, event_status=f"{event_id}#confirmed", created_key=f"{now}#{rid}",
+                created_at=now, updated_at=now, ticket_type="general", status="confirmed",
+                name=f"{NAMES[n % len(NAMES)]} {n}", email=f"katilimci.{n}@örnek.az",
+                email_key=f"katilimci.{n}@xn--rnek-4qa.az", language="az", consent_at=now, email_status="sent",
+                answers={"company": f"Aygün MMC {n % 97}", "city": "Gəncə", "sessions": ["b2b", "podcast"][: n % 3],
+                         "newsletter": n % 2 == 0}))
+
+
+@contextmanager
+def _store_timer() -> Iterator[dict]:
+    """Time spent inside DynamoDB API calls while the block runs, and how many there were."""
+    import botocore.client
+
+    spent = {"seconds": 0.0, "calls": 0}
+    original = botocore.client.BaseClient._make_api_call
+
+    def timed(client, operation, params):
+        started = time.perf_counter()
+        try:
+            return original(client, operation, params)
+        finally:
+            spent["seconds"] += time.perf_counter() - started
+            spent["calls"] += 1
+    botocore.client.BaseClient._make_api_call = timed
+    try:
+        yield spent
+    finally:
+        botocore.client.BaseClient._make_api_call = original

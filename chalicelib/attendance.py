@@ -1,0 +1,60 @@
+"""The organiser's live attendance figures, read from counter items only (SPEC §10: constant cost).
+
+Three reads plus one per check-in list, whatever the number of attendees: the event (time zone,
+ticket types), its registration counters (`reg#<event>`: counts by status and ticket type, and
+`arrived`, tickets that entered on any list), one Query of its check-in lists, and each list's
+counter item (`list#<event>#<list>`, written by the scans' own transactions, see
+`chalicelib.checkin.counts`). Nothing is counted by reading registrations or scans.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from chalicelib import counters, events
+from chalicelib.checkin import counts as door_counts
+from chalicelib.checkin import lists
+from chalicelib.storage.models import CheckinList
+
+_ARRIVALS = "arrivals__"
+
+
+def report(event_id: str) -> dict:
+    """`{registrations, lists, no_show, arrivals}` for the event; 404 if it does not exist."""
+    event = events.load(event_id)
+    registered = counters.read(event_id)
+    checkin_lists = sorted((lists.view(record) for record in CheckinList.query(event_id, consistent_read=True)),
+                           key=lambda found: (found["created_at"], found["id"]))
+    doors = [door_counts.read(event_id, found["id"]) for found in checkin_lists]
+    return {
+        "registrations": {status: registered.get(status, 0) for status in counters.STATUSES},
+        "lists": [_list_figures(event, found, registered, door) for found, door in zip(checkin_lists, doors)],
+        "no_show": max(0, registered.get("confirmed", 0) - registered.get("arrived", 0)),
+        "arrivals": _arrivals(doors, event["timezone"]),
+    }
+
+
+def _list_figures(event: dict, checkin_list: dict, registered: dict[str, int], door: dict[str, int]) -> dict:
+    """One list's row: tickets it admits (confirmed, of its ticket types), checked in, inside."""
+    by_type = {tt: {"position_count": registered.get(f"confirmed__{tt}", 0),
+                    "checkin_count": door.get(f"checkin_count__{tt}", 0),
+                    "inside_count": door.get(f"inside_count__{tt}", 0)}
+               for tt in lists.admitted_types(checkin_list, event)}
+    return {"id": checkin_list["id"], "name": checkin_list["name"],
+            "position_count": sum(row["position_count"] for row in by_type.values()),
+            "checkin_count": door.get("checkin_count", 0), "inside_count": door.get("inside_count", 0),
+            "by_ticket_type": by_type}
+
+
+def _arrivals(doors: list[dict[str, int]], timezone: str) -> list[dict]:
+    """Entries per hour summed over lists, each hour as ISO 8601 with the event's offset at that hour."""
+    totals: dict[str, int] = {}
+    for door in doors:
+        for name, value in door.items():
+            if name.startswith(_ARRIVALS):
+                hour = name.removeprefix(_ARRIVALS)
+                totals[hour] = totals.get(hour, 0) + value
+    zone = ZoneInfo(timezone)
+    return [{"hour": datetime.strptime(hour, "%Y%m%d%H").replace(tzinfo=zone).isoformat(), "entries": entries}
+            for hour, entries in sorted(totals.items())]
+
