@@ -2,8 +2,9 @@
 
 - UTF-8 with a byte-order mark: without it Excel reads the file as the local ANSI code page and
   turns "Şengül Əliyeva" into mojibake.
-- Fixed columns first, then one `answers.<field>` column per property of the event's form, in the
-  form's order; a list answer is joined with "; ".
+- Fixed columns first (`checked_in`: entered on at least one check-in list), then one
+  `answers.<field>` column per property of the event's form, in the form's order; a list answer is
+  joined with "; ".
 - Formula injection: a cell starting with = + - @ (or a tab or carriage return, which Excel skips
   before looking for them) is prefixed with a single quote, so `=HYPERLINK(...)` typed into a form
   is shown as text instead of being run by the organiser's spreadsheet.
@@ -29,7 +30,7 @@ BOM = "\ufeff"
 CONTENT_TYPE = "text/csv; charset=utf-8"
 PAGE_SIZE = None  # DynamoDB's own pages of up to 1 MB: the fewest round trips, memory still bounded
 FIXED_COLUMNS = ("id", "status", "ticket_type", "name", "email", "language", "created_at",
-                 "consent_at", "email_status", "checked_in", "erased")
+                 "consent_at", "email_status", "checked_in", "first_entry_at", "erased")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -62,16 +63,13 @@ def _row(registration: Registration, fields: list[str], zone: ZoneInfo) -> list:
     return [registration.id, registration.status, registration.ticket_type, registration.name,
             registration.email, registration.language, _local(registration.created_at, zone),
             _local(registration.consent_at, zone), registration.email_status,
-            _checked_in(registration), registration.erased, *(answers.get(f) for f in fields)]
+            registration.first_entry_at is not None, _local(registration.first_entry_at, zone),
+            registration.erased, *(answers.get(f) for f in fields)]
 
 
 def _local(value: str | None, zone: ZoneInfo) -> str | None:
     """Times in the event's own zone (with its offset), which is how organisers read them."""
     return clock.parse_iso(value).astimezone(zone).isoformat(timespec="seconds") if value else None
-
-
-def _checked_in(registration: Registration) -> bool:
-    return bool(registration.checkins)
 
 
 def _text(value: object) -> str:

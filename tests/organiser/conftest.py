@@ -1,4 +1,5 @@
-"""Helpers for the organiser tests: many registrations at once, written through the domain layer."""
+"""Helpers for the organiser tests: many registrations at once through the domain layer, and a day at
+the door driven through the API."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -6,10 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from chalicelib import registrations
+from tests.api.test_tokens import make_token
 from tests.data import registration_body
 
 
-def bulk_register(event_id: str, bodies: list[dict], workers: int = 16) -> list[dict]:
+def bulk_register(event_id: str, bodies: list[dict], workers: int = 4) -> list[dict]:
     """Register every body in-process (no HTTP), in parallel; returns the 201 answers in order."""
     def one(body: dict) -> dict:
         outcome = registrations.register(event_id, body, client_key="bulk", rate_limit=0)
@@ -25,3 +27,46 @@ def populate(tables):
     def run(event_id: str, count: int, **fields) -> list[dict]:
         return bulk_register(event_id, [registration_body(**fields) for _ in range(count)])
     return run
+
+
+class Day:
+    """One event at the door, driven through the API as organisers and door staff would."""
+
+    def __init__(self, api, event):
+        self.api, self.event = api, event
+        self.base = f"/api/events/{event['id']}"
+        self.scanner = make_token(api, "scanner", [event["id"]])["token"]
+        self.lists = []
+
+    def register(self, name, ticket_type):
+        response = self.api.post(f"{self.base}/registrations", json=registration_body(name=name, ticket_type=ticket_type))
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def move(self, registration, move):
+        response = self.api.post(f"{self.base}/registrations/{registration['id']}/{move}", token=self.api.admin_token)
+        assert response.status_code == 200, response.text
+
+    def make_list(self, name, ticket_types=()):
+        response = self.api.post(f"{self.base}/checkin-lists", json={"name": name, "ticket_types": list(ticket_types)},
+                                 token=self.api.admin_token)
+        assert response.status_code == 201, response.text
+        self.lists.append(response.json())
+        return response.json()
+
+    def secret(self, registration):
+        """The ticket secret as door staff find it by name (on the first list) when the QR code is lost."""
+        found = self.api.get(f"{self.base}/checkin-lists/{self.lists[0]['id']}/search",
+                             params={"q": registration["name"]}, token=self.api.admin_token).json()["items"]
+        return next(item["secret"] for item in found if item["id"] == registration["id"])
+
+    def scan(self, checkin_list, registration, scan_type, at, expect=201):
+        body = {"secret": self.secret(registration), "type": scan_type,
+                "scanned_at": f"2027-05-19T{at}:00+03:00"}
+        response = self.api.post(f"{self.base}/checkin-lists/{checkin_list['id']}/scans", json=body, token=self.scanner)
+        assert response.status_code == expect, response.text
+
+    def attendance(self, token=None):
+        response = self.api.get(f"{self.base}/attendance", token=token or self.api.admin_token)
+        assert response.status_code == 200, response.text
+        return response.json()

@@ -5,54 +5,10 @@ from unittest import mock
 import botocore.client
 
 from chalicelib import attendance
-from tests.api.test_tokens import make_token
-from tests.data import registration_body
+from tests.organiser.conftest import Day
 
 TYPES = [{"id": "std", "name": {"en": "Standard"}}, {"id": "vip", "name": {"en": "VIP"}}]
 READS = {"GetItem", "Query", "BatchGetItem"}
-
-
-class Day:
-    """One event at the door, driven through the API as organisers and door staff would."""
-
-    def __init__(self, api, event):
-        self.api, self.event = api, event
-        self.base = f"/api/events/{event['id']}"
-        self.scanner = make_token(api, "scanner", [event["id"]])["token"]
-        self.lists = []
-
-    def register(self, name, ticket_type):
-        response = self.api.post(f"{self.base}/registrations", json=registration_body(name=name, ticket_type=ticket_type))
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    def move(self, registration, move):
-        response = self.api.post(f"{self.base}/registrations/{registration['id']}/{move}", token=self.api.admin_token)
-        assert response.status_code == 200, response.text
-
-    def make_list(self, name, ticket_types=()):
-        response = self.api.post(f"{self.base}/checkin-lists", json={"name": name, "ticket_types": list(ticket_types)},
-                                 token=self.api.admin_token)
-        assert response.status_code == 201, response.text
-        self.lists.append(response.json())
-        return response.json()
-
-    def secret(self, registration):
-        """The ticket secret as door staff find it by name (on the first list) when the QR code is lost."""
-        found = self.api.get(f"{self.base}/checkin-lists/{self.lists[0]['id']}/search",
-                             params={"q": registration["name"]}, token=self.api.admin_token).json()["items"]
-        return next(item["secret"] for item in found if item["id"] == registration["id"])
-
-    def scan(self, checkin_list, registration, scan_type, at, expect=201):
-        body = {"secret": self.secret(registration), "type": scan_type,
-                "scanned_at": f"2027-05-19T{at}:00+03:00"}
-        response = self.api.post(f"{self.base}/checkin-lists/{checkin_list['id']}/scans", json=body, token=self.scanner)
-        assert response.status_code == expect, response.text
-
-    def attendance(self, token=None):
-        response = self.api.get(f"{self.base}/attendance", token=token or self.api.admin_token)
-        assert response.status_code == 200, response.text
-        return response.json()
 
 
 def test_counts_after_a_scripted_day(api, make_event):

@@ -5,6 +5,7 @@ from chalicelib import counters, registrations, retention
 from chalicelib.storage.models import Event
 from tests.api.test_tokens import make_token
 from tests.data import registration_body
+from tests.organiser.conftest import Day
 from tests.organiser.traces import containing, person, stored_items, traces
 
 FORM = {"type": "object", "properties": {"phone": {"type": "string"}}, "additionalProperties": False}
@@ -23,7 +24,10 @@ def test_delete_leaves_no_trace_in_any_table_and_keeps_counts(api, make_event):
     kept, kept_traces = register(api, event["id"], answers={"phone": "+994 50 111 22 33"})
     erased, erased_traces = register(api, event["id"], answers={"phone": "+90 532 444 55 66"})
     assert containing(stored_items(), erased_traces)  # the check can see them before
-    before = counters.read(event["id"])
+    day = Day(api, event)
+    gate = day.make_list("Ana kapı")
+    day.scan(gate, erased, "entry", "10:30")
+    before, attendance = counters.read(event["id"]), day.attendance()
     base = f"/api/events/{event['id']}/registrations"
 
     response = api.delete(f"{base}/{erased['id']}", token=api.admin_token)
@@ -31,11 +35,12 @@ def test_delete_leaves_no_trace_in_any_table_and_keeps_counts(api, make_event):
     after = stored_items()
     assert containing(after, erased_traces) == []
     assert containing(after, kept_traces)  # the neighbour is untouched
-    assert counters.read(event["id"]) == before
+    assert counters.read(event["id"]) == before and day.attendance() == attendance
 
     view = api.get(f"{base}/{erased['id']}", token=api.admin_token).json()
     assert view["erased"] is True and view["name"] is None and view["email"] is None and view["answers"] == {}
     assert (view["id"], view["status"], view["ticket_type"]) == (erased["id"], "confirmed", erased["ticket_type"])
+    assert view["checkins"][gate["id"]]["entries"] == 1 and view["checkins"][gate["id"]]["inside"] is True
     for needle in erased_traces:
         assert needle.casefold() not in api.get(base, params={"limit": "500"}, token=api.admin_token).text.casefold()
         assert needle.casefold() not in api.get(f"{base}.csv", token=api.admin_token).text.casefold()
