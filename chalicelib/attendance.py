@@ -35,15 +35,9 @@ def report(event_id: str) -> dict:
 
 
 def _list_figures(event: dict, checkin_list: dict, registered: dict[str, int], door: dict[str, int]) -> dict:
-    """One list's row: tickets it admits (confirmed, of its ticket types), checked in, inside."""
-    by_type = {tt: {"position_count": registered.get(f"confirmed__{tt}", 0),
-                    "checkin_count": door.get(f"checkin_count__{tt}", 0),
-                    "inside_count": door.get(f"inside_count__{tt}", 0)}
-               for tt in lists.admitted_types(checkin_list, event)}
+    """One list's row: its id and name, then the same figures its door status shows."""
     return {"id": checkin_list["id"], "name": checkin_list["name"],
-            "position_count": sum(row["position_count"] for row in by_type.values()),
-            "checkin_count": door.get("checkin_count", 0), "inside_count": door.get("inside_count", 0),
-            "by_ticket_type": by_type}
+            **door_counts.figures(event, checkin_list, registered, door)}
 
 
 def _arrivals(doors: list[dict[str, int]], timezone: str) -> list[dict]:

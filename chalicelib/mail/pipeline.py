@@ -60,8 +60,10 @@ class Pipeline:
             return self._finish(message, registration, "skipped", None)
         try:
             self.transport.send(self._compose(message, registration))
-        except (PermanentSendError, ValueError) as error:  # ValueError: an address no header can carry
+        except PermanentSendError as error:
             return self._finish(message, registration, "failed", str(error))
+        except ValueError:  # an address no email header can carry; the error's text may quote it
+            return self._finish(message, registration, "failed", "the address cannot be used in an email")
         except SendError as error:
             if message.attempts >= self.max_attempts:
                 return self._finish(message, registration, "failed", str(error))

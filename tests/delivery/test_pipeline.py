@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from chalicelib import registrations
+from chalicelib.config import settings
 from chalicelib.errors import SoldOut
 from chalicelib.mail.errors import PermanentSendError, TransientSendError
 from chalicelib.mail.pipeline import Pipeline
@@ -58,9 +59,8 @@ def test_flaky_transport_delivers_every_message_exactly_once(tables, make_event)
     for worker in workers:
         worker.join()
     states = [Registration.get(rid) for rid in ids]
-    ours = {r.email for r in states}  # other tests' leftover messages share the in-process queue
-    recipients = [m["To"].addresses[0].addr_spec for m in transport.sent if m["To"].addresses[0].addr_spec in ours]
-    assert sorted(recipients) == sorted(ours)
+    recipients = [m["To"].addresses[0].addr_spec for m in transport.sent]
+    assert sorted(recipients) == sorted(r.email for r in states)
     assert {r.email_status for r in states} == {"sent"}
     assert any(r.email_attempts > 1 for r in states), "30% failures should have caused retries"
 
@@ -77,8 +77,7 @@ def test_always_failing_transport_marks_failed_and_resend_delivers(tables, make_
     assert Registration.get(rid).email_status == "queued"
     working = Recording()
     drain(pipeline(working))
-    address = Registration.get(rid).email
-    assert len([m for m in working.sent if m["To"].addresses[0].addr_spec == address]) == 1
+    assert [m["To"].addresses[0].addr_spec for m in working.sent] == [Registration.get(rid).email]
     assert Registration.get(rid).email_status == "sent"
 
 
@@ -98,8 +97,7 @@ def test_nothing_is_sent_for_a_registration_that_was_not_written(tables, make_ev
         registrations.register(event["id"], registration_body(), client_key="t", rate_limit=0)
     transport = Recording()
     drain(pipeline(transport))
-    to_this_event = [m for m in transport.sent if "Gençlik Forumu" in str(m["Subject"])]
-    assert len(to_this_event) == 1
+    assert len(transport.sent) == 1
 
 
 def test_erased_registration_gets_no_email(tables, make_event):
@@ -109,4 +107,5 @@ def test_erased_registration_gets_no_email(tables, make_event):
     transport = Recording()
     drain(pipeline(transport))
     assert all(rid not in m.as_string() for m in transport.sent)
-    assert rid not in [m.registration_id for m in OutboxMessage.by_due.query("pending")]
+    assert transport.sent == []
+    assert rid not in [m.registration_id for m in OutboxMessage.by_due.query(settings().outbox_queue)]
