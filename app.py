@@ -21,7 +21,9 @@ def caller(roles: tuple[str, ...], event_id: str | None = None) -> auth.Principa
 @app.route("/api/events", methods=["GET"])
 @json_view
 def list_events():
-    return {"items": [events.public_view(event) for event in events.published()]}
+    published = events.published()
+    counts = counters.read_many([event["id"] for event in published])
+    return {"items": [events.public_view(event, counts[event["id"]]) for event in published]}
 
 
 @app.route("/api/events", methods=["POST"])

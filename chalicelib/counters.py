@@ -33,6 +33,24 @@ def read_item(pk: str) -> dict[str, int]:
     """The numbers on one counter item (attribute names are dynamic, so read raw)."""
     item = connection().client.get_item(TableName=Counter.Meta.table_name, Key={"pk": {"S": pk}},
                                         ConsistentRead=True).get("Item", {})
+    return _numbers(item)
+
+
+def read_many(event_ids: list[str]) -> dict[str, dict[str, int]]:
+    """The counts of several events in BatchGetItem calls of up to 100 keys (the public event list)."""
+    found: dict[str, dict[str, int]] = {event_id: {} for event_id in event_ids}
+    table = Counter.Meta.table_name
+    for start in range(0, len(event_ids), 100):
+        request = {table: {"Keys": [{"pk": {"S": key(e)}} for e in event_ids[start:start + 100]]}}
+        while request:
+            answer = connection().client.batch_get_item(RequestItems=request)
+            for item in answer["Responses"].get(table, []):
+                found[item["pk"]["S"].removeprefix("reg#")] = _numbers(item)
+            request = answer.get("UnprocessedKeys") or None
+    return found
+
+
+def _numbers(item: dict) -> dict[str, int]:
     return {name: int(value["N"]) for name, value in item.items() if "N" in value}
 
 

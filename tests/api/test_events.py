@@ -24,7 +24,8 @@ def test_created_event_gets_defaults_and_public_view(api):
     assert public["registration_open"] is True
     assert public["ticket_types"] == [{"id": "std", "name": {"az": "Standart"}, "available": 80, "waitlist": False}]
     assert "allow_duplicate_emails" not in public
-    assert body["id"] in [e["id"] for e in api.get("/api/events").json()["items"]]
+    [listed] = [e for e in api.get("/api/events").json()["items"] if e["id"] == body["id"]]
+    assert listed["ticket_types"][0]["available"] == 80
 
 
 def test_draft_event_is_invisible_to_the_public_but_not_to_organisers(api):
