@@ -1,10 +1,19 @@
 """Kapı's HTTP routes and event handlers. Each handler reads the request, calls chalicelib, answers."""
 from chalice import Chalice, Response
 
-from chalicelib import auth, counters, events, registrations
+from chalicelib import (attendance, auth, counters, erasure, events, export_csv, listing, registrations,
+                        retention)
+from chalicelib.checkin import attendees, counts, offline, scan
+from chalicelib.checkin import lists as checkin_lists
 from chalicelib.config import settings
+from chalicelib.i18n import negotiate
+from chalicelib.mail.pipeline import default_pipeline
 from chalicelib.tickets import lookup
-from chalicelib.web import client_key, configure_logging, json_view, read_json, respond, spec_errors_middleware
+from chalicelib.tickets.calendar import event_ics
+from chalicelib.tickets.links import ticket_links
+from chalicelib.tickets.qr import qr_png
+from chalicelib.web import (client_key, configure_logging, json_view, openapi_json, query_param, read_json,
+                            respond, spec_errors_middleware)
 
 app = Chalice(app_name="kapi")
 app.register_middleware(spec_errors_middleware, "http")
@@ -94,8 +103,6 @@ def get_ticket(secret):
 @app.route("/api/tickets/{secret}/qr.png", methods=["GET"])
 @json_view
 def ticket_qr(secret):
-    from chalicelib.tickets.qr import qr_png
-
     lookup.find(secret)
     return Response(body=qr_png(secret.strip().upper()), headers={"Content-Type": "image/png",
                                                                   "Cache-Control": "private, max-age=3600"})
@@ -104,9 +111,6 @@ def ticket_qr(secret):
 @app.route("/api/tickets/{secret}/calendar.ics", methods=["GET"])
 @json_view
 def ticket_calendar(secret):
-    from chalicelib.tickets.calendar import event_ics
-    from chalicelib.tickets.links import ticket_links
-
     registration, event = lookup.find(secret)
     ics = event_ics(event, registration.id, ticket_links(settings().public_url, secret)["ticket"],
                     registration.language)
@@ -143,16 +147,12 @@ def revoke_token(token_id):
 @app.lambda_function(name="outbox_stream")
 def outbox_stream(event, context):
     """New outbox items from the table's stream, delivered at once; failures go back for retry."""
-    from chalicelib.mail.pipeline import default_pipeline
-
     return default_pipeline().deliver_stream_records(event.get("Records", []))
 
 
 @app.schedule("rate(1 minute)")
 def retry_emails(event):
     """Retries due messages, and anything the stream missed."""
-    from chalicelib.mail.pipeline import default_pipeline
-
     default_pipeline().run_due()
 
 
@@ -161,8 +161,6 @@ def retry_emails(event):
 @app.route("/api/events/{event_id}/registrations", methods=["GET"])
 @json_view
 def list_registrations(event_id):
-    from chalicelib import listing
-
     caller(auth.ORGANISERS, event_id)
     return listing.page(event_id, dict(app.current_request.query_params or {}))
 
@@ -170,8 +168,6 @@ def list_registrations(event_id):
 @app.route("/api/events/{event_id}/registrations.csv", methods=["GET"])
 @json_view
 def export_registrations(event_id):
-    from chalicelib import export_csv
-
     caller(auth.ORGANISERS, event_id)
     return Response(body=export_csv.export(event_id), headers={
         "Content-Type": export_csv.CONTENT_TYPE,
@@ -181,8 +177,6 @@ def export_registrations(event_id):
 @app.route("/api/events/{event_id}/registrations/{registration_id}", methods=["DELETE"])
 @json_view
 def erase_registration(event_id, registration_id):
-    from chalicelib import erasure
-
     caller(auth.ORGANISERS, event_id)
     erasure.erase(event_id, registration_id)
     return Response(body="", status_code=204)
@@ -191,8 +185,6 @@ def erase_registration(event_id, registration_id):
 @app.route("/api/events/{event_id}/attendance", methods=["GET"])
 @json_view
 def attendance_report(event_id):
-    from chalicelib import attendance
-
     caller(auth.ORGANISERS, event_id)
     return attendance.report(event_id)
 
@@ -200,24 +192,17 @@ def attendance_report(event_id):
 @app.route("/api/openapi.json", methods=["GET"])
 @json_view
 def openapi_document():
-    from chalicelib.web import openapi_json
-
     return Response(body=openapi_json(), headers={"Content-Type": "application/json; charset=utf-8"})
 
 
 @app.schedule("rate(1 hour)")
 def erase_expired_personal_data(event):
     """Retention: an event's personal data is erased `retention_days` after it ends."""
-    from chalicelib import retention
-
     retention.erase_due()
 
 
 # --- Door check-in ----------------------------------------------------------------------------
 
-from chalicelib.checkin import attendees, counts, lists as checkin_lists, offline, scan  # noqa: E402
-from chalicelib.i18n import negotiate  # noqa: E402
-from chalicelib.web import query_param  # noqa: E402
 
 
 def door_scan(event_id: str, list_id: str) -> scan.Door:
