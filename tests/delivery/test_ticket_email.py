@@ -80,3 +80,34 @@ def test_ticket_routes_refuse_forged_secrets_and_cancel_frees_the_seat(api, loca
     assert not has_ticket(waitlisted)
     moved_up = wait_for_email(local_run.data_dir / "outbox", second["email"], wanted=has_ticket)
     assert "/t/" in moved_up.get_body(("plain",)).get_content()
+
+
+def test_each_organiser_move_sends_its_own_localised_email(api, local_run, make_event):
+    from chalicelib.i18n import localized, translate
+
+    event = make_event(requires_approval=True)
+    outbox = local_run.data_dir / "outbox"
+    base = f"/api/events/{event['id']}/registrations"
+    name = localized(event["name"], "en")
+
+    approved, rejected = registration_body(language="en"), registration_body(language="en")
+    approved_id = api.post(base, json=approved).json()["id"]
+    rejected_id = api.post(base, json=rejected).json()["id"]
+    for body in (approved, rejected):
+        wait_for_email(outbox, body["email"],
+                       wanted=lambda m: m["Subject"] == translate("mail.pending_approval.subject", "en", event=name))
+
+    api.post(f"{base}/{approved_id}/approve", token=api.admin_token)
+    api.post(f"{base}/{rejected_id}/reject", token=api.admin_token)
+    ticket = wait_for_email(outbox, approved["email"],
+                            wanted=lambda m: m["Subject"] == translate("mail.approved.subject", "en", event=name))
+    assert has_ticket(ticket)
+    refusal = wait_for_email(outbox, rejected["email"],
+                             wanted=lambda m: m["Subject"] == translate("mail.rejected.subject", "en", event=name))
+    assert not has_ticket(refusal)
+
+    api.post(f"{base}/{approved_id}/cancel", token=api.admin_token)
+    wait_for_email(outbox, approved["email"],
+                   wanted=lambda m: m["Subject"] == translate("mail.cancelled.subject", "en", event=name))
+    resent = api.post(f"{base}/{approved_id}/resend", token=api.admin_token)
+    assert resent.status_code == 200 and resent.json()["email_status"] == "queued"
