@@ -8,6 +8,8 @@ from chalicelib.checkin import lists as checkin_lists
 from chalicelib.config import settings
 from chalicelib.i18n import negotiate
 from chalicelib.mail.pipeline import default_pipeline
+from chalicelib.pages import static
+from chalicelib.pages import ticket as ticket_pages
 from chalicelib.tickets import lookup
 from chalicelib.tickets.calendar import event_ics
 from chalicelib.tickets.links import ticket_links
@@ -262,3 +264,17 @@ def checkin_status(event_id, list_id):
 def offline_bundle(event_id):
     caller(auth.DOOR, event_id)
     return offline.bundle(event_id)
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+@app.route("/t/{secret}", methods=["GET"])
+def ticket_page(secret):
+    request = app.current_request
+    return ticket_pages.ticket_page(secret, query_param(request, "lang"), request.headers.get("accept-language"))
+
+
+@app.route("/static/{name}", methods=["GET"])
+@json_view
+def static_file(name):
+    return static.response(name, query_param(app.current_request, "v"))

@@ -52,8 +52,12 @@ def localized(texts: Mapping[str, str] | None, language: str | None) -> str:
     return next(iter(texts.values()), "")
 
 
-def negotiate(accept_language: str | None, query_lang: str | None = None) -> str:
-    """The language for a page or message: `?lang=` wins, then Accept-Language by q-value, then English."""
+def negotiate(accept_language: str | None, query_lang: str | None = None, default: str = DEFAULT) -> str:
+    """The language for a page or message: `?lang=` wins, then Accept-Language by q-value, then `default`.
+
+    A page about one registration passes the registration's language as `default`: a browser that
+    names none of ours (a German phone) then shows the language the attendee registered in.
+    """
     chosen = pick_language(query_lang)
     if chosen:
         return chosen
@@ -64,7 +68,7 @@ def negotiate(accept_language: str | None, query_lang: str | None = None) -> str
         weight = _q_value(params)
         if language and weight > 0:
             ranked.append((weight, -position, language))
-    return max(ranked)[2] if ranked else DEFAULT
+    return max(ranked)[2] if ranked else default
 
 
 def _q_value(params: str) -> float:

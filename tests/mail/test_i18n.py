@@ -94,6 +94,12 @@ def test_negotiate_prefers_the_query_then_the_highest_q_value(header, query, exp
     assert negotiate(header, query) == expected
 
 
+def test_negotiate_falls_back_to_the_default_given_only_when_nothing_matches():
+    assert negotiate("de-DE,de;q=0.9", None, default="az") == "az"
+    assert negotiate(None, None, default="tr") == "tr"
+    assert negotiate("de, en;q=0.5", None, default="az") == "en"
+
+
 def test_event_times_read_naturally_in_each_language():
     args = ("2026-06-12T19:00:00+03:00", "2026-06-12T23:30:00+03:00", "Europe/Istanbul")
     assert format_event_time(*args, "tr") == "12 Haziran 2026, 19:00–23:30 (GMT+3)"
