@@ -67,7 +67,8 @@ def serve(data_dir: Path, port: int, stack: ExitStack) -> None:
     stack.enter_context(workers.running())
     base = f"http://127.0.0.1:{bound}"
     print(f"Kapı is running at {base}\n"
-          f"  API:          {base}/api/events\n"
+          f"  API:          {base}/api/events  (described at {base}/api/openapi.json)\n"
+          f"  ticket pages: {base}/t/<secret>  (linked from every ticket email)\n"
           f"  admin token:  {os.environ['KAPI_ADMIN_TOKEN']}\n"
           f"  data:         {data_dir}  (emails in {data_dir / 'outbox'})\n"
           f"  DynamoDB:     {os.environ['AWS_ENDPOINT_URL_DYNAMODB']}\n"
