@@ -18,7 +18,9 @@ schema = schemathesis.openapi.from_path(DOCUMENT)
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomised so that a CI run is reproducible; the longer manual run in the README explores at random.
+@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck),
+          derandomize=True)
 def test_no_input_gives_a_server_error(case, api):
     case.call_and_validate(base_url=api.base_url, headers={"Authorization": f"Bearer {api.admin_token}"},
                            checks=[not_a_server_error])
