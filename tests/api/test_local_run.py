@@ -1,5 +1,6 @@
 """The local run as a user meets it: durable across kill -9, rate-limited, with an admin token."""
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -55,6 +56,8 @@ def test_rate_limit_per_client_address(own_run):
     admin = os.environ["KAPI_ADMIN_TOKEN"]
     api = Api(run.url, admin)
     api.post("/api/events", json={**EVENT, "id": "rate-check"}, token=admin)
+    if time.time() % 60 > 50:  # the limit counts per clock minute: start the five requests in a fresh one
+        time.sleep(61 - time.time() % 60)
     codes = [api.post("/api/events/rate-check/registrations", json=registration_body()).status_code
              for _ in range(4)]
     assert codes == [201, 201, 201, 429]
