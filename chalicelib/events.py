@@ -70,6 +70,11 @@ def _semantic_problems(event: dict) -> list[FieldError]:
     return problems
 
 
+def ticket_type(event: dict, ticket_type_id: str) -> dict:
+    """The event's definition of one of its ticket types (id, name map, optional capacity)."""
+    return next(t for t in event["ticket_types"] if t["id"] == ticket_type_id)
+
+
 def load(event_id: str) -> dict:
     try:
         return Event.get(event_id, consistent_read=True).doc

@@ -8,6 +8,7 @@ ever sees one error shape.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import sys
@@ -141,8 +142,6 @@ def client_key(request: Any, header: str | None) -> str:
     In AWS the address is API Gateway's `sourceIp`; the local server passes it in a header it sets
     itself (`KAPI_CLIENT_IP_HEADER`), which must never be trusted behind any other proxy.
     """
-    import hashlib
-
     address = request.headers.get(header) if header else None
     address = address or ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
     return hashlib.sha256(f"kapi-rate:{address}".encode()).hexdigest()[:20]

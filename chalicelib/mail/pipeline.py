@@ -99,7 +99,7 @@ class Pipeline:
     def _compose(self, message: OutboxMessage, registration: Registration):
         event = events.load(message.event_id)
         secret = secret_for(registration)
-        ticket_type = next(t for t in event["ticket_types"] if t["id"] == registration.ticket_type)
+        ticket_type = events.ticket_type(event, registration.ticket_type)
         return compose(
             message.kind,
             registration={"id": registration.id, "name": registration.name, "email": registration.email,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from chalice import Response
 
+from chalicelib import events
 from chalicelib.errors import ApiError, NotFound
 from chalicelib.i18n import localized, negotiate, translate
 from chalicelib.i18n.dates import format_event_time
@@ -33,7 +34,7 @@ def ticket_page(secret: str, query_lang: str | None, accept_language: str | None
     language = negotiate(accept_language, query_lang, default=registration.language)
     event_name = localized(event["name"], language)
     status = registration.status
-    ticket_type = next(t for t in event["ticket_types"] if t["id"] == registration.ticket_type)
+    ticket_type = events.ticket_type(event, registration.ticket_type)
     base = f"/api/tickets/{secret}"
     content = render(
         "ticket.html",

@@ -29,7 +29,7 @@ def find(secret: str) -> tuple[Registration, dict]:
 
 
 def ticket_view(registration: Registration, event: dict) -> dict:
-    ticket_type = next(t for t in event["ticket_types"] if t["id"] == registration.ticket_type)
+    ticket_type = events.ticket_type(event, registration.ticket_type)
     return {
         "registration_id": registration.id,
         "status": registration.status,
