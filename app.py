@@ -18,6 +18,7 @@ from chalicelib.web import (client_key, configure_logging, json_view, openapi_js
                             respond, spec_errors_middleware)
 
 app = Chalice(app_name="kapi")
+app.api.binary_types.extend(t for t in static.BINARY_TYPES if t not in app.api.binary_types)
 app.register_middleware(spec_errors_middleware, "http")
 configure_logging()
 
@@ -275,6 +276,10 @@ def ticket_page(secret):
 
 
 @app.route("/static/{name}", methods=["GET"])
+@app.route("/static/{folder}/{name}", methods=["GET"])
+@app.route("/static/{folder}/{package}/{name}", methods=["GET"])
 @json_view
-def static_file(name):
-    return static.response(name, query_param(app.current_request, "v"))
+def static_file(name, folder=None, package=None):
+    """Static files one to three folders deep (e.g. `vendor/<package>/<file>`)."""
+    path = "/".join(part for part in (folder, package, name) if part)
+    return static.response(path, query_param(app.current_request, "v"))

@@ -1,7 +1,8 @@
 """Localised text in Turkish, Azerbaijani and English.
 
-The catalogues are flat JSON files next to this module (`tr.json`, `az.json`, `en.json`). Keys
-are dotted by area ("mail.confirmed.subject"). Values are `str.format` templates, so a literal
+The catalogues are flat JSON files in `messages/`, one per area and language
+(`messages/mail.tr.json`), so each part of Kapı keeps its texts beside the others' without sharing
+a file. Keys are dotted and start with their file's area ("mail.confirmed.subject"). Values are `str.format` templates, so a literal
 brace is written twice. English is the reference. A key missing in tr or az falls back to
 English, and a key missing in English is a bug: KeyError. The tests hold all three files to the
 same keys and placeholders.
@@ -18,10 +19,24 @@ DEFAULT = "en"
 _FALLBACK_ORDER = ("en", "tr", "az")
 
 
+_MESSAGES = Path(__file__).with_name("messages")
+
+
 @functools.cache
 def catalogue(language: str) -> Mapping[str, str]:
-    """One language's messages, read once per process."""
-    return json.loads(Path(__file__).with_name(f"{language}.json").read_text(encoding="utf-8"))
+    """One language's messages from every area's file, read once per process.
+
+    A key outside its file's area would be found in an unexpected place, and could silently shadow
+    another file's key: both are errors.
+    """
+    messages: dict[str, str] = {}
+    for path in sorted(_MESSAGES.glob(f"*.{language}.json")):
+        area = path.name.split(".")[0]
+        for key, text in json.loads(path.read_text(encoding="utf-8")).items():
+            if key.partition(".")[0] != area:
+                raise ValueError(f"{path.name}: key {key!r} is outside the area {area!r}")
+            messages[key] = text
+    return messages
 
 
 def translate(key: str, language: str | None, **params: object) -> str:

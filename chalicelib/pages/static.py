@@ -1,9 +1,11 @@
-"""The pages' CSS, script and icon: files in `static/`, served by name from a fixed list.
+"""The pages' CSS, scripts, icons and vendored libraries: the files under `static/`, served by path.
 
-Only the names below are served, with their own content types; anything else is 404, so no path
-ever reaches the file system. Pages link each file with a hash of its content
-(`/static/kapi.css?v=…`), so a browser may keep it for a year and still gets the new file after
-a deploy changes it; a request without the current hash is told to revalidate.
+The set of servable paths is the directory as packaged, walked once; a request for any other path
+is 404, so a URL never reaches the file system. The content type comes from a fixed table of
+suffixes, and a file whose suffix is not in it is not served at all. Pages link each file with a
+hash of its content (`/static/kapi.css?v=…`), so a browser may keep it for a year and still gets
+the new file after a deploy changes it; a request without the current hash is told to revalidate.
+ES modules import each other by relative path without a hash, and revalidate.
 """
 from __future__ import annotations
 
@@ -17,17 +19,35 @@ from chalicelib.errors import NotFound
 
 _DIRECTORY = Path(__file__).with_name("static")
 CONTENT_TYPES = {
-    "kapi.css": "text/css; charset=utf-8",
-    "ticket.js": "text/javascript; charset=utf-8",
-    "icon.svg": "image/svg+xml",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".webmanifest": "application/manifest+json; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".wasm": "application/wasm",
 }
+# Served as bytes: API Gateway must be told these are binary (app.api.binary_types).
+BINARY_TYPES = ("image/png", "application/wasm")
 
 
 @functools.cache
-def _file(name: str) -> tuple[str, str]:
-    """The file's text and the hash pages put in its URL, read once per process."""
-    text = (_DIRECTORY / name).read_text(encoding="utf-8")
-    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+def paths() -> frozenset[str]:
+    """Every servable path, relative to `static/` with forward slashes."""
+    return frozenset(path.relative_to(_DIRECTORY).as_posix() for path in _DIRECTORY.rglob("*")
+                     if path.is_file() and path.suffix in CONTENT_TYPES)
+
+
+@functools.cache
+def _file(name: str) -> tuple[bytes, str]:
+    """The file's bytes and the hash pages put in its URL, read once per process."""
+    content = (_DIRECTORY / name).read_bytes()
+    return content, hashlib.sha256(content).hexdigest()[:12]
+
+
+def content_type(name: str) -> str:
+    return CONTENT_TYPES[Path(name).suffix]
 
 
 def url(name: str) -> str:
@@ -35,9 +55,11 @@ def url(name: str) -> str:
 
 
 def response(name: str, version: str | None) -> Response:
-    if name not in CONTENT_TYPES:
+    if name not in paths():
         raise NotFound("No such file.")
-    text, digest = _file(name)
+    content, digest = _file(name)
+    kind = content_type(name)
     cache = "public, max-age=31536000, immutable" if version == digest else "no-cache"
-    return Response(body=text, headers={"Content-Type": CONTENT_TYPES[name], "Cache-Control": cache,
+    body = content if kind in BINARY_TYPES else content.decode("utf-8")
+    return Response(body=body, headers={"Content-Type": kind, "Cache-Control": cache,
                                         "X-Content-Type-Options": "nosniff"})

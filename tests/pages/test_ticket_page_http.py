@@ -8,7 +8,7 @@ from chalicelib.config import settings
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.i18n import translate
 from chalicelib.pages import CONTENT_SECURITY_POLICY
-from chalicelib.pages.static import CONTENT_TYPES, url
+from chalicelib.pages.static import content_type, paths, url
 from chalicelib.pages.ticket import ticket_page
 from chalicelib.tickets import issuing, lookup
 from chalicelib.tickets.reissue import reissue
@@ -108,15 +108,16 @@ def test_a_reissued_ticket_replaces_the_old_page(api, register, server_keys):
     assert api.get(f"/t/{renewed}").status_code == 200
 
 
-@pytest.mark.parametrize("name", sorted(CONTENT_TYPES))
+@pytest.mark.parametrize("name", sorted(paths()))
 def test_static_files_have_their_own_types_and_are_cached_only_by_their_hash(api, name):
     linked = api.get(url(name))
-    assert linked.status_code == 200 and linked.headers["Content-Type"] == CONTENT_TYPES[name]
+    assert linked.status_code == 200 and linked.headers["Content-Type"] == content_type(name)
     assert linked.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert api.get(f"/static/{name}").headers["Cache-Control"] == "no-cache"
 
 
-@pytest.mark.parametrize("path", ["/static/app.py", "/static/..%2Fapp.py", "/static/kapi.css.map", "/static/"])
+@pytest.mark.parametrize("path", ["/static/app.py", "/static/..%2Fapp.py", "/static/kapi.css.map", "/static/",
+                                  "/static/../app.py", "/static/x/../../app.py", "/static/a/b/c/d.js"])
 def test_only_the_listed_static_files_exist(api, path):
     assert api.get(path).status_code == 404
 
