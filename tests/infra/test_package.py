@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.storage.models import ALL_MODELS
+from infra import policies, template
 from infra.stages import PROJECT_DIR
 
 VENV = Path(sys.executable).parent.parent
@@ -74,12 +75,11 @@ def test_the_api_log_group_names_the_api_function(sam):
         "Fn::Sub": "/aws/lambda/${APIHandler}"}
 
 
-def test_the_functions_get_the_stage_policy_and_no_generated_one(sam, packaged):
-    policy = json.loads((PROJECT_DIR / ".chalice" / f"policy-{packaged.name}.json").read_text())
-    roles = [r for r in sam["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
-
-    assert roles
-    assert all(role["Properties"]["Policies"][0]["PolicyDocument"] == policy for role in roles)
+def test_each_function_gets_its_own_policy_and_no_generated_one(sam, packaged):
+    for function in policies.FUNCTIONS:
+        policy = json.loads(policies.policy_file(packaged.name, function).read_text())
+        role = sam["Resources"][f"{template.logical_id(function).replace('APIHandler', 'ApiHandler')}Role"]
+        assert role["Properties"]["Policies"][0]["PolicyDocument"] == policy, function
 
 
 def test_every_compiled_dependency_is_a_manylinux_wheel_the_lambda_runtime_can_load(packaged):
