@@ -38,6 +38,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.benchmark
 
 package: $(VENV)/.installed
+	$(PY) -m infra.runtime
 	$(PY) -m infra.policies
 	$(PY) -m infra.template --stage $(STAGE) --output $(BUILD)/$(STAGE)-extras.json
 	AWS_DEFAULT_REGION=$(AWS_DEFAULT_REGION) $(VENV)/bin/chalice package --stage $(STAGE) \
