@@ -15,6 +15,13 @@ AWS_DEFAULT_REGION ?= eu-central-1
 # Playwright's own browser download (`playwright install`) is never used.
 CHROMIUM ?= /usr/bin/chromium
 
+# checkov pins an older boto3 than Kapı's, so it lives in a venv of its own.
+CHECKOV_VENV ?= .venv-checkov
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -r requirements-checkov.txt
+	touch $@
+
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -37,7 +44,7 @@ test: $(VENV)/.installed chromium
 bench: $(VENV)/.installed
 	$(PY) -m bench.benchmark
 
-package: $(VENV)/.installed
+package: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(PY) -m infra.runtime
 	$(PY) -m infra.policies
 	$(PY) -m infra.template --stage $(STAGE) --output $(BUILD)/$(STAGE)-extras.json
@@ -45,6 +52,7 @@ package: $(VENV)/.installed
 		--merge-template $(BUILD)/$(STAGE)-extras.json $(BUILD)/$(STAGE)
 	$(PY) -m infra.bytecode $(BUILD)/$(STAGE)/deployment.zip $(BUILD)/$(STAGE)/layer-deployment.zip
 	$(VENV)/bin/cfn-lint --regions $(AWS_DEFAULT_REGION) -- $(BUILD)/$(STAGE)/sam.json
+	$(CHECKOV_VENV)/bin/python -m infra.checkov $(BUILD)/$(STAGE)/sam.json
 
 # DRY_RUN=1 prints what would be created and stops; a placeholder left in .chalice/config.json fails
 # either way, before anything is packaged. BUCKET and ALARM_TOPIC_ARN are optional.
