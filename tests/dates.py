@@ -13,7 +13,6 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 
 ISTANBUL = "Europe/Istanbul"
 # Debian's `faketime` package; ld.so expands $LIB to the architecture's library folder.
@@ -75,6 +74,8 @@ def faketime_env(days_ahead: int) -> dict[str, str]:
     """Environment for a child process whose clock runs `days_ahead` days ahead of this process's
     (which may itself run under `faketime -f '+Nd'`): libfaketime, preloaded, reaches every process
     the child starts too. Skips the test where the library is not installed, except in CI."""
+    import pytest  # only here: the benchmarks use this module too
+
     if not glob.glob("/usr/lib/*/faketime/libfaketime.so.1") and not os.environ.get("CI"):
         pytest.skip("libfaketime is not installed (Debian package faketime)")
     offset = re.fullmatch(r"([+-]?\d+)d", os.environ.get("FAKETIME", "+0d").strip())
