@@ -47,7 +47,7 @@ def erase_registration(registration: Registration) -> None:
         except ConditionsFailed as failure:
             foreign |= failure.labels & {"email", "idempotency"}
             registration = Registration.get(registration.id, consistent_read=True)
-    raise Conflict("The registration kept changing while its personal data was erased; retry.")
+    raise Conflict("error.registration.busy")
 
 
 def _transaction(registration: Registration, foreign: set[str]) -> Transaction:

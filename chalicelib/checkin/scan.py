@@ -158,7 +158,7 @@ def perform_batch(door: Door, requests: list[ScanRequest]) -> list[dict]:
         try:
             results[n] = perform(door, requests[n]).body
         except ApiError as error:
-            results[n] = error.to_body()
+            results[n] = error.to_body(door.language)
     return results
 
 
