@@ -14,11 +14,12 @@ from chalicelib.tickets import lookup
 from chalicelib.tickets.calendar import event_ics
 from chalicelib.tickets.links import ticket_links
 from chalicelib.tickets.qr import qr_png
-from chalicelib.web import (client_key, configure_logging, json_view, openapi_json, prefer_language, query_param,
-                            read_json, respond, spec_errors_middleware)
+from chalicelib.web import (BROWSER_IMAGE_ACCEPTS, client_key, configure_logging, json_view, openapi_json,
+                            prefer_language, query_param, read_json, respond, spec_errors_middleware)
 
 app = Chalice(app_name="kapi")
-app.api.binary_types.extend(t for t in static.BINARY_TYPES if t not in app.api.binary_types)
+app.api.binary_types.extend(
+    t for t in (*static.BINARY_TYPES, *BROWSER_IMAGE_ACCEPTS) if t not in app.api.binary_types)
 app.register_middleware(spec_errors_middleware, "http")
 configure_logging()
 
