@@ -3,72 +3,27 @@
 Every function's code runs here for real, in this process, against the session's local DynamoDB
 server (and its SES endpoint for mail): the API through Chalice's test client over every route,
 the stream handler on a stream batch, the retry schedule and the retention schedule. Every AWS call
-the clients make while a function runs is recorded (botocore's `before-call`, which sees the
-operation and its parameters as they go out), turned into the IAM actions AWS checks for it, and
-compared with the actions of that function's policy in infra/policies.py, both ways.
+the clients make while a function runs is recorded (devstack/aws_calls.py), turned into the IAM
+actions AWS checks for it, and compared with the actions of that function's policy in
+infra/policies.py, both ways.
 """
 from __future__ import annotations
 
 import json
 import os
-from contextlib import contextmanager
 from datetime import timedelta
 
 import boto3
-import botocore.client
 import pytest
-from chalice.test import Client
 
 from chalicelib import clock
-from chalicelib.config import settings
 from chalicelib.storage.models import OutboxMessage, Registration
 from chalicelib.tickets import issuing
+from devstack import aws_calls
+from devstack.aws_calls import Recorder
 from infra import policies
 from infra.stages import load_stage
 from tests.data import registration_body
-
-# The parts of a TransactWriteItems and a BatchWriteItem, and the IAM action each needs.
-_ITEM_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
-                 "ConditionCheck": "ConditionCheckItem", "PutRequest": "PutItem", "DeleteRequest": "DeleteItem"}
-
-
-def iam_actions(service: str, operation: str, params: dict) -> set[str]:
-    if operation == "TransactWriteItems":
-        return {f"dynamodb:{_ITEM_ACTIONS[kind]}" for item in params["TransactItems"] for kind in item}
-    if operation == "BatchWriteItem":
-        return {f"dynamodb:{_ITEM_ACTIONS[kind]}" for writes in params["RequestItems"].values()
-                for write in writes for kind in write}
-    if operation == "TransactGetItems":
-        return {"dynamodb:GetItem"}
-    return {f"{service}:{operation}"}
-
-
-class Recorder:
-    """The IAM actions of every AWS call made inside `during()`, whichever client made it."""
-
-    def __init__(self) -> None:
-        self.actions: set[str] = set()
-        self._on = False
-
-    @contextmanager
-    def during(self):
-        self.actions = set()
-        self._on = True
-        try:
-            yield self.actions
-        finally:
-            self._on = False
-
-    def wrap(self, original):
-        recorder = self
-
-        def make_api_call(client, operation, params):
-            if recorder._on:
-                service = client.meta.service_model.signing_name
-                recorder.actions |= iam_actions(service, operation, params)
-            return original(client, operation, params)
-        return make_api_call
-
 
 def policy_actions(function: str) -> set[str]:
     document = policies.policy(load_stage("dev"), function)
@@ -82,50 +37,45 @@ def policy_actions(function: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def recorder():
-    recorder = Recorder()
-    original = botocore.client.BaseClient._make_api_call
-    botocore.client.BaseClient._make_api_call = recorder.wrap(original)
-    yield recorder
-    botocore.client.BaseClient._make_api_call = original
+    with Recorder().installed() as recorder:
+        yield recorder
 
 
 @pytest.fixture(scope="module")
 def app_client(tables, dynamodb_endpoint, tmp_path_factory):
-    """The app in this process as a stage of its own: the session's tables, mail through SES at the
-    local server. (Chalice's test client sets a stage's environment; dev's would point at AWS.)"""
+    """The app in this process on the session's tables, mailing through SES at the local server."""
     sender_domain = "policies.kapi.example"
-    environment = {"KAPI_TABLE_PREFIX": os.environ["KAPI_TABLE_PREFIX"], "KAPI_MAIL_TRANSPORT": "ses",
-                   "KAPI_MAIL_FROM": f"Kapı <bilet@{sender_domain}>", "AWS_ENDPOINT_URL_SES": dynamodb_endpoint,
-                   "KAPI_RATE_LIMIT": "0", "KAPI_OUTBOX_QUEUE": "policies", "KAPI_SIGNING_KEY_SOURCE": "file"}
-    project = tmp_path_factory.mktemp("audit")
-    (project / ".chalice").mkdir()
-    (project / ".chalice" / "config.json").write_text(json.dumps(
-        {"version": "2.0", "app_name": "kapi", "stages": {"audit": {"environment_variables": environment}}}))
     boto3.client("ses", endpoint_url=dynamodb_endpoint).verify_domain_identity(Domain=sender_domain)
-    from app import app
-    settings.cache_clear()
-    with Client(app, stage_name="audit", project_dir=str(project)) as client:
+    with aws_calls.app_client(tmp_path_factory.mktemp("audit"), {
+            "KAPI_TABLE_PREFIX": os.environ["KAPI_TABLE_PREFIX"], "KAPI_MAIL_TRANSPORT": "ses",
+            "KAPI_MAIL_FROM": f"Kapı <bilet@{sender_domain}>", "AWS_ENDPOINT_URL_SES": dynamodb_endpoint,
+            "KAPI_RATE_LIMIT": "0", "KAPI_OUTBOX_QUEUE": "policies", "KAPI_SIGNING_KEY_SOURCE": "file"}) as client:
         yield client
-    settings.cache_clear()
+
+
+def actions(calls) -> set[str]:
+    return {action for call in calls for action in call.iam_actions()}
 
 
 class Http:
     def __init__(self, client: Client, token: str) -> None:
         self.client, self.token = client, token
 
-    def __call__(self, method: str, path: str, body=None, auth: bool = True, headers: dict | None = None):
+    def __call__(self, method: str, path: str, body=None, auth: bool = True, headers: dict | None = None,
+                 refused: bool = False):
         headers = {"Content-Type": "application/json", "Accept": "*/*", **(headers or {})}
         if auth:
             headers["Authorization"] = f"Bearer {self.token}"
         response = self.client.http.request(method, path, headers=headers,
                                             body=json.dumps(body).encode() if body is not None else b"")
-        assert response.status_code < 500, (method, path, response.body)
+        assert (400 <= response.status_code < 500) if refused else response.status_code < 400, (
+            method, path, response.status_code, response.body)
         return response
 
 
 def _event_body(event_id: str) -> dict:
     start = clock.now() + timedelta(days=30)
-    return {"id": event_id, "name": {"en": "Policy audit"}, "venue": "İzmir", "timezone": "Europe/Istanbul",
+    return {"id": event_id, "name": {"tr": "Yetki denetimi", "az": "Səlahiyyət yoxlaması", "en": "Policy audit"}, "venue": "İzmir", "timezone": "Europe/Istanbul",
             "starts_at": clock.iso(start), "ends_at": clock.iso(start + timedelta(hours=4)),
             "status": "published", "capacity": 5, "ticket_types": [{"id": "general", "name": {"en": "General"}}]}
 
@@ -164,14 +114,17 @@ def exercise_every_route(http: Http, event_id: str) -> set[str]:
     lists = call("/api/events/{event_id}/checkin-lists", "POST", f"{event_path}/checkin-lists", {"name": "Gate"})
     list_path = f"{event_path}/checkin-lists/{json.loads(lists.body)['id']}"
     call("/api/events/{event_id}/checkin-lists", "GET", f"{event_path}/checkin-lists")
-    for secret in ("NOT-A-TICKET", ticket.rpartition("/")[2]):
-        call("/api/events/{event_id}/checkin-lists/{list_id}/scans", "POST", f"{list_path}/scans",
-             {"secret": secret, "type": "entry"})
+    call("/api/events/{event_id}/checkin-lists/{list_id}/scans", "POST", f"{list_path}/scans",
+         {"secret": "NOT-A-TICKET", "type": "entry"}, refused=True)
+    call("/api/events/{event_id}/checkin-lists/{list_id}/scans", "POST", f"{list_path}/scans",
+         {"secret": ticket.rpartition("/")[2], "type": "entry"})
     call("/api/events/{event_id}/checkin-lists/{list_id}/scans/batch", "POST", f"{list_path}/scans/batch",
          {"scans": [{"secret": "NOT-A-TICKET", "type": "entry", "nonce": "n-1"}]})
     call("/api/events/{event_id}/checkin-lists/{list_id}/search", "GET", f"{list_path}/search?q=seng")
     call("/api/events/{event_id}/checkin-lists/{list_id}/status", "GET", f"{list_path}/status")
     call("/api/events/{event_id}/offline-bundle", "GET", f"{event_path}/offline-bundle")
+    call("/api/events/{event_id}/registrations/{registration_id}/{move}", "POST",
+         f"{event_path}/registrations/{ids[2]}/cancel", {})
     call("/api/events/{event_id}/registrations/{registration_id}", "DELETE",
          f"{event_path}/registrations/{ids[2]}")
     token = call("/api/tokens", "POST", "/api/tokens", {"role": "scanner", "events": [event_id], "label": "gate"})
@@ -184,9 +137,9 @@ def exercise_every_route(http: Http, event_id: str) -> set[str]:
 
 def test_the_api_function_calls_exactly_what_its_policy_allows(recorder, app_client):
     http = Http(app_client, os.environ["KAPI_ADMIN_TOKEN"])
-    with recorder.during() as called:
+    with recorder.recording() as calls:
         exercise_every_route(http, f"policy-{clock.now():%H%M%S%f}")
-    assert called == policy_actions("api_handler")
+    assert actions(calls) == policy_actions("api_handler")
 
 
 def test_the_email_functions_call_exactly_what_their_policies_allow(recorder, app_client):
@@ -198,15 +151,15 @@ def test_the_email_functions_call_exactly_what_their_policies_allow(recorder, ap
     assert pending
     stream_batch = {"Records": [{"eventName": "INSERT", "dynamodb": {"Keys": {"id": {"S": pending[0]}},
                                                                      "SequenceNumber": "1"}}]}
-    with recorder.during() as called:
+    with recorder.recording() as calls:
         assert app_client.lambda_.invoke("outbox_stream", stream_batch).payload == {"batchItemFailures": []}
-    assert called == policy_actions("outbox_stream")
+    assert actions(calls) == policy_actions("outbox_stream")
 
     http("POST", f"/api/events/{event_id}/registrations", registration_body(), auth=False)
-    with recorder.during() as called:
+    with recorder.recording() as calls:
         app_client.lambda_.invoke("retry_emails", app_client.events.generate_cw_event(
             source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
-    assert called == policy_actions("retry_emails")
+    assert actions(calls) == policy_actions("retry_emails")
 
 
 def test_the_retention_function_calls_exactly_what_its_policy_allows(recorder, app_client):
@@ -217,10 +170,10 @@ def test_the_retention_function_calls_exactly_what_its_policy_allows(recorder, a
     ended = clock.now() - timedelta(days=2)
     http("PATCH", f"/api/events/{event_id}", {"starts_at": clock.iso(ended - timedelta(hours=4)),
                                                 "ends_at": clock.iso(ended), "retention_days": 1})
-    with recorder.during() as called:
+    with recorder.recording() as calls:
         app_client.lambda_.invoke("erase_expired_personal_data", app_client.events.generate_cw_event(
             source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
-    assert called == policy_actions("erase_expired_personal_data")
+    assert actions(calls) == policy_actions("erase_expired_personal_data")
 
 
 def test_every_route_is_exercised_by_the_audit(app_client):
