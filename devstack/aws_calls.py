@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,9 +127,13 @@ def app_client(project_dir: Path, environment: dict[str, str]):
     (project_dir / ".chalice").mkdir(parents=True, exist_ok=True)
     (project_dir / ".chalice" / "config.json").write_text(json.dumps(
         {"version": "2.0", "app_name": "kapi", "stages": {"local-process": {"environment_variables": environment}}}))
+    saved = dict(os.environ)
+    os.environ.update(environment)  # the test client sets the stage's environment for functions, not routes
     settings.cache_clear()
     try:
         with Client(app, stage_name="local-process", project_dir=str(project_dir)) as client:
             yield client
     finally:
+        os.environ.clear()
+        os.environ.update(saved)
         settings.cache_clear()
