@@ -233,7 +233,7 @@ def get_checkin_lists(event_id):
 @json_view
 def scan_ticket(event_id, list_id):
     door = door_scan(event_id, list_id)
-    answer = scan.perform(door, scan.parse(read_json(app.current_request)))
+    answer = scan.perform(door, scan.parse(read_json(app.current_request), door))
     return respond(answer.body, answer.status)
 
 
@@ -241,7 +241,7 @@ def scan_ticket(event_id, list_id):
 @json_view
 def scan_batch(event_id, list_id):
     door = door_scan(event_id, list_id)
-    return {"results": scan.perform_batch(door, scan.parse_batch(read_json(app.current_request)))}
+    return {"results": scan.perform_batch(door, scan.parse_batch(read_json(app.current_request), door))}
 
 
 @app.route("/api/events/{event_id}/checkin-lists/{list_id}/search", methods=["GET"])

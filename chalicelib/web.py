@@ -19,9 +19,11 @@ from typing import Any, Callable
 
 from chalice import Response
 
-from chalicelib.errors import ApiError, PayloadTooLarge, UnsupportedMediaType, ValidationError
+from chalicelib.errors import ApiError, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationError
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_DEPTH = 32  # DynamoDB's own limit for nested attributes; no request of the API needs more
+MAX_PATH_PARAMETER = 256  # longer than any id or ticket secret, well under DynamoDB's key limits
 JSON_TYPE = "application/json; charset=utf-8"
 
 log = logging.getLogger("kapi")
@@ -42,10 +44,17 @@ def error_response(error: ApiError) -> Response:
 
 
 def json_view(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Map domain errors to responses and dicts to 200 JSON; anything unexpected is a logged 500."""
+    """Map domain errors to responses and dicts to 200 JSON; anything unexpected is a logged 500.
+
+    A path parameter that is empty (`/checkin-lists//scans`) or longer than any id names nothing:
+    404 before the view runs (DynamoDB would refuse such a key with an error of its own).
+    """
     @functools.wraps(view)
     def wrapper(**params: Any) -> Response:
         try:
+            if any(isinstance(value, str) and not 0 < len(value) <= MAX_PATH_PARAMETER
+                   for value in params.values()):
+                raise NotFound("No such resource.")
             result = view(**params)
         except ApiError as error:
             return error_response(error)
@@ -56,7 +65,8 @@ def json_view(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def read_json(request: Any) -> dict:
-    """The request body as a JSON object: 413 over 64 KiB, 415 for another type, 400 if malformed."""
+    """The request body as a JSON object: 413 over 64 KiB, 415 for another type, 400 if malformed,
+    nested deeper than MAX_DEPTH, or holding an integer too long to convert (Python's 4,300 digits)."""
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The request body is over {MAX_BODY_BYTES // 1024} KiB.")
@@ -65,11 +75,24 @@ def read_json(request: Any) -> dict:
         raise UnsupportedMediaType("Send the body as application/json.")
     try:
         body = json.loads(raw.decode("utf-8")) if raw else None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, UnicodeDecodeError, int digits
         raise ValidationError.field("body", f"not valid JSON ({error.__class__.__name__})") from None
     if not isinstance(body, dict):
         raise ValidationError.field("body", "must be a JSON object")
+    if _depth(body) > MAX_DEPTH:
+        raise ValidationError.field("body", f"nested more than {MAX_DEPTH} levels deep")
     return body
+
+
+def _depth(value: Any) -> int:
+    """How deeply `value` nests objects and arrays, without recursion (it may be thousands deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 @functools.lru_cache(maxsize=1)
