@@ -19,7 +19,7 @@ from chalicelib.web import (client_key, configure_logging, json_view, openapi_js
 
 app = Chalice(app_name="kapi")
 app.api.binary_types.extend(t for t in static.BINARY_TYPES if t not in app.api.binary_types)
-app.register_middleware(spec_errors_middleware, "http")
+app.register_middleware(spec_errors_middleware(app.routes), "http")
 configure_logging()
 
 

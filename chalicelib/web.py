@@ -105,17 +105,27 @@ def query_param(request: Any, name: str) -> str | None:
     return (request.query_params or {}).get(name)
 
 
-def spec_errors_middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:
-    """Rewrite Chalice's own error bodies into the spec shape and log one JSON line per request."""
-    started = time.perf_counter()
-    response = get_response(event)
-    if response.status_code >= 400 and isinstance(response.body, dict) and "Code" in response.body:
-        code = _CHALICE_CODES.get(response.status_code, "bad_request")
-        response = respond({"error": code, "message": response.body.get("Message", ""), "details": []},
-                           response.status_code, {k: v for k, v in response.headers.items()
-                                                  if k.lower() != "content-type"})
-    _log_request(event, response.status_code, started)
-    return response
+def allowed_methods(routes: dict, resource_path: str | None) -> str:
+    """The `Allow` header of a 405 (RFC 9110): the methods the matched route has."""
+    return ", ".join(sorted((routes.get(resource_path) or {}).keys()))
+
+
+def spec_errors_middleware(routes: dict) -> Callable[[Any, Callable[[Any], Response]], Response]:
+    """Middleware that rewrites Chalice's own error bodies into the spec shape (a 405 with its
+    `Allow` header, from the app's `routes`) and logs one JSON line per request."""
+    def middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:
+        started = time.perf_counter()
+        response = get_response(event)
+        if response.status_code >= 400 and isinstance(response.body, dict) and "Code" in response.body:
+            code = _CHALICE_CODES.get(response.status_code, "bad_request")
+            headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+            if response.status_code == 405:
+                headers["Allow"] = allowed_methods(routes, (event.context or {}).get("resourcePath"))
+            response = respond({"error": code, "message": response.body.get("Message", ""), "details": []},
+                               response.status_code, headers)
+        _log_request(event, response.status_code, started)
+        return response
+    return middleware
 
 
 def _log_request(request: Any, status: int, started: float) -> None:
