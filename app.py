@@ -20,7 +20,7 @@ from chalicelib.web import (BROWSER_IMAGE_ACCEPTS, client_key, configure_logging
 app = Chalice(app_name="kapi")
 app.api.binary_types.extend(
     t for t in (*static.BINARY_TYPES, *BROWSER_IMAGE_ACCEPTS) if t not in app.api.binary_types)
-app.register_middleware(spec_errors_middleware, "http")
+app.register_middleware(spec_errors_middleware(app.routes), "http")
 configure_logging()
 
 
@@ -238,7 +238,7 @@ def get_checkin_lists(event_id):
 @json_view
 def scan_ticket(event_id, list_id):
     door = door_scan(event_id, list_id)
-    answer = scan.perform(door, scan.parse(read_json(app.current_request)))
+    answer = scan.perform(door, scan.parse(read_json(app.current_request), door))
     return respond(answer.body, answer.status)
 
 
@@ -246,7 +246,7 @@ def scan_ticket(event_id, list_id):
 @json_view
 def scan_batch(event_id, list_id):
     door = door_scan(event_id, list_id)
-    return {"results": scan.perform_batch(door, scan.parse_batch(read_json(app.current_request)))}
+    return {"results": scan.perform_batch(door, scan.parse_batch(read_json(app.current_request), door))}
 
 
 @app.route("/api/events/{event_id}/checkin-lists/{list_id}/search", methods=["GET"])

@@ -1,7 +1,10 @@
 """Time in one place: UTC now, ISO 8601 with offset in and out."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+
+# Real UTC offsets run from -12:00 to +14:00; Python accepts up to ±23:59.
+MAX_OFFSET = timedelta(hours=14)
 
 
 def now() -> datetime:
@@ -14,8 +17,18 @@ def iso(moment: datetime) -> str:
 
 
 def parse_iso(value: str) -> datetime:
-    """Parse ISO 8601 that carries an offset; naive times are ambiguous across İzmir and Baku."""
+    """Parse ISO 8601 that carries an offset; naive times are ambiguous across İzmir and Baku.
+
+    The moment must also exist in UTC: `0001-01-01T00:30:00+01:00` parses, but converting it (for
+    a sort key, an hour bucket, a comparison) overflows, so it is refused here, as bad input.
+    """
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError("time must include an offset, e.g. 2026-05-19T18:00:00+03:00")
+    if abs(moment.utcoffset()) > MAX_OFFSET:
+        raise ValueError("the offset must lie between -14:00 and +14:00")
+    try:
+        moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError("out of range") from None
     return moment

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,6 +21,10 @@ DEFAULTS = {
     "registration_closes_at": None, "capacity": None, "waitlist": False,
     "requires_approval": False, "allow_duplicate_emails": False, "retention_days": 180,
 }
+# Event times lie between these bounds: far enough for any real programme, near enough that every
+# date computed from them (retention's due date, a year of hourly arrivals) stays a real date.
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST_AHEAD = timedelta(days=10 * 366)
 PUBLIC_FIELDS = ("id", "name", "description", "venue", "starts_at", "ends_at", "timezone",
                  "languages", "status", "requires_approval", "form")
 
@@ -55,6 +59,9 @@ def _semantic_problems(event: dict) -> list[FieldError]:
             times[name] = clock.parse_iso(event[name])
         except ValueError as error:
             problems.append(FieldError(name, f"not an ISO 8601 time with offset ({error})"))
+            continue
+        if not EARLIEST <= times[name] <= clock.now() + LATEST_AHEAD:
+            problems.append(FieldError(name, "must lie between the year 2000 and ten years from now"))
     if "starts_at" in times and "ends_at" in times and times["ends_at"] <= times["starts_at"]:
         problems.append(FieldError("ends_at", "must be after starts_at"))
     opens, closes = times.get("registration_opens_at"), times.get("registration_closes_at")
@@ -77,10 +84,23 @@ def ticket_type(event: dict, ticket_type_id: str) -> dict:
 
 
 def load(event_id: str) -> dict:
+    return load_record(event_id).doc
+
+
+def load_record(event_id: str) -> Event:
     try:
-        return Event.get(event_id, consistent_read=True).doc
+        return Event.get(event_id, consistent_read=True)
     except Event.DoesNotExist:
         raise NotFound("error.event.not_found") from None
+
+
+def registrations_possible_from(record: Event) -> datetime:
+    """The earliest moment a registration of the event can exist: when it was created, or the
+    registration opening its organiser declared if that is earlier (registrations brought over
+    from elsewhere). Nothing about its tickets, a door scan included, can be dated before it."""
+    created = clock.parse_iso(record.created_at)
+    opens = record.doc.get("registration_opens_at")
+    return min(created, clock.parse_iso(opens)) if opens else created
 
 
 def load_visible(event_id: str) -> dict:

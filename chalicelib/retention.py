@@ -19,6 +19,7 @@ import json
 import logging
 import time
 from datetime import datetime, timedelta
+from typing import Iterator
 
 from chalicelib import clock, erasure
 from chalicelib.storage.models import Event, Registration
@@ -36,36 +37,44 @@ def due(event: dict, now: datetime) -> bool:
     return clock.parse_iso(event["ends_at"]) + timedelta(days=event["retention_days"]) <= now
 
 
-def due_events(now: datetime) -> list[Event]:
+def started_events(now: datetime) -> Iterator[Event]:
+    """Every event that has started and still holds personal data: the candidates of a run."""
     started_before = (now + KEY_SLACK).isoformat()
-    found = []
     for status in EVENT_STATUSES:
-        for record in Event.by_status.query(status, Event.starts_at < started_before,
-                                            filter_condition=Event.personal_data_erased_at.does_not_exist()):
-            if due(record.doc, now):
-                found.append(record)
-    return found
+        yield from Event.by_status.query(status, Event.starts_at < started_before,
+                                         filter_condition=Event.personal_data_erased_at.does_not_exist())
 
 
 def erase_due(now: datetime | None = None, budget_seconds: float = BUDGET_SECONDS) -> dict:
-    """Erase what is due; returns counts for the log. Safe to run concurrently and repeatedly."""
+    """Erase what is due; returns counts for the log. Safe to run concurrently and repeatedly.
+
+    One event that cannot be handled (a date that does not compute, a failing write) is logged and
+    left for the next run; it never keeps the other events' personal data past their due date.
+    """
     now = now or clock.now()
     deadline = time.monotonic() + budget_seconds
-    erased, finished = 0, []
-    for record in due_events(now):
-        not_erased = Registration.erased == False  # noqa: E712
-        for registration in Registration.by_event.query(record.id, filter_condition=not_erased):
-            if time.monotonic() > deadline:
-                return _report(erased, finished, complete=False)
-            erasure.erase_registration(registration)
-            erased += 1
-        record.update(actions=[Event.personal_data_erased_at.set(clock.iso(clock.now()))])
-        finished.append(record.id)
-    return _report(erased, finished, complete=True)
+    erased, finished, failed = 0, [], []
+    for record in started_events(now):
+        try:
+            if not due(record.doc, now):
+                continue
+            not_erased = Registration.erased == False  # noqa: E712
+            for registration in Registration.by_event.query(record.id, filter_condition=not_erased):
+                if time.monotonic() > deadline:
+                    return _report(erased, finished, failed, complete=False)
+                erasure.erase_registration(registration)
+                erased += 1
+            record.update(actions=[Event.personal_data_erased_at.set(clock.iso(clock.now()))])
+            finished.append(record.id)
+        except Exception:  # noqa: BLE001 - see the docstring: one event never stops the run
+            log.exception(json.dumps({"msg": "retention failed for an event", "event_id": record.id}))
+            failed.append(record.id)
+    return _report(erased, finished, failed, complete=True)
 
 
-def _report(erased: int, events: list[str], complete: bool) -> dict:
-    report = {"msg": "retention", "registrations_erased": erased, "events_finished": events, "complete": complete}
-    if erased or events:
+def _report(erased: int, events: list[str], failed: list[str], complete: bool) -> dict:
+    report = {"msg": "retention", "registrations_erased": erased, "events_finished": events,
+              "events_failed": failed, "complete": complete}
+    if erased or events or failed:
         log.info(json.dumps(report))
     return report

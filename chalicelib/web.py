@@ -20,10 +20,12 @@ from typing import Any, Callable
 
 from chalice import Response
 
-from chalicelib.errors import ApiError, PayloadTooLarge, UnsupportedMediaType, ValidationError, render
+from chalicelib.errors import ApiError, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationError, render
 from chalicelib.i18n import negotiate, pick_language
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_DEPTH = 32  # DynamoDB's own limit for nested attributes; no request of the API needs more
+MAX_PATH_PARAMETER = 256  # longer than any id or ticket secret, well under DynamoDB's key limits
 # API Gateway turns a function's base64 body back into bytes only when the request's FIRST Accept type
 # is a binary media type. Browsers ask for an image with image/avif (Chrome, Firefox) or image/webp
 # (Safari) first; without these, a ticket's QR reached them as base64 text.
@@ -64,10 +66,17 @@ def error_response(error: ApiError) -> Response:
 
 
 def json_view(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Map domain errors to responses and dicts to 200 JSON; anything unexpected is a logged 500."""
+    """Map domain errors to responses and dicts to 200 JSON; anything unexpected is a logged 500.
+
+    A path parameter that is empty (`/checkin-lists//scans`) or longer than any id names nothing:
+    404 before the view runs (DynamoDB would refuse such a key with an error of its own).
+    """
     @functools.wraps(view)
     def wrapper(**params: Any) -> Response:
         try:
+            if any(isinstance(value, str) and not 0 < len(value) <= MAX_PATH_PARAMETER
+                   for value in params.values()):
+                raise NotFound()
             result = view(**params)
         except ApiError as error:
             return error_response(error)
@@ -78,7 +87,8 @@ def json_view(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def read_json(request: Any) -> dict:
-    """The request body as a JSON object: 413 over 64 KiB, 415 for another type, 400 if malformed."""
+    """The request body as a JSON object: 413 over 64 KiB, 415 for another type, 400 if malformed,
+    nested deeper than MAX_DEPTH, or holding an integer too long to convert (Python's 4,300 digits)."""
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(params={"limit": MAX_BODY_BYTES // 1024})
@@ -87,11 +97,24 @@ def read_json(request: Any) -> dict:
         raise UnsupportedMediaType()
     try:
         body = json.loads(raw.decode("utf-8")) if raw else None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, int digits
         raise ValidationError.field("body", "error.body.not_json") from None
     if not isinstance(body, dict):
         raise ValidationError.field("body", "error.body.not_object")
+    if _depth(body) > MAX_DEPTH:
+        raise ValidationError.field("body", "error.body.too_deep", limit=MAX_DEPTH)
     return body
+
+
+def _depth(value: Any) -> int:
+    """How deeply `value` nests objects and arrays, without recursion (it may be thousands deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 @functools.lru_cache(maxsize=1)
@@ -104,22 +127,32 @@ def query_param(request: Any, name: str) -> str | None:
     return (request.query_params or {}).get(name)
 
 
-def spec_errors_middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:
-    """Rewrite Chalice's own error bodies into the spec shape and log one JSON line per request."""
-    started = time.perf_counter()
-    language = negotiate((event.headers or {}).get("accept-language"))
-    token = _language.set(language)
-    try:
-        response = get_response(event)
-    finally:
-        _language.reset(token)
-    if response.status_code >= 400 and isinstance(response.body, dict) and "Code" in response.body:
-        code = _CHALICE_CODES.get(response.status_code, "bad_request")
-        response = respond({"error": code, "message": render(f"error.{code}", language), "details": []},
-                           response.status_code, {k: v for k, v in response.headers.items()
-                                                  if k.lower() != "content-type"})
-    _log_request(event, response.status_code, started)
-    return response
+def allowed_methods(routes: dict, resource_path: str | None) -> str:
+    """The `Allow` header of a 405 (RFC 9110): the methods the matched route has."""
+    return ", ".join(sorted((routes.get(resource_path) or {}).keys()))
+
+
+def spec_errors_middleware(routes: dict) -> Callable[[Any, Callable[[Any], Response]], Response]:
+    """Middleware that rewrites Chalice's own error bodies into the spec shape (a 405 with its
+    `Allow` header, from the app's `routes`), in the caller's language, and logs one JSON line per request."""
+    def middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:
+        started = time.perf_counter()
+        language = negotiate((event.headers or {}).get("accept-language"))
+        token = _language.set(language)
+        try:
+            response = get_response(event)
+        finally:
+            _language.reset(token)
+        if response.status_code >= 400 and isinstance(response.body, dict) and "Code" in response.body:
+            code = _CHALICE_CODES.get(response.status_code, "bad_request")
+            headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+            if response.status_code == 405:
+                headers["Allow"] = allowed_methods(routes, (event.context or {}).get("resourcePath"))
+            response = respond({"error": code, "message": render(f"error.{code}", language), "details": []},
+                               response.status_code, headers)
+        _log_request(event, response.status_code, started)
+        return response
+    return middleware
 
 
 def _log_request(request: Any, status: int, started: float) -> None:

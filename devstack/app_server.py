@@ -15,6 +15,8 @@ from chalice.config import Config
 from chalice.local import (ChaliceRequestHandler, CustomLocalChalice, ForbiddenError, LocalChalice,
                            LocalDevServer, ThreadedHTTPServer)
 
+from chalicelib.web import allowed_methods
+
 CLIENT_IP_HEADER = "x-kapi-client-ip"
 _NOT_FOUND = json.dumps({"error": "not_found", "message": "No such route.", "details": []}).encode()
 _NOT_ALLOWED = json.dumps({"error": "method_not_allowed", "message": "Method not allowed.", "details": []}).encode()
@@ -44,9 +46,19 @@ class KapiRequestHandler(ChaliceRequestHandler):
 
     def send_error(self, code, message=None, explain=None):
         if code == 501:  # the standard library's answer to a method it has no do_<METHOD> for
-            self._send_http_response(405, {"Content-Type": "application/json"}, _NOT_ALLOWED)
+            self._send_http_response(405, {"Content-Type": "application/json", "Allow": self._allowed()},
+                                     _NOT_ALLOWED)
             return
         super().send_error(code, message, explain)
+
+    def _allowed(self) -> str:
+        """The methods of the route this path matches (none when it matches no route)."""
+        gateway = self.local_gateway
+        try:
+            route = gateway.event_converter._route_matcher.match_route(self.path).route
+        except ValueError:
+            return ""
+        return allowed_methods(gateway._app_object.routes, route)
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's signature
         pass

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 ISTANBUL = "Europe/Istanbul"
 # Debian's `faketime` package; ld.so expands $LIB to the architecture's library folder.
 FAKETIME_LIBRARY = "/usr/$LIB/faketime/libfaketime.so.1"
+FAKETIME_SITE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "faketime")
 
 
 def now(zone: str = ISTANBUL) -> datetime:
@@ -71,7 +72,7 @@ class DoorDay:
 
 
 def faketime_env(days_ahead: int) -> dict[str, str]:
-    """Environment for a child process whose clock runs `days_ahead` days ahead of this process's
+    """Environment for a child process whose calendar runs `days_ahead` days ahead of this process's
     (which may itself run under `faketime -f '+Nd'`): libfaketime, preloaded, reaches every process
     the child starts too. Skips the test where the library is not installed, except in CI."""
     import pytest  # only here: the benchmarks use this module too
@@ -81,4 +82,7 @@ def faketime_env(days_ahead: int) -> dict[str, str]:
     offset = re.fullmatch(r"([+-]?\d+)d", os.environ.get("FAKETIME", "+0d").strip())
     if offset is None:
         raise RuntimeError("the suite adds to a FAKETIME offset given in days, e.g. faketime -f '+365d'")
-    return {"LD_PRELOAD": FAKETIME_LIBRARY, "FAKETIME": f"{int(offset.group(1)) + days_ahead:+d}d"}
+    # Only the calendar moves; tests/faketime/sitecustomize.py says why and what it works around.
+    python_path = os.pathsep.join(filter(None, [FAKETIME_SITE, os.environ.get("PYTHONPATH")]))
+    return {"LD_PRELOAD": FAKETIME_LIBRARY, "FAKETIME": f"{int(offset.group(1)) + days_ahead:+d}d",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1", "PYTHONPATH": python_path}

@@ -55,7 +55,7 @@ class LocalRun:
 
     def start(self) -> "LocalRun":
         env = {**os.environ, "KAPI_DATA_DIR": str(self.data_dir), "KAPI_PORT": "0", "KAPI_DEMO": "0",
-               "PYTHONPATH": str(ROOT), **self.env}
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])), **self.env}
         self.process = subprocess.Popen([sys.executable, "-m", "devstack.run"], cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                         start_new_session=True)

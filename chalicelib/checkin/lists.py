@@ -42,7 +42,12 @@ def get(event_id: str, list_id: str) -> dict:
 
 def event(event_id: str) -> dict:
     """The event, cached per process like its lists."""
-    return _events.get_or_load(event_id, events.load)
+    return _events.get_or_load(event_id, events.load_record).doc
+
+
+def scans_from(event_id: str) -> datetime:
+    """The earliest time a scan of the event's tickets may carry (from the same cached record)."""
+    return events.registrations_possible_from(_events.get_or_load(event_id, events.load_record))
 
 
 def _load(key: tuple[str, str]) -> dict:

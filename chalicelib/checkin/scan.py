@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import PutError
@@ -38,6 +38,7 @@ UNAPPROVED = frozenset({"waitlisted", "pending_approval"})
 MAX_ATTEMPTS = 8
 MAX_BATCH = 100  # each scan is a read and a write: a batch must answer well within API Gateway's 29 s
 MAX_NONCE = 200
+MAX_AHEAD = timedelta(minutes=5)  # a scanner's clock may run a little fast; more is a wrong clock
 _FIELDS = ("secret", "type", "nonce", "scanned_at", "force")
 
 
@@ -52,11 +53,13 @@ class ScanRequest:
 
 @dataclass(frozen=True)
 class Door:
-    """Where and by whom scans are made, resolved once per request from the per-process caches."""
+    """Where and by whom scans are made, resolved once per request from the per-process caches.
+    `scans_from`: no scan of this event's tickets can have been made before it."""
     event: dict
     checkin_list: dict
     token_id: str
     language: str
+    scans_from: datetime
 
 
 @dataclass(frozen=True)
@@ -66,31 +69,33 @@ class Answer:
 
 
 def door(event_id: str, list_id: str, token_id: str, language: str) -> Door:
-    return Door(lists.event(event_id), lists.get(event_id, list_id), token_id, language)
+    return Door(lists.event(event_id), lists.get(event_id, list_id), token_id, language, lists.scans_from(event_id))
 
 
 # --- Requests ---------------------------------------------------------------------------------
 
-def parse(body: dict) -> ScanRequest:
-    request, problems = _parse(body, "")
+def parse(body: dict, door: Door) -> ScanRequest:
+    request, problems = _parse(body, "", door, clock.now())
     if problems:
         raise ValidationError("The scan is not valid.", problems)
     return request
 
 
-def parse_batch(body: dict) -> list[ScanRequest]:
-    """`{scans: [...]}` from an offline scanner; 400 naming each bad field as `scans.<n>.<field>`."""
+def parse_batch(body: dict, door: Door) -> list[ScanRequest]:
+    """`{scans: [...]}` from an offline scanner; 400 naming each bad field as `scans.<n>.<field>`.
+    The whole batch is checked before any scan of it is applied."""
     scans = body.get("scans")
     if set(body) != {"scans"} or not isinstance(scans, list) or not 1 <= len(scans) <= MAX_BATCH:
         raise ValidationError.field("scans", f"send only `scans`, a list of 1 to {MAX_BATCH} scans")
-    parsed = [_parse(scan, f"scans.{n}.") for n, scan in enumerate(scans)]
+    now = clock.now()
+    parsed = [_parse(scan, f"scans.{n}.", door, now) for n, scan in enumerate(scans)]
     problems = [problem for _, found in parsed for problem in found]
     if problems:
         raise ValidationError("Some scans are not valid.", problems)
     return [request for request, _ in parsed]
 
 
-def _parse(body: Any, prefix: str) -> tuple[ScanRequest | None, list[FieldError]]:
+def _parse(body: Any, prefix: str, door: Door, now: datetime) -> tuple[ScanRequest | None, list[FieldError]]:
     if not isinstance(body, dict):
         return None, [FieldError(prefix.rstrip(".") or "body", "must be an object")]
     problems = [FieldError(prefix + name, "unknown field") for name in sorted(set(body) - set(_FIELDS))]
@@ -104,10 +109,9 @@ def _parse(body: Any, prefix: str) -> tuple[ScanRequest | None, list[FieldError]
                                   and nonce.isascii() and nonce.isprintable()):
         problems.append(FieldError(prefix + "nonce", f"must be 1 to {MAX_NONCE} printable ASCII characters"))
     if scanned_at is not None:
-        try:
-            clock.parse_iso(scanned_at if isinstance(scanned_at, str) else "")
-        except ValueError as error:
-            problems.append(FieldError(prefix + "scanned_at", f"must be an ISO 8601 time with offset ({error})"))
+        problem = _scan_time_problem(scanned_at, door, now)
+        if problem:
+            problems.append(FieldError(prefix + "scanned_at", problem))
     if not isinstance(force, bool):
         problems.append(FieldError(prefix + "force", "must be true or false"))
     if problems:
@@ -115,9 +119,25 @@ def _parse(body: Any, prefix: str) -> tuple[ScanRequest | None, list[FieldError]
     return ScanRequest(secret, scan_type, nonce, scanned_at, force), []
 
 
+def _scan_time_problem(value: Any, door: Door, now: datetime) -> str | None:
+    """Why `scanned_at` cannot be the time of a scan of this event (SPEC §7), or None."""
+    try:
+        moment = clock.parse_iso(value if isinstance(value, str) else "")
+    except ValueError as error:
+        return f"must be an ISO 8601 time with offset ({error})"
+    if moment > now + MAX_AHEAD:
+        return "lies in the future: check the scanner's clock"
+    if moment < door.scans_from:
+        return "lies before this event's registrations could exist: check the scanner's clock"
+    return None
+
+
 # --- Scanning ---------------------------------------------------------------------------------
 
-def perform(door: Door, request: ScanRequest) -> Answer:
+def perform(door: Door, request: ScanRequest, at_scan_time: bool = False) -> Answer:
+    """One scan. An online scan is judged at the server's time: the `scanned_at` it carries is
+    stored and orders its entries and exits, but cannot move it into a list's validity window.
+    A queued offline scan (`at_scan_time`, from the batch endpoint) is judged when it was made."""
     received = clock.now()
     scanned_at = request.scanned_at or clock.iso(received)
     try:
@@ -130,7 +150,7 @@ def perform(door: Door, request: ScanRequest) -> Answer:
             return _refuse(door, request, scanned_at, received, "invalid", None)
         ticket_state = state.all_lists(registration).get(door.checkin_list["id"])
         reason = _reason(door.checkin_list, request, registration, ref.revision, ticket_state,
-                         clock.parse_iso(scanned_at))
+                         clock.parse_iso(scanned_at) if at_scan_time else received)
         if reason is not None and not request.force:
             return (_replay(door, request, registration)
                     or _refuse(door, request, scanned_at, received, reason, registration))
@@ -156,7 +176,7 @@ def perform_batch(door: Door, requests: list[ScanRequest]) -> list[dict]:
     results: list[dict] = [{}] * len(requests)
     for n in order:
         try:
-            results[n] = perform(door, requests[n]).body
+            results[n] = perform(door, requests[n], at_scan_time=True).body
         except ApiError as error:
             results[n] = error.to_body(door.language)
     return results

@@ -104,3 +104,20 @@ def test_unknown_routes_and_methods_answer_json(api):
     assert unknown.status_code == 404 and unknown.json()["error"] == "not_found"
     wrong_method = api.delete("/api/events")
     assert wrong_method.status_code == 405 and wrong_method.json()["error"] == "method_not_allowed"
+
+
+def test_event_times_are_bounded_so_dates_computed_from_them_exist(api):
+    """An `ends_at` near year 9999 once overflowed the retention due date (and stopped every run)."""
+    far = {"starts_at": "9999-12-30T10:00:00+03:00", "ends_at": "9999-12-31T23:59:59-12:00"}
+    response = api.post("/api/events", json=event_body(**far), token=api.admin_token)
+    assert response.status_code == 400
+    assert {d["field"] for d in response.json()["details"]} == {"starts_at", "ends_at"}
+    ancient = api.post("/api/events", json=event_body(starts_at="0001-01-01T00:30:00+01:00"), token=api.admin_token)
+    assert ancient.status_code == 400 and [d["field"] for d in ancient.json()["details"]] == ["starts_at"]
+    body = event_body()
+    assert api.post("/api/events", json=body, token=api.admin_token).status_code == 201
+    patched = api.patch(f"/api/events/{body['id']}", json={"registration_closes_at": dates.from_now(days=11 * 366)},
+                        token=api.admin_token)
+    assert patched.status_code == 400 and patched.json()["details"][0]["field"] == "registration_closes_at"
+    far_but_real = event_body(starts_at=dates.day_at(9 * 365, "19:00", BAKU), ends_at=dates.day_at(9 * 365, "23:00", BAKU))
+    assert api.post("/api/events", json=far_but_real, token=api.admin_token).status_code == 201

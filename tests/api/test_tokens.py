@@ -38,6 +38,8 @@ def test_only_admins_make_organiser_tokens_and_organisers_stay_in_scope(api, mak
     assert invalid.status_code == 400 and invalid.json()["details"][0]["field"] == "events"
     wrong_role = api.post("/api/tokens", json={"role": "root"}, token=api.admin_token)
     assert wrong_role.status_code == 400 and wrong_role.json()["details"][0]["field"] == "role"
+    unknown = api.post("/api/tokens", json={"role": "admin", "expires": "never"}, token=api.admin_token)
+    assert unknown.status_code == 400 and unknown.json()["details"][0]["field"] == "expires"
 
 
 def test_token_is_stored_hashed_and_revocation_works(api, make_event):

@@ -134,9 +134,13 @@ def test_time_window_refuses_entries_but_accepts_exits(door):
     assert reason(door.scan(gate, attendee["secret"])) == "invalid_time"
     assert door.scan(gate, attendee["secret"], scan_type="exit").status_code == 201
     in_window = dates.iso(dates.datetime.fromisoformat(window["valid_until"]) - dates.timedelta(hours=1))
-    inside_window = door.scan(gate, attendee["secret"], scanned_at=in_window)
-    assert inside_window.status_code == 201
-    assert inside_window.json()["checkin"]["at"] == in_window
+    # online, the server's clock judges: a scan_at inside the window does not open it (SPEC §7)
+    assert reason(door.scan(gate, attendee["secret"], scanned_at=in_window)) == "invalid_time"
+    assert door.status(gate)["checkin_count"] == 0
+    # a queued offline scan is judged at the time it was made
+    queued = door.batch(gate, [{"secret": attendee["secret"], "scanned_at": in_window, "nonce": nonce()}])
+    assert queued.status_code == 200 and queued.json()["results"][0]["checkin"]["at"] == in_window
+    assert door.status(gate)["checkin_count"] == 1
 
 
 def test_reasons_come_in_the_spec_order(door):
@@ -380,3 +384,32 @@ def test_the_offline_bundle_lets_a_scanner_decide_alone(door):
     public = Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(key["public_key"] + "=="))
     public.verify(signature, b"kapi-ticket-v1\0" + door.event_id.encode() + b"\0" + payload)
     assert "email" not in str(bundle) and cancelled["name"] not in str(bundle)
+
+
+@pytest.mark.parametrize("scanned_at", [
+    "0001-01-01T00:30:00+01:00", "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:00:00-00:30", "later", "future", "before_registration"])
+def test_scan_times_out_of_bounds_are_refused_whole(door, scanned_at):
+    """More than 5 minutes ahead, or before the event's registrations could exist: 400 on `scanned_at`
+    (SPEC §7), for a single scan and for a batch, which commits nothing of its good scans either."""
+    scanned_at = {"later": dates.from_now(minutes=6), "future": dates.from_now(days=400),
+                  "before_registration": dates.iso(door.hours.moment("0:00") - dates.timedelta(days=8)),
+                  }.get(scanned_at, scanned_at)
+    gate = door.make_list()
+    attendee, other = door.register(), door.register()
+    single = door.scan(gate, attendee["secret"], scanned_at=scanned_at)
+    assert single.status_code == 400 and single.json()["error"] == "validation_error", single.text
+    assert [d["field"] for d in single.json()["details"]] == ["scanned_at"]
+    batch = door.batch(gate, [{"secret": other["secret"], "nonce": nonce(), "scanned_at": door.hours.at("0:10")},
+                              {"secret": attendee["secret"], "nonce": nonce(), "scanned_at": scanned_at}])
+    assert batch.status_code == 400, batch.text
+    assert [d["field"] for d in batch.json()["details"]] == ["scans.1.scanned_at"]
+    assert door.status(gate)["checkin_count"] == 0 and door.audit() == []
+
+
+def test_scan_times_at_the_bounds_are_accepted(door):
+    gate = door.make_list()
+    first, second = door.register(), door.register()
+    opened = door.event["registration_opens_at"]
+    assert door.scan(gate, first["secret"], scanned_at=dates.from_now(minutes=4)).status_code == 201
+    assert door.batch(gate, [{"secret": second["secret"], "scanned_at": opened}]).json()["results"][0]["status"] == "ok"

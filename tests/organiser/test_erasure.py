@@ -108,4 +108,25 @@ def test_retention_erases_an_event_long_over_and_marks_it(api, make_event):
     assert counters.read(due["id"]) == before
     listed = api.get(f"/api/events/{due['id']}/registrations", token=api.admin_token).json()["items"]
     assert [r["erased"] for r in listed] == [True] * 3 and {r["status"] for r in listed} == {"confirmed"}
-    assert due["id"] not in [e.id for e in retention.due_events(retention.clock.now())]
+    assert due["id"] not in [e.id for e in retention.started_events(retention.clock.now())]
+
+
+def test_one_bad_event_never_stops_the_retention_run(api, make_event):
+    """An event stored before its dates were bounded (ends in year 9999: its due date overflows)
+    and one whose erasure fails must not keep the other due events' personal data."""
+    due = make_event(retention_days=1)
+    made = register(api, due["id"])
+    past = {"starts_at": dates.day_at(-30, "10:00"), "ends_at": dates.day_at(-30, "18:00")}
+    assert api.patch(f"/api/events/{due['id']}", json=past, token=api.admin_token).status_code == 200
+    legacy = Event.get(make_event()["id"])
+    legacy.update(actions=[Event.doc.set({**legacy.doc, "ends_at": "9999-12-31T23:59:59-12:00"}),
+                           Event.starts_at.set("2000-01-01T00:00:00+00:00")])
+    broken = Event.get(make_event(retention_days=1)["id"])
+    broken.update(actions=[Event.doc.set({**broken.doc, **past, "ends_at": "not a time"}),
+                           Event.starts_at.set(past["starts_at"])])
+
+    report = retention.erase_due()
+
+    assert due["id"] in report["events_finished"] and report["complete"] is True
+    assert containing(stored_items(), made[1]) == []
+    assert {legacy.id, broken.id} <= set(report["events_failed"])

@@ -1,4 +1,5 @@
-"""Property-based fuzzing of the whole API from its OpenAPI document: no input gives a 5xx.
+"""Property-based fuzzing of the whole API from its OpenAPI document, with all of schemathesis's
+checks: no 5xx, and every answer's status code, content type, headers and body as the document says.
 
 Schemathesis generates valid and invalid requests for every operation of chalicelib/openapi.json
 and sends them, with the admin token, to the local run over HTTP. This is a bounded run for the
@@ -9,18 +10,21 @@ from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "chalicelib" / "openapi.json"
 EXAMPLES_PER_OPERATION = int(os.environ.get("KAPI_FUZZ_EXAMPLES", "12"))
 
-schema = schemathesis.openapi.from_path(DOCUMENT)
+# Every check is on. One is told what the document cannot say: a schema-valid request may still be a
+# 400 where the API checks rules across fields (an event's `ends_at` after its `starts_at`, a real
+# IANA time zone, a form that is itself a valid JSON Schema), so positive data may meet a 400 too.
+CONFIG = schemathesis.config.SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {
+    "expected-statuses": ["2xx", "3xx", 400, 401, 403, 404, 409, 429]}}})
+schema = schemathesis.openapi.from_path(DOCUMENT, config=CONFIG)
 
 
 @schema.parametrize()
 # Derandomised so that a CI run is reproducible; the longer manual run in the README explores at random.
 @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck),
           derandomize=True)
-def test_no_input_gives_a_server_error(case, api):
-    case.call_and_validate(base_url=api.base_url, headers={"Authorization": f"Bearer {api.admin_token}"},
-                           checks=[not_a_server_error])
+def test_every_answer_is_as_the_document_says(case, api):
+    case.call_and_validate(base_url=api.base_url, headers={"Authorization": f"Bearer {api.admin_token}"})
