@@ -20,6 +20,7 @@ class FieldError:
 class ApiError(Exception):
     status = 400
     code = "bad_request"
+    headers: dict[str, str] = {}
 
     def __init__(self, message: str, details: list[FieldError] | None = None, **extra):
         super().__init__(message)
@@ -91,5 +92,6 @@ class RateLimited(ApiError):
 
 
 class ServiceUnavailable(ApiError):
-    """The store stayed contended after bounded retries; the client may retry."""
+    """The store stayed busy (conflicts, throttling, 5xx) after bounded retries; the client may retry."""
     status, code = 503, "unavailable"
+    headers = {"Retry-After": "1"}

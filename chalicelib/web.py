@@ -20,6 +20,7 @@ from typing import Any, Callable
 from chalice import Response
 
 from chalicelib.errors import ApiError, PayloadTooLarge, UnsupportedMediaType, ValidationError
+from chalicelib.storage import retries
 
 MAX_BODY_BYTES = 64 * 1024
 JSON_TYPE = "application/json; charset=utf-8"
@@ -38,15 +39,17 @@ def respond(body: Any, status: int = 200, headers: dict | None = None) -> Respon
 
 
 def error_response(error: ApiError) -> Response:
-    return respond(error.to_body(), error.status)
+    return respond(error.to_body(), error.status, error.headers)
 
 
 def json_view(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Map domain errors to responses and dicts to 200 JSON; anything unexpected is a logged 500."""
+    """Map domain errors to responses and dicts to 200 JSON; a store that stays busy is a 503 with
+    Retry-After; anything else unexpected is a logged 500."""
     @functools.wraps(view)
     def wrapper(**params: Any) -> Response:
         try:
-            result = view(**params)
+            with retries.unavailable_when_busy():
+                result = view(**params)
         except ApiError as error:
             return error_response(error)
         if isinstance(result, Response):
