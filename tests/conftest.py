@@ -20,7 +20,11 @@ os.environ["KAPI_TABLE_PREFIX"] = f"kapi-test-{uuid.uuid4().hex[:8]}-"
 os.environ["KAPI_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
 os.environ["KAPI_DATA_DIR"] = tempfile.mkdtemp(prefix="kapi-tests-")  # this process's signing keys
 
-from tests.stack import Api, LocalRun  # noqa: E402
+from devstack.dynamo_faults import FaultConfig  # noqa: E402
+from tests.stack import FAULTS, Api, LocalRun  # noqa: E402
+
+#: What GET /_kapi/faults counts for each rate of the fault mode.
+INJECTED = {"conflicts": "transaction_conflict", "throttles": "throttling", "errors": "internal_error"}
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +45,15 @@ def dynamodb_endpoint(dynamo_server):
     endpoint = dynamo_server.endpoint if dynamo_server else os.environ["KAPI_TEST_DYNAMODB_ENDPOINT"]
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
     return endpoint
+
+
+@pytest.fixture(scope="session", autouse=FAULTS != FaultConfig())
+def faults_were_met(dynamo_server):
+    """In a fault-mode run, the run proves something only if the faults actually happened."""
+    yield
+    injected = dynamo_server.faults()["injected"]
+    missing = [name for name, kind in INJECTED.items() if getattr(FAULTS, name) and not injected.get(kind)]
+    assert not missing, f"fault mode on, but no {missing} were injected: {injected}"
 
 
 @pytest.fixture
