@@ -14,6 +14,11 @@ AWS_DEFAULT_REGION ?= eu-central-1
 # The browser tests (tests/pages) drive Debian's Chromium through Playwright's `executable_path`;
 # Playwright's own browser download (`playwright install`) is never used.
 CHROMIUM ?= /usr/bin/chromium
+# `make test` runs the suite twice: as it is, then the race, registration, check-in and email tests
+# against the local DynamoDB server in fault mode (README "Fault mode"). They must pass unchanged.
+FAULTS      ?= conflicts=0.1,throttles=0.05,errors=0.01,index_lag_ms=200,transaction_ms=5
+FAULT_TESTS ?= tests/delivery/test_pipeline.py tests/api/test_races.py tests/checkin/test_races.py \
+               tests/api/test_registration.py tests/checkin/test_scans.py
 
 # checkov pins an older boto3 than Kapı's, so it lives in a venv of its own.
 CHECKOV_VENV ?= .venv-checkov
@@ -34,12 +39,16 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
 	fi
 
-.PHONY: run test bench package deploy chromium
+.PHONY: run test test-faults bench package deploy chromium
 run: $(VENV)/.installed
 	$(PY) -m devstack.run
 
 test: $(VENV)/.installed chromium
 	KAPI_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q tests
+	$(MAKE) --no-print-directory test-faults
+
+test-faults: $(VENV)/.installed
+	KAPI_DYNAMO_FAULTS="$(FAULTS)" $(PY) -m pytest -q -p no:cacheprovider $(FAULT_TESTS)
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.benchmark

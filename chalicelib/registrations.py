@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 
 from pynamodb.exceptions import DeleteError
@@ -23,6 +24,7 @@ from chalicelib.storage.transaction import ConditionsFailed, Transaction
 
 IDEMPOTENCY_SECONDS = 24 * 3600
 RATE_WINDOW_SECONDS = 60
+INDEX_CATCH_UP_TRIES, INDEX_CATCH_UP_SECONDS = 10, 0.1
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,7 @@ def promote_waitlist(event_id: str) -> int:
     event = events.load(event_id)
     full: set[str] = set()
     promoted = 0
-    for registration in Registration.by_event_status.query(f"{event_id}#waitlisted"):
+    for registration in _waiting(event_id):
         if registration.ticket_type in full:
             continue
         try:
@@ -261,6 +263,21 @@ def promote_waitlist(event_id: str) -> int:
             if event.get("capacity") is not None and counters.read(event_id).get("held", 0) >= event["capacity"]:
                 break
     return promoted
+
+
+def _waiting(event_id: str) -> list[Registration]:
+    """The waitlisted registrations, oldest first, from the status index.
+
+    DynamoDB updates an index after it acknowledges the write, so a registration waitlisted a moment
+    ago can be missing from it; the counter item is exact. While the index shows fewer than the
+    counter, it has not caught up yet: look again shortly (index lag is well under a second).
+    """
+    for _ in range(INDEX_CATCH_UP_TRIES):
+        waiting = list(Registration.by_event_status.query(f"{event_id}#waitlisted"))
+        if len(waiting) >= counters.read(event_id).get("waitlisted", 0):
+            break
+        time.sleep(INDEX_CATCH_UP_SECONDS)
+    return waiting
 
 
 # --- Views ------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from chalice import Response
 
 from chalicelib.errors import ApiError, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationError, render
 from chalicelib.i18n import negotiate, pick_language
+from chalicelib.storage import retries
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_DEPTH = 32  # DynamoDB's own limit for nested attributes; no request of the API needs more
@@ -62,11 +63,12 @@ def prefer_language(language: object) -> None:
 
 
 def error_response(error: ApiError) -> Response:
-    return respond(error.to_body(request_language()), error.status)
+    return respond(error.to_body(request_language()), error.status, error.headers)
 
 
 def json_view(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Map domain errors to responses and dicts to 200 JSON; anything unexpected is a logged 500.
+    """Map domain errors to responses and dicts to 200 JSON; a store that stays busy is a 503 with
+    Retry-After; anything else unexpected is a logged 500.
 
     A path parameter that is empty (`/checkin-lists//scans`) or longer than any id names nothing:
     404 before the view runs (DynamoDB would refuse such a key with an error of its own).
@@ -77,7 +79,8 @@ def json_view(view: Callable[..., Any]) -> Callable[..., Any]:
             if any(isinstance(value, str) and not 0 < len(value) <= MAX_PATH_PARAMETER
                    for value in params.values()):
                 raise NotFound()
-            result = view(**params)
+            with retries.unavailable_when_busy():
+                result = view(**params)
         except ApiError as error:
             return error_response(error)
         if isinstance(result, Response):

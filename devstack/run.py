@@ -71,12 +71,20 @@ def serve(data_dir: Path, port: int, stack: ExitStack) -> None:
           f"  ticket pages: {base}/t/<secret>  (linked from every ticket email)\n"
           f"  admin token:  {os.environ['KAPI_ADMIN_TOKEN']}\n"
           f"  data:         {data_dir}  (emails in {data_dir / 'outbox'})\n"
-          f"  DynamoDB:     {os.environ['AWS_ENDPOINT_URL_DYNAMODB']}\n"
+          f"  DynamoDB:     {os.environ['AWS_ENDPOINT_URL_DYNAMODB']}\n{_fault_note()}"
           f"READY {base}", flush=True)
     try:
         server.server.serve_forever()
     except KeyboardInterrupt:
         pass
+
+
+def _fault_note() -> str:
+    """The local DynamoDB server's fault mode, when KAPI_DYNAMO_FAULTS turned it on (README "Fault mode")."""
+    from devstack.dynamo_faults import FaultConfig
+
+    faults = FaultConfig.parse(os.environ.get("KAPI_DYNAMO_FAULTS", ""))
+    return f"  fault mode:   {faults.describe()}\n" if faults != FaultConfig() else ""
 
 
 if __name__ == "__main__":

@@ -6,19 +6,45 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import requests
 
+from devstack.dynamo_faults import FaultConfig
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: The local DynamoDB server's fault mode for this run (KAPI_DYNAMO_FAULTS, devstack/dynamo_faults.py).
+FAULTS = FaultConfig.parse(os.environ.get("KAPI_DYNAMO_FAULTS", ""))
+#: How often a client comes back after a 503 with Retry-After before it gives up.
+CLIENT_RETRIES = 4
+
+
+def index_settled() -> None:
+    """Wait until a secondary index shows every write made so far.
+
+    DynamoDB's indexes are eventually consistent, and in fault mode the local server's lag behind
+    the table (`index_lag_ms`). A test that reads an index itself to check what a request wrote
+    waits first, as any reader that needs the latest state must; without index lag this is free.
+    """
+    time.sleep(FAULTS.index_lag_ms / 1000)
+
+
 class Api:
-    """A small HTTP client: `api.post("/api/events", json=..., token=...)` returns a requests.Response."""
+    """A small HTTP client: `api.post("/api/events", json=..., token=...)` returns a requests.Response.
+
+    In fault mode it behaves like the API's real clients (the registration page, the door scanner):
+    a 503 with Retry-After means "the store is busy, come back", so it comes back, up to
+    CLIENT_RETRIES times. Any other 5xx fails the test on the spot: the store's failures must end
+    in a retry or a 503 with Retry-After, never in a 500.
+    """
 
     def __init__(self, base_url: str, admin_token: str) -> None:
         self.base_url = base_url
@@ -29,7 +55,18 @@ class Api:
         headers = dict(kwargs.pop("headers", None) or {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return self.session.request(method, self.base_url + path, headers=headers, timeout=30, **kwargs)
+        comebacks = 0
+        while True:
+            response = self.session.request(method, self.base_url + path, headers=headers, timeout=30, **kwargs)
+            if FAULTS == FaultConfig():
+                return response
+            unavailable = response.status_code == 503 and "Retry-After" in response.headers
+            assert response.status_code < 500 or unavailable, (
+                f"{method} {path} answered {response.status_code} under store faults: {response.text[:300]}")
+            if not unavailable or comebacks == CLIENT_RETRIES:
+                return response
+            comebacks += 1
+            time.sleep(float(response.headers["Retry-After"]) * random.uniform(0.5, 1.5))
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.request("GET", path, **kwargs)

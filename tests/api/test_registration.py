@@ -7,6 +7,7 @@ from chalicelib import counters
 from chalicelib.storage.models import Claim, Registration
 from tests import dates
 from tests.data import registration_body
+from tests.stack import index_settled
 
 
 def register(api, event_id, body, **kwargs):
@@ -15,6 +16,7 @@ def register(api, event_id, body, **kwargs):
 
 def stored(event_id):
     """Everything a registration writes that can be found by event: rows and counters."""
+    index_settled()
     return [r.id for r in Registration.by_event.query(event_id)], counters.read(event_id)
 
 
