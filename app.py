@@ -174,7 +174,10 @@ def list_registrations(event_id):
 @json_view
 def export_registrations(event_id):
     caller(auth.ORGANISERS, event_id)
-    return Response(body=export_csv.export(event_id), headers={
+    request = app.current_request
+    language = negotiate(request.headers.get("accept-language"), query_param(request, "lang"))
+    delimiter = export_csv.separator(query_param(request, "sep"), language)
+    return Response(body=export_csv.export(event_id, delimiter), headers={
         "Content-Type": export_csv.CONTENT_TYPE,
         "Content-Disposition": f'attachment; filename="{export_csv.filename(event_id)}"'})
 
