@@ -277,7 +277,8 @@ def offline_bundle(event_id):
 @app.route("/t/{secret}", methods=["GET"])
 def ticket_page(secret):
     request = app.current_request
-    return ticket_pages.ticket_page(secret, query_param(request, "lang"), request.headers.get("accept-language"))
+    return ticket_pages.ticket_page(secret, query_param(request, "lang"), request.headers.get("accept-language"),
+                                    request.headers.get("cookie"))
 
 
 @app.route("/static/{name}", methods=["GET"])
