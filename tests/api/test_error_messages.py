@@ -106,7 +106,7 @@ def test_a_language_the_event_does_not_offer_is_refused(api, make_event):
 
 
 def test_no_error_quotes_a_huge_value_whole(api):
-    huge = "2027-" + "9" * 60_000
+    huge = "2027-" + "9" * 30_000  # twice: under the 64 KiB body limit
     response = api.post("/api/events", token=api.admin_token, json={
         "id": "huge-values", "name": {"en": "Huge"}, "venue": "İzmir", "timezone": "Europe/Istanbul",
         "starts_at": huge, "ends_at": huge})
