@@ -13,15 +13,19 @@ from typing import Any
 from chalicelib.i18n import catalogue, translate
 
 
+# A message that is not a catalogue key may quote what was sent (a parser's own text): cut short.
+MAX_PLAIN = 200
+
+
 def render(message: str, language: str | None, params: dict[str, Any] | None = None,
            labelled: bool = True) -> str:
-    """A catalogue key in `language`, its placeholders filled; any other text unchanged.
+    """A catalogue key in `language`, its placeholders filled; any other text as written (cut short).
 
     A `label` parameter (a form field's title) is put before the message ("City: Enter at most 100
     characters."), unless `labelled` is false: a form shows the message under the label already.
     """
-    if message not in catalogue("en"):
-        return message
+    if message not in catalogue("en"):  # not yet a key: shown as written, never at length
+        return message if len(message) <= MAX_PLAIN else message[:MAX_PLAIN - 1] + "…"
     params = dict(params or {})
     label = params.pop("label", None)
     text = translate(message, language, **params)

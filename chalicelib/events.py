@@ -38,14 +38,14 @@ def validate_event(doc: dict) -> dict:
     """The event with defaults filled in, or a 400 naming every bad field."""
     problems = forms.validate(_event_schema(), doc, "")
     if problems:
-        raise ValidationError("The event is not valid.", problems)
+        raise ValidationError("error.event.invalid", problems)
     event = {**DEFAULTS, **doc}
     event.setdefault("ticket_types", [dict(DEFAULT_TICKET_TYPE)])
     event.setdefault("languages", [lang for lang in ("tr", "az", "en") if lang in event["name"]])
     event.setdefault("form", dict(DEFAULT_FORM))
     problems = _semantic_problems(event)
     if problems:
-        raise ValidationError("The event is not valid.", problems)
+        raise ValidationError("error.event.invalid", problems)
     return event
 
 
@@ -120,7 +120,7 @@ def create(doc: dict) -> dict:
         record.save(condition=Event.id.does_not_exist())
     except PutError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict(f"The event id {event['id']} is already taken.") from None
+            raise Conflict("error.event.taken") from None
         raise
     return event
 

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import http.cookiejar
 import os
 import random
 import signal
@@ -37,6 +38,11 @@ def index_settled() -> None:
     time.sleep(FAULTS.index_lag_ms / 1000)
 
 
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    def set_ok(self, cookie, request) -> bool:
+        return False
+
+
 class Api:
     """A small HTTP client: `api.post("/api/events", json=..., token=...)` returns a requests.Response.
 
@@ -50,6 +56,7 @@ class Api:
         self.base_url = base_url
         self.admin_token = admin_token
         self.session = requests.Session()
+        self.session.cookies.set_policy(_NoCookies())  # an API client: a page's cookie must not follow it
 
     def request(self, method: str, path: str, *, token: str | None = None, **kwargs) -> requests.Response:
         headers = dict(kwargs.pop("headers", None) or {})

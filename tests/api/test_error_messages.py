@@ -103,3 +103,13 @@ def test_a_language_the_event_does_not_offer_is_refused(api, make_event):
     # Told in the language the person picked: they read it, even if the event does not offer it.
     assert messages(response) == {"language": "Zəhmət olmasa, bu tədbirin dillərindən birini seçin (tr, en)."}
     assert register(api, event["id"], registration_body(language="en")).status_code == 201
+
+
+def test_no_error_quotes_a_huge_value_whole(api):
+    huge = "2027-" + "9" * 30_000  # twice: under the 64 KiB body limit
+    response = api.post("/api/events", token=api.admin_token, json={
+        "id": "huge-values", "name": {"en": "Huge"}, "venue": "İzmir", "timezone": "Europe/Istanbul",
+        "starts_at": huge, "ends_at": huge})
+    assert response.status_code == 400
+    assert {d["field"] for d in response.json()["details"]} >= {"starts_at", "ends_at"}
+    assert len(response.content) < 2000
