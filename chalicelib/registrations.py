@@ -61,12 +61,19 @@ def register(event_id: str, body: dict, *, client_key: str, rate_limit: int,
             if "email" in failure.labels:
                 raise AlreadyRegistered("This email address is already registered for this event.",
                                         [FieldError("email", "already registered")]) from None
+            if "counts" in failure.labels and _ticket_type_removed(event_id, applicant.ticket_type):
+                raise ValidationError.field("ticket_type", "no longer offered by this event") from None
             if "counts" in failure.labels and event["waitlist"] and status != "waitlisted":
                 status = "waitlisted"
                 continue
             if "counts" in failure.labels:
                 raise SoldOut("This ticket type is sold out.") from None
             raise
+
+
+def _ticket_type_removed(event_id: str, ticket_type: str) -> bool:
+    """Whether the ticket type was removed after the event was read (the counters refused it)."""
+    return ticket_type not in {t["id"] for t in events.load(event_id)["ticket_types"]}
 
 
 def _new_registration(event: dict, applicant: applicants.Applicant, status: str) -> Registration:
@@ -86,7 +93,7 @@ def _registration_transaction(event: dict, registration: Registration, result: O
     tx = Transaction()
     tx.put("registration", registration, condition=Registration.id.does_not_exist())
     holds_seat = registration.status in counters.HOLDS_SEAT
-    room = counters.room_condition(event, registration.ticket_type, event["waitlist"]) if holds_seat else None
+    room = counters.room_condition(event, registration.ticket_type, event["waitlist"], holds_seat=holds_seat)
     tx.update("counts", counters.item(event["id"]),
               counters.move(registration.ticket_type, None, registration.status), condition=room)
     tx.put("outbox", outbox.message(registration.id, event["id"], outbox.KIND_FOR_STATUS[registration.status]))

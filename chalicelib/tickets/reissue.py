@@ -50,8 +50,8 @@ def _transaction(event: dict, registration: Registration, new_type: str) -> Tran
     tx = Transaction()
     if new_type != old_type:
         actions.append(Registration.ticket_type.set(new_type))
-        room = counters.room_condition(event, new_type, False, event_wide=False) \
-            if status in counters.HOLDS_SEAT else None
+        room = counters.room_condition(event, new_type, False, event_wide=False,
+                                       holds_seat=status in counters.HOLDS_SEAT)
         tx.update("counts", counters.item(event["id"]), counters.move(old_type, status, status, new_type),
                   condition=room)
         for list_id, ticket_state in state.all_lists(registration).items():
