@@ -91,12 +91,14 @@ def _new_registration(event: dict, applicant: applicants.Applicant, status: str)
 def _registration_transaction(event: dict, registration: Registration, result: Outcome, body_hash: str,
                               client_key: str, rate_limit: int, idempotency_key: str | None) -> Transaction:
     tx = Transaction()
+    message = outbox.message(registration.id, event["id"], outbox.KIND_FOR_STATUS[registration.status])
+    registration.email_message = message.id
     tx.put("registration", registration, condition=Registration.id.does_not_exist())
     holds_seat = registration.status in counters.HOLDS_SEAT
     room = counters.room_condition(event, registration.ticket_type, event["waitlist"], holds_seat=holds_seat)
     tx.update("counts", counters.item(event["id"]),
               counters.move(registration.ticket_type, None, registration.status), condition=room)
-    tx.put("outbox", outbox.message(registration.id, event["id"], outbox.KIND_FOR_STATUS[registration.status]))
+    tx.put("outbox", message)
     if registration.email_claim:
         tx.put("email", Claim(email_claim_key(registration), owner=registration.id),
                condition=Claim.pk.does_not_exist())
@@ -193,11 +195,12 @@ def resend(event_id: str, registration_id: str) -> Registration:
     registration = get(event_id, registration_id)
     if registration.erased:
         raise InvalidState("This registration's personal data was erased.")
+    message = outbox.message(registration.id, event_id, outbox.KIND_FOR_STATUS[registration.status])
     tx = Transaction()
     tx.update("registration", registration,
-              [Registration.email_status.set("queued"), Registration.updated_at.set(clock.iso(clock.now()))],
+              [*outbox.queued(message), Registration.updated_at.set(clock.iso(clock.now()))],
               condition=Registration.id.exists())
-    tx.put("outbox", outbox.message(registration.id, event_id, outbox.KIND_FOR_STATUS[registration.status]))
+    tx.put("outbox", message)
     tx.commit()
     return get(event_id, registration_id)
 
@@ -205,17 +208,18 @@ def resend(event_id: str, registration_id: str) -> Registration:
 def _move(registration: Registration, new_status: str, kind: str, room_event: dict | None = None) -> None:
     old_status = registration.status
     now = clock.iso(clock.now())
+    message = outbox.message(registration.id, registration.event_id, kind)
     tx = Transaction()
     tx.update("registration", registration, [
         Registration.status.set(new_status),
         Registration.event_status.set(f"{registration.event_id}#{new_status}"),
         Registration.updated_at.set(now),
-        Registration.email_status.set("queued"),
+        *outbox.queued(message),
     ], condition=Registration.status == old_status)
     room = counters.room_condition(room_event, registration.ticket_type, False) if room_event else None
     tx.update("counts", counters.item(registration.event_id),
               counters.move(registration.ticket_type, old_status, new_status), condition=room)
-    tx.put("outbox", outbox.message(registration.id, registration.event_id, kind))
+    tx.put("outbox", message)
     if frees_seat(old_status, new_status):
         tx.put("waitlist", outbox.promotion_owed(registration.event_id))
     if registration.email_claim and new_status in ("cancelled", "rejected"):

@@ -88,6 +88,7 @@ class Registration(Model):
     consent_at = UnicodeAttribute(null=True)
     revision = NumberAttribute(default=0)
     email_status = UnicodeAttribute(null=True)
+    email_message = UnicodeAttribute(null=True)  # the latest outbox message: only its delivery sets email_status
     email_attempts = NumberAttribute(default=0)
     email_error = UnicodeAttribute(null=True)
     checkins = MapAttribute(default=dict)

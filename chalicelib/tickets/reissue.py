@@ -63,5 +63,7 @@ def _transaction(event: dict, registration: Registration, new_type: str) -> Tran
     tx.put("revoked", RevokedSecret(event["id"], secret_for(registration), registration_id=registration.id,
                                     revision=registration.revision, revoked_at=now))
     if status == "confirmed":
-        tx.put("outbox", outbox.message(registration.id, event["id"], outbox.KIND_FOR_STATUS[status]))
+        message = outbox.message(registration.id, event["id"], outbox.KIND_FOR_STATUS[status])
+        actions += outbox.queued(message)
+        tx.put("outbox", message)
     return tx
