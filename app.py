@@ -2,7 +2,7 @@
 from chalice import Chalice, Response
 
 from chalicelib import (attendance, auth, counters, erasure, events, export_csv, listing, registrations,
-                        retention, waitlist)
+                        reissue, retention, waitlist)
 from chalicelib.checkin import attendees, counts, offline, scan
 from chalicelib.checkin import lists as checkin_lists
 from chalicelib.config import settings
@@ -85,6 +85,15 @@ def register(event_id):
 def get_registration(event_id, registration_id):
     caller(auth.ORGANISERS, event_id)
     return registrations.organiser_view(registrations.get(event_id, registration_id))
+
+
+@app.route("/api/events/{event_id}/registrations/{registration_id}/reissue", methods=["POST"])
+@json_view
+def reissue_ticket(event_id, registration_id):
+    caller(auth.ORGANISERS, event_id)
+    request = app.current_request
+    ticket_type = reissue.parse(read_json(request) if request.raw_body else {})
+    return registrations.organiser_view(reissue.reissue(event_id, registration_id, ticket_type))
 
 
 @app.route("/api/events/{event_id}/registrations/{registration_id}/{move}", methods=["POST"])
