@@ -58,13 +58,14 @@ def get_event(event_id):
     return events.public_view(events.load_visible(event_id), counters.read(event_id))
 
 
-@app.route("/api/events/{event_id}", methods=["PATCH"], content_types=["application/json", "application/merge-patch+json"])
+@app.route("/api/events/{event_id}", methods=["PATCH"],
+           content_types=["application/json", "application/merge-patch+json"])
 @json_view
 def patch_event(event_id):
     caller(auth.ORGANISERS, event_id)
     request = app.current_request
     event = events.patch(event_id, read_json(request), if_match=request.headers.get("if-match"))
-    registrations.settle_promotion(event_id)
+    registrations.settle_after_commit(event_id)
     return respond(events.full_view(event, counters.read(event_id)), headers={"ETag": f'"{event["version"]}"'})
 
 

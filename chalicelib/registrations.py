@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DeleteError
+from pynamodb.exceptions import DeleteError, PynamoDBException
 
 from chalicelib import applicants, clock, counters, events, outbox, search
 from chalicelib.errors import (AlreadyRegistered, Conflict, FieldError, InvalidState, NotFound,
-                               RateLimited, RegistrationClosed, SoldOut, ValidationError)
+                               RateLimited, RegistrationClosed, ServiceUnavailable, SoldOut, ValidationError)
 from chalicelib.ids import new_registration_id
 from chalicelib.storage.models import Claim, OwedPromotion, Registration
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
+
+log = logging.getLogger("kapi")
 
 IDEMPOTENCY_SECONDS = 24 * 3600
 RATE_WINDOW_SECONDS = 60
@@ -184,7 +187,7 @@ def apply_move(event_id: str, registration_id: str, move: str) -> Registration:
         except ConditionsFailed:
             continue  # it changed under us; look again
         if frees_seat(registration.status, new_status):
-            settle_promotion(event_id)
+            settle_after_commit(event_id)
         return get(event_id, registration_id)
     raise Conflict("error.registration.busy")
 
@@ -228,6 +231,15 @@ def _move(registration: Registration, new_status: str, kind: str, room_event: di
 
 def frees_seat(old_status: str, new_status: str) -> bool:
     return old_status in counters.HOLDS_SEAT and new_status not in counters.HOLDS_SEAT
+
+
+def settle_after_commit(event_id: str) -> None:
+    """The request's own attempt to move the waitlist after it freed a seat. The debt is durable, so a
+    busy or failing store here must not turn the committed change into an error: the workers finish."""
+    try:
+        settle_promotion(event_id)
+    except (ServiceUnavailable, PynamoDBException):
+        log.warning(json.dumps({"msg": "owed waitlist promotion left to the workers"}))
 
 
 def settle_promotion(event_id: str) -> int:

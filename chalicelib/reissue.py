@@ -52,10 +52,11 @@ def reissue(event_id: str, registration_id: str, ticket_type: str | None = None)
         _transaction(event, registration, new_type).commit()
     except ConditionsFailed as failure:
         if "counts" in failure.labels:
-            raise SoldOut(details=[FieldError("ticket_type", "error.ticket_type.sold_out", ticket_type=new_type)]) from None
+            sold_out = FieldError("ticket_type", "error.ticket_type.sold_out", ticket_type=new_type)
+            raise SoldOut(details=[sold_out]) from None
         raise Conflict("error.registration.busy") from None
     if new_type != registration.ticket_type and registration.status in counters.HOLDS_SEAT:
-        registrations.settle_promotion(event_id)
+        registrations.settle_after_commit(event_id)
     return registrations.get(event_id, registration_id)
 
 

@@ -34,7 +34,7 @@ def test_reissue_to_another_type_revokes_the_old_qr_and_emails_one_that_scans(ap
     event = make_event(ticket_types=TYPES)
     attendee = register(api, event, ticket_type="std")
     outbox = local_run.data_dir / "outbox"
-    old_secret = qr_secret(wait_for_email(outbox, attendee["email"], wanted=has_ticket))
+    old_secret = qr_secret(wait_for_email(outbox, attendee["email"], timeout=90, wanted=has_ticket))
     gate = api.post(f"/api/events/{event['id']}/checkin-lists", json={"name": "Ana kapı"},
                     token=api.admin_token).json()
     scanner = make_token(api, "scanner", [event["id"]])["token"]
@@ -43,8 +43,8 @@ def test_reissue_to_another_type_revokes_the_old_qr_and_emails_one_that_scans(ap
     assert answer.status_code == 200, answer.text
     assert (answer.json()["id"], answer.json()["ticket_type"], answer.json()["status"]) == (attendee["id"], "vip",
                                                                                            "confirmed")
-    new_email = wait_for_email(outbox, attendee["email"], wanted=lambda m: has_ticket(m) and qr_secret(m) != old_secret)
-    new_secret = qr_secret(new_email)
+    new_secret = qr_secret(wait_for_email(outbox, attendee["email"], timeout=90,
+                                          wanted=lambda m: has_ticket(m) and qr_secret(m) != old_secret))
 
     def scan(secret):
         return api.post(f"/api/events/{event['id']}/checkin-lists/{gate['id']}/scans",
@@ -59,10 +59,10 @@ def test_reissue_without_a_body_keeps_the_type_and_changes_the_secret(api, local
     event = make_event(ticket_types=TYPES)
     attendee = register(api, event, ticket_type="std")
     outbox = local_run.data_dir / "outbox"
-    old_secret = qr_secret(wait_for_email(outbox, attendee["email"], wanted=has_ticket))
+    old_secret = qr_secret(wait_for_email(outbox, attendee["email"], timeout=90, wanted=has_ticket))
     answer = api.post(f"/api/events/{event['id']}/registrations/{attendee['id']}/reissue", token=api.admin_token)
     assert answer.status_code == 200 and answer.json()["ticket_type"] == "std"
-    new_secret = qr_secret(wait_for_email(outbox, attendee["email"],
+    new_secret = qr_secret(wait_for_email(outbox, attendee["email"], timeout=90,
                                           wanted=lambda m: has_ticket(m) and qr_secret(m) != old_secret))
     assert api.get(f"/api/tickets/{old_secret}").status_code == 404
     assert api.get(f"/api/tickets/{new_secret}").json()["registration_id"] == attendee["id"]
