@@ -1,8 +1,9 @@
 """The workers' side of owed waitlist promotions: whatever a request that freed a seat did not finish.
 
-The request settles its own promotion right after its commit (`registrations.settle_promotion`); if
-it died in between, the debt it wrote in that commit is found here, past its grace period, by the
-local run's worker thread and, in AWS, by the outbox stream (a new debt) and the minute schedule.
+The request settles its own promotion right after its commit (`registrations.settle_after_commit`);
+if it died in between, or the store was busy, the debt it wrote in that commit is found here, past
+its grace period, by the local run's worker thread and, in AWS, by the outbox stream (a new debt)
+and the minute schedule.
 """
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ def in_local_run_queue(monkeypatch):
     settings.cache_clear()
 
 
-def eventually(what, check, timeout=30):
+def eventually(what, check, timeout=90):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
