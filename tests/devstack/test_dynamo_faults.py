@@ -6,11 +6,16 @@ are checked on a seeded server with sequential requests: the sequence of decisio
 the counts are exact, not statistical.
 """
 
+import json
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from devstack.dynamo_process import DynamoProcess
@@ -79,9 +84,6 @@ def test_throttles_and_internal_errors_come_at_their_rates_in_dynamodbs_shape(dy
 
 def test_botocore_standard_retries_absorb_throttles_and_internal_errors(dynamo):
     """Nothing to hand-roll for these two: botocore's standard mode retries both (4 attempts)."""
-    import boto3
-    from botocore.config import Config
-
     retrying = boto3.client("dynamodb", endpoint_url=dynamo.endpoint, region_name="eu-central-1",
                             aws_access_key_id="local", aws_secret_access_key="local",
                             config=Config(retries={"mode": "standard", "total_max_attempts": 4}))
@@ -190,10 +192,6 @@ def test_index_queries_lag_behind_the_table(dynamo, ddb):
 
 
 def test_fault_settings_are_checked(dynamo, tmp_path):
-    import json
-    import urllib.error
-    import urllib.request
-
     request = urllib.request.Request(dynamo.endpoint + "/_kapi/faults", method="PUT",
                                      data=json.dumps({"throttles": 2}).encode())
     with pytest.raises(urllib.error.HTTPError) as refused:
