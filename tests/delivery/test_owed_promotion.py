@@ -30,7 +30,7 @@ def in_local_run_queue(monkeypatch):
     settings.cache_clear()
 
 
-def eventually(what, check, timeout=90):
+def eventually(what, check, timeout=300):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
@@ -50,6 +50,7 @@ def one_full_with_one_waiting(api, make_event):
 
 
 def assert_promoted_and_emailed_once(api, local_run, event, registration_id, address):
+    """The waits allow for the emails other tests queued before (the mail worker sends in order)."""
     path = f"/api/events/{event['id']}/registrations/{registration_id}"
     view = lambda: api.get(path, token=api.admin_token).json()  # noqa: E731
     eventually("the waiting registration is confirmed", lambda: view()["status"] == "confirmed")
