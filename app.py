@@ -16,8 +16,8 @@ from chalicelib.tickets import lookup
 from chalicelib.tickets.calendar import event_ics
 from chalicelib.tickets.links import ticket_links
 from chalicelib.tickets.qr import qr_png
-from chalicelib.web import (client_key, configure_logging, json_view, openapi_json, query_param, read_json,
-                            respond, spec_errors_middleware)
+from chalicelib.web import (client_key, configure_logging, json_view, openapi_json, prefer_language, query_param,
+                            read_json, respond, spec_errors_middleware)
 
 app = Chalice(app_name="kapi")
 app.api.binary_types.extend(t for t in static.BINARY_TYPES if t not in app.api.binary_types)
@@ -74,8 +74,10 @@ def patch_event(event_id):
 @json_view
 def register(event_id):
     request = app.current_request
+    body = read_json(request)
+    prefer_language(body.get("language"))  # the attendee's own choice, over the browser's
     outcome = registrations.register(
-        event_id, read_json(request), client_key=client_key(request, settings().client_ip_header),
+        event_id, body, client_key=client_key(request, settings().client_ip_header),
         rate_limit=settings().rate_limit_per_minute,
         idempotency_key=request.headers.get("idempotency-key"))
     return respond(outcome.body, outcome.status)

@@ -79,14 +79,14 @@ def load(event_id: str) -> dict:
     try:
         return Event.get(event_id, consistent_read=True).doc
     except Event.DoesNotExist:
-        raise NotFound(f"No event {event_id}.") from None
+        raise NotFound("error.event.not_found") from None
 
 
 def load_visible(event_id: str) -> dict:
     """An event the public may see: anything but a draft."""
     event = load(event_id)
     if event["status"] == "draft":
-        raise NotFound(f"No event {event_id}.")
+        raise NotFound("error.event.not_found")
     return event
 
 

@@ -38,7 +38,7 @@ def register(event_id: str, body: dict, *, client_key: str, rate_limit: int,
         if replay:
             return replay
     if not events.registration_open(event):
-        raise RegistrationClosed("Registration for this event is not open.")
+        raise RegistrationClosed()
     applicant = applicants.parse(event, body)
     status = "pending_approval" if event["requires_approval"] else "confirmed"
     while True:
@@ -54,16 +54,14 @@ def register(event_id: str, body: dict, *, client_key: str, rate_limit: int,
             if "idempotency" in failure.labels:
                 return _replay(event_id, idempotency_key, body_hash) or _replay_gone()
             if "rate" in failure.labels:
-                raise RateLimited("Too many registrations from this address; try again in a minute.",
-                                  retry_after=_seconds_to_next_window()) from None
+                raise RateLimited(retry_after=_seconds_to_next_window()) from None
             if "email" in failure.labels:
-                raise AlreadyRegistered("This email address is already registered for this event.",
-                                        [FieldError("email", "already registered")]) from None
+                raise AlreadyRegistered(details=[FieldError("email", "error.email.already_registered")]) from None
             if "counts" in failure.labels and event["waitlist"] and status != "waitlisted":
                 status = "waitlisted"
                 continue
             if "counts" in failure.labels:
-                raise SoldOut("This ticket type is sold out.") from None
+                raise SoldOut() from None
             raise
 
 
@@ -114,7 +112,7 @@ def _seconds_to_next_window() -> int:
 
 def _check_idempotency_key(key: str) -> None:
     if not (1 <= len(key) <= 200 and key.isascii() and key.isprintable()):
-        raise ValidationError.field("Idempotency-Key", "must be 1 to 200 printable ASCII characters")
+        raise ValidationError.field("Idempotency-Key", "error.idempotency_key.invalid")
 
 
 def _replay(event_id: str, key: str | None, body_hash: str) -> Outcome | None:
@@ -126,13 +124,13 @@ def _replay(event_id: str, key: str | None, body_hash: str) -> Outcome | None:
     if claim.expires_at is not None and claim.expires_at < clock.now().timestamp():
         return None
     if claim.body_hash != body_hash:
-        raise Conflict("This Idempotency-Key was already used with a different body.",
-                       [FieldError("Idempotency-Key", "reused with a different body")])
+        raise Conflict("error.idempotency_key.reused",
+                       [FieldError("Idempotency-Key", "error.idempotency_key.reused")])
     return Outcome(claim.response["status"], claim.response["body"])
 
 
 def _replay_gone() -> Outcome:
-    raise Conflict("A request with this Idempotency-Key is being processed; retry shortly.")
+    raise Conflict("error.idempotency_key.in_progress")
 
 
 def _idempotency_claim_key(event_id: str, key: str | None) -> str:
@@ -159,21 +157,21 @@ def get(event_id: str, registration_id: str) -> Registration:
     except Registration.DoesNotExist:
         registration = None
     if registration is None or registration.event_id != event_id:
-        raise NotFound("No such registration.")
+        raise NotFound("error.registration.not_found")
     return registration
 
 
 def apply_move(event_id: str, registration_id: str, move: str) -> Registration:
     """Approve, reject or cancel; cancelling an already cancelled registration changes nothing."""
     if move not in MOVES:
-        raise NotFound(f"No action {move}.")
+        raise NotFound("error.route.not_found")
     allowed_from, new_status, kind = MOVES[move]
     for _ in range(5):
         registration = get(event_id, registration_id)
         if move == "cancel" and registration.status == "cancelled":
             return registration
         if registration.status not in allowed_from or registration.erased:
-            raise InvalidState(f"Cannot {move} a registration that is {registration.status}.")
+            raise InvalidState("error.registration.invalid_move", params={"move": move, "status": registration.status})
         try:
             _move(registration, new_status, kind)
         except ConditionsFailed:
@@ -181,14 +179,14 @@ def apply_move(event_id: str, registration_id: str, move: str) -> Registration:
         if registration.status in counters.HOLDS_SEAT and new_status not in counters.HOLDS_SEAT:
             promote_waitlist(event_id)
         return get(event_id, registration_id)
-    raise Conflict("The registration kept changing; retry.")
+    raise Conflict("error.registration.busy")
 
 
 def resend(event_id: str, registration_id: str) -> Registration:
     """Queue the message for the registration's current status again (the ticket, if confirmed)."""
     registration = get(event_id, registration_id)
     if registration.erased:
-        raise InvalidState("This registration's personal data was erased.")
+        raise InvalidState("error.registration.erased")
     tx = Transaction()
     tx.update("registration", registration,
               [Registration.email_status.set("queued"), Registration.updated_at.set(clock.iso(clock.now()))],

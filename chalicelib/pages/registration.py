@@ -64,12 +64,13 @@ def submit(event_id: str, choice: LanguageChoice, raw_body: bytes, *, client_key
     try:
         outcome = registrations.register(event_id, body, client_key=client_key, rate_limit=rate_limit,
                                          idempotency_key=key)
-    except ValidationError as error:
-        return _page(event, counts, choice, values=data, details=[d.to_dict() for d in error.details],
-                     failure="errors", status=error.status)
     except ApiError as error:
-        return _page(event, counts, choice, values=data, details=[d.to_dict() for d in error.details],
-                     failure=error.code, retry_after=error.extra.get("retry_after"), status=error.status)
+        # Each message goes under its field's own label, so it does not repeat the label.
+        details = [{"field": d.field, "message": d.text(choice.pick(event["languages"][0]), labelled=False)}
+                   for d in error.details]
+        return _page(event, counts, choice, values=data, details=details,
+                     failure="errors" if isinstance(error, ValidationError) else error.code,
+                     retry_after=error.extra.get("retry_after"), status=error.status)
     return _page(event, counts, choice, values=data, result=(outcome.body["status"], outcome.body["email"]))
 
 

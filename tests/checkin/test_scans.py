@@ -102,7 +102,7 @@ def test_cancelled_and_rejected_registrations_are_canceled(make_door):
     door.move(cancelled, "cancel")
     door.move(rejected, "reject")
     assert reason(door.scan(gate, cancelled["secret"])) == "canceled"
-    assert reason(door.scan(gate, rejected["secret"], scan_type="exit")) == "canceled"
+    assert reason(door.scan(gate, rejected["secret"])) == "canceled"
 
 
 def test_pending_and_waitlisted_registrations_are_unapproved(make_door):
