@@ -49,6 +49,7 @@ class Control:
     conditions: tuple[form_fields.Condition, ...] = ()
     input: Mapping[str, object] = field(default_factory=dict)  # more attributes of the input itself
     prompt: str = ""  # a select's empty choice
+    messages: Mapping[str, str] = field(default_factory=dict)  # JSON Schema keyword → what the script says
 
 
 def fields_html(schema: dict, language: str, values: FormData, errors: Mapping[str, str],
@@ -97,7 +98,36 @@ def control(f: Field, language: str, answers: dict, timezone: str | None) -> Con
     return Control(f.path, f.kind, f.label(language), help_text, needed and f.applies(answers),
                    needed and bool(f.conditions), f.schema,
                    tuple(Choice(o.value, o.label(language)) for o in f.options), f.conditions, attrs,
-                   translate("form.choose", language) if f.kind == "select" else "")
+                   translate("form.choose", language) if f.kind == "select" else "", _messages(f, language))
+
+
+def _messages(f: Field, language: str) -> dict[str, str]:
+    """The words for each keyword an answer can fail before it is sent: the catalogue keys the API's
+    own form errors use (`forms.validate` picks them the same way), without the label the field shows."""
+    schema = f.schema
+
+    def text(key: str, **params: object) -> str:
+        return translate(key, language, **params)
+
+    messages = {"required": text("error.form.required"), "invalid": text("error.form.invalid")}
+    if f.kind == "boolean":
+        messages["const"] = text("error.form.const.tick")
+    if f.kind in ("number", "integer"):
+        messages["type"] = text(f"error.form.type.{f.kind}")
+    if schema.get("format") in form_fields.FORMATS:
+        messages["format"] = text(f"error.form.format.{schema['format'].replace('-', '_')}")
+    if "pattern" in schema:
+        messages["pattern"] = text("error.form.pattern")
+    for keyword in ("minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems"):
+        if keyword in schema:
+            messages[keyword] = text(f"error.form.{keyword}", limit=_number(schema[keyword]))
+    if schema.get("minLength") == 1:
+        messages["minLength"] = messages["required"]
+    return messages
+
+
+def _number(value: object) -> str:
+    return str(int(value)) if isinstance(value, (int, float)) and float(value).is_integer() else str(value)
 
 
 def answers_from(fields: list[Field], data: FormData, timezone: str | None) -> dict:
@@ -163,6 +193,7 @@ def _control_html(c: Control, dom_id: str, raw: list[str], error: str) -> Markup
     wrapper = attributes(id=f"{dom_id}-field", data_path=c.path, data_kind=c.kind,
                          data_required="true" if c.required and not c.requirable else "false",
                          data_schema=json.dumps(dict(c.schema), ensure_ascii=False, separators=(",", ":")),
+                         data_messages=json.dumps(dict(c.messages), ensure_ascii=False, separators=(",", ":")),
                          data_conditions=json.dumps([condition.to_dict() for condition in c.conditions],
                                                     ensure_ascii=False, separators=(",", ":"))
                          if c.conditions else None)

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 
 from chalice import Response
 
-from chalicelib import counters, events, form_fields, registrations
+from chalicelib import applicants, counters, events, form_fields, registrations
 from chalicelib.errors import ApiError, NotFound, ValidationError
 from chalicelib.i18n import catalogue, localized, translate
 from chalicelib.i18n.dates import format_event_time
@@ -143,22 +143,29 @@ def _page(event: dict, counts: dict, choice: LanguageChoice, *, values: form.For
 def _form(event: dict, rooms: dict, language: str, values: form.FormData, details: list[dict],
           failure: str | None, retry_after: int | None) -> Markup:
     fields = form_fields.read(event["form"])
+    def text(key: str, **params: object) -> str:
+        return translate(key, language, **params)
+
     fixed = [
-        form.Control("name", "text", translate("form.name.label", language), translate("form.name.help", language),
-                     required=True, schema={"minLength": 1, "maxLength": 200},
-                     input={"autocomplete": "name", "maxlength": 200}),
-        form.Control("email", "email", translate("form.email.label", language),
-                     translate("form.email.help", language), required=True, schema={"format": "email"},
+        form.Control("name", "text", text("form.name.label"), text("form.name.help"), required=True,
+                     schema={"minLength": 1, "maxLength": applicants.MAX_NAME},
+                     input={"autocomplete": "name", "maxlength": applicants.MAX_NAME},
+                     messages={"required": text("error.name.required"), "minLength": text("error.name.required"),
+                               "maxLength": text("error.name.too_long", limit=applicants.MAX_NAME)}),
+        form.Control("email", "email", text("form.email.label"), text("form.email.help"), required=True,
+                     schema={"format": "email"},
                      input={"autocomplete": "email", "inputmode": "email", "autocapitalize": "off",
-                            "spellcheck": "false"}),
-        form.Control("ticket_type", "radio", translate("form.ticket_type.label", language), required=True,
+                            "spellcheck": "false"},
+                     messages={"required": text("error.email.required"), "format": text("error.email.invalid")}),
+        form.Control("ticket_type", "radio", text("form.ticket_type.label"), required=True,
                      choices=tuple(form.Choice(t["id"], f"{localized(t['name'], language)} · "
                                                         f"{seats.ticket_seats(event, rooms, t['id'], language)}",
                                                disabled=seats.sold_out(event, rooms, t["id"]))
-                                   for t in event["ticket_types"])),
+                                   for t in event["ticket_types"]),
+                     messages={"required": text("error.ticket_type.choose")}),
     ]
-    consent = form.Control("consent", "boolean", translate("form.consent.label", language), required=True,
-                           schema={"const": True})
+    consent = form.Control("consent", "boolean", text("form.consent.label"), required=True, schema={"const": True},
+                           messages={"const": text("error.consent.required")})
     controls = fixed + form.answer_controls(fields, language, values, event["timezone"])
     errors, elsewhere = form.place_errors(details, [c.path for c in controls + [consent]])
     alert = ""
