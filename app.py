@@ -9,6 +9,7 @@ from chalicelib.config import settings
 from chalicelib.i18n import negotiate
 from chalicelib.mail.pipeline import default_pipeline
 from chalicelib.pages import LanguageChoice, static
+from chalicelib.pages import form as form_pages
 from chalicelib.pages import home as home_pages
 from chalicelib.pages import registration as registration_pages
 from chalicelib.pages import ticket as ticket_pages
@@ -269,6 +270,15 @@ def checkin_status(event_id, list_id):
 def offline_bundle(event_id):
     caller(auth.DOOR, event_id)
     return offline.bundle(event_id)
+
+
+@app.route("/api/forms/preview", methods=["POST"])
+@json_view
+def preview_form():
+    """A form schema's fields as the registration page renders them, for the organisers' editor."""
+    caller(auth.ORGANISERS)
+    return Response(body=form_pages.preview(read_json(app.current_request)),
+                    headers={"Content-Type": "text/html; charset=utf-8"})
 
 
 # --- Pages ------------------------------------------------------------------------------------

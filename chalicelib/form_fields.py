@@ -119,7 +119,7 @@ class Field:
 
 class UnrenderableForm(Exception):
     def __init__(self, problems: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+        super().__init__("; ".join(f"{p.field}: {p.text('en')}" for p in problems))
         self.problems = problems
 
 
@@ -136,7 +136,7 @@ def problems(schema: dict, where: str = "form") -> list[FieldError]:
     """Why the page could not render `schema` (an already valid JSON Schema of an object), if it could not."""
     found: list[FieldError] = []
     _read(schema, found)
-    return [FieldError(f"{where}.{p.field}" if p.field else where, p.message) for p in found]
+    return [FieldError(f"{where}.{p.field}" if p.field else where, p.message, **p.params) for p in found]
 
 
 def applicable_answers(fields: list[Field], answers: dict) -> dict:
@@ -146,31 +146,31 @@ def applicable_answers(fields: list[Field], answers: dict) -> dict:
 
 
 def _read(schema: dict, problems: list[FieldError]) -> list[Field]:
-    def refuse(where: str, message: str) -> None:
-        problems.append(FieldError(where, message))
+    def refuse(where: str, message: str, **params: object) -> None:
+        problems.append(FieldError(where, message, **params))
 
     for keyword in sorted(set(schema) - ROOT_KEYWORDS):
-        refuse(keyword, "the registration page cannot show this keyword")
+        refuse(keyword, "error.form_schema.keyword")
     for keyword in ("additionalProperties", "unevaluatedProperties"):
         if not isinstance(schema.get(keyword, False), bool):
-            refuse(keyword, "must be true or false in a registration form")
+            refuse(keyword, "error.form_schema.boolean")
     properties = schema.get("properties", {})
     always = set(schema.get("required", []))
     for name in sorted(always - set(properties)):
-        refuse("required", f"{name!r} is required but not among the properties")
+        refuse("required", "error.form_schema.unknown_field", name=name)
     kinds = {name: _kind(sub, f"properties.{name}", refuse) for name, sub in properties.items()}
     rules = _conditionals(schema, properties, refuse)
     conditions: dict[str, list[Condition]] = {}
     for condition, names, where in rules:
         for name in names:
             if name not in properties:
-                refuse(where, f"{name!r} is not among the properties")
+                refuse(where, "error.form_schema.unknown_field", name=name)
             elif name not in always:
                 conditions.setdefault(name, []).append(condition)
     for condition, _, where in rules:
         for test in condition.tests:
             if test.name in conditions:
-                refuse(where, f"a condition cannot test {test.name!r}, which is conditional itself")
+                refuse(where, "error.form_schema.conditional_test", name=test.name)
     return [Field(name, kinds[name], sub if isinstance(sub, dict) else {}, name in always or name in conditions,
                   _options(sub) if kinds[name] in ("radio", "select", "checkboxes") else (),
                   tuple(conditions.get(name, ())))
@@ -179,13 +179,13 @@ def _read(schema: dict, problems: list[FieldError]) -> list[Field]:
 
 def _kind(schema: Any, where: str, refuse) -> str:
     if not isinstance(schema, dict):
-        refuse(where, "a field must be described by an object")
+        refuse(where, "error.form_schema.field_object")
         return "text"
     declared = schema.get("type")
     if "enum" in schema or "oneOf" in schema:
         kind, allowed = _choice_widget(schema, where, refuse), KEYWORDS["choice"]
         if declared not in (None, "string"):
-            refuse(f"{where}.type", "a choice's values must be strings")
+            refuse(f"{where}.type", "error.form_schema.choice_strings")
     elif declared in ("number", "integer", "boolean"):
         kind, allowed = declared, KEYWORDS[declared]
     elif declared == "array":
@@ -193,18 +193,18 @@ def _kind(schema: Any, where: str, refuse) -> str:
         items = schema.get("items")
         if not isinstance(items, dict) or not ("enum" in items or "oneOf" in items) or (
                 set(items) - KEYWORDS["choice"] - TEXT_KEYWORDS - {"x-kapi-widget"}):
-            refuse(f"{where}.items", "a list must be a choice of strings (enum or oneOf), shown as checkboxes")
+            refuse(f"{where}.items", "error.form_schema.list")
         else:
             _choice_widget(items, f"{where}.items", refuse)
     elif declared == "string":
         kind, allowed = _string_kind(schema, where, refuse), KEYWORDS["string"]
     else:
-        refuse(f"{where}.type", "must be string, number, integer, boolean or array")
+        refuse(f"{where}.type", "error.form_schema.type")
         return "text"
     for keyword in sorted(set(schema) - allowed - TEXT_KEYWORDS):
-        refuse(f"{where}.{keyword}", "the registration page cannot show this keyword here")
+        refuse(f"{where}.{keyword}", "error.form_schema.keyword")
     if declared == "boolean" and schema.get("const", True) is not True:
-        refuse(f"{where}.const", "a checkbox can only be required to be ticked (const: true)")
+        refuse(f"{where}.const", "error.form_schema.tick")
     for keyword in ("x-kapi-labels", "x-kapi-descriptions"):
         _check_texts(schema, keyword, f"{where}.{keyword}", refuse)
     return kind
@@ -213,32 +213,32 @@ def _kind(schema: Any, where: str, refuse) -> str:
 def _string_kind(schema: dict, where: str, refuse) -> str:
     fmt = schema.get("format")
     if fmt is not None and fmt not in FORMATS:
-        refuse(f"{where}.format", f"the registration page shows only the formats {', '.join(FORMATS)}")
+        refuse(f"{where}.format", "error.form_schema.format")
     widget = schema.get("x-kapi-widget")
     if widget is not None and widget not in WIDGETS["string"]:
-        refuse(f"{where}.x-kapi-widget", "a text field's widget can only be textarea")
+        refuse(f"{where}.x-kapi-widget", "error.form_schema.text_widget")
     if isinstance(schema.get("pattern"), str):
         try:
             re.compile(schema["pattern"])
         except re.error:
-            refuse(f"{where}.pattern", "not a regular expression")
+            refuse(f"{where}.pattern", "error.form_schema.pattern")
     return fmt if fmt in FORMATS else widget or "text"
 
 
 def _choice_widget(schema: dict, where: str, refuse) -> str:
     options = _options(schema)
     if "enum" in schema and "oneOf" in schema:
-        refuse(where, "a choice has either enum or oneOf, not both")
+        refuse(where, "error.form_schema.enum_or_one_of")
     if "enum" in schema and not all(isinstance(v, str) for v in schema["enum"]):
-        refuse(f"{where}.enum", "a choice's values must be strings")
+        refuse(f"{where}.enum", "error.form_schema.choice_strings")
     for index, option in enumerate(schema.get("oneOf", [])):
         if not isinstance(option, dict) or not isinstance(option.get("const"), str) or set(option) - OPTION_KEYWORDS:
-            refuse(f"{where}.oneOf.{index}", "an option is {const, title, x-kapi-labels} with a string const")
+            refuse(f"{where}.oneOf.{index}", "error.form_schema.option")
         else:
             _check_texts(option, "x-kapi-labels", f"{where}.oneOf.{index}.x-kapi-labels", refuse)
     widget = schema.get("x-kapi-widget")
     if widget is not None and widget not in WIDGETS["choice"]:
-        refuse(f"{where}.x-kapi-widget", "a choice's widget is radio or select")
+        refuse(f"{where}.x-kapi-widget", "error.form_schema.choice_widget")
     return widget or ("radio" if len(options) <= RADIO_LIMIT else "select")
 
 
@@ -256,7 +256,7 @@ def _conditionals(schema: dict, properties: dict, refuse) -> list[tuple[Conditio
     clauses = [("", schema)] if "if" in schema else []
     for index, item in enumerate(schema.get("allOf", [])):
         if not isinstance(item, dict) or "if" not in item or set(item) - {"if", "then", "else", "$comment"}:
-            refuse(f"allOf.{index}", "allOf may only hold if/then/else conditionals")
+            refuse(f"allOf.{index}", "error.form_schema.all_of")
         else:
             clauses.append((f"allOf.{index}.", item))
     for prefix, clause in clauses:
@@ -266,26 +266,26 @@ def _conditionals(schema: dict, properties: dict, refuse) -> list[tuple[Conditio
                 rules.append((Condition(tests, negate), _branch(clause[branch], f"{prefix}{branch}", refuse),
                               f"{prefix}{branch}"))
     if "if" not in schema and ("then" in schema or "else" in schema):
-        refuse("then" if "then" in schema else "else", "then/else without if")
+        refuse("then" if "then" in schema else "else", "error.form_schema.no_if")
     for trigger, names in (schema.get("dependentRequired") or {}).items():
         if trigger not in properties:
-            refuse(f"dependentRequired.{trigger}", f"{trigger!r} is not among the properties")
+            refuse(f"dependentRequired.{trigger}", "error.form_schema.unknown_field", name=trigger)
         rules.append((Condition((Test(trigger, None, True),)), list(names), f"dependentRequired.{trigger}"))
     return rules
 
 
 def _tests(clause: Any, where: str, properties: dict, refuse) -> tuple[Test, ...]:
     if not isinstance(clause, dict) or set(clause) - {"properties", "required"}:
-        refuse(where, "an if may only hold properties (const, enum or contains) and required")
+        refuse(where, "error.form_schema.if")
         return ()
     needed = set(clause.get("required", []))
     tests = []
     for name, check in (clause.get("properties") or {}).items():
         if name not in properties:
-            refuse(f"{where}.properties.{name}", f"{name!r} is not among the properties")
+            refuse(f"{where}.properties.{name}", "error.form_schema.unknown_field", name=name)
         values = _values(check.get("contains") if isinstance(check, dict) and set(check) == {"contains"} else check)
         if values is None:
-            refuse(f"{where}.properties.{name}", "test a field with const, enum or contains (of const or enum)")
+            refuse(f"{where}.properties.{name}", "error.form_schema.test")
         tests.append(Test(name, values, name in needed))
     tests += [Test(name, None, True) for name in sorted(needed - set(clause.get("properties") or {}))]
     return tuple(tests)
@@ -303,7 +303,7 @@ def _values(check: Any) -> tuple | None:
 
 def _branch(branch: Any, where: str, refuse) -> list[str]:
     if not isinstance(branch, dict) or set(branch) != {"required"}:
-        refuse(where, "then/else may only say which fields become required (required)")
+        refuse(where, "error.form_schema.branch")
         return []
     return list(branch["required"])
 
@@ -314,7 +314,7 @@ def _check_texts(schema: dict, keyword: str, where: str, refuse) -> None:
         return
     if not isinstance(texts, dict) or set(texts) - set(LANGUAGES) or not all(
             isinstance(t, str) and t.strip() for t in texts.values()):
-        refuse(where, "must map tr, az or en to a text")
+        refuse(where, "error.form_schema.texts")
 
 
 def _text(schema: dict, plain: str, translated: str, language: str) -> str:

@@ -16,11 +16,12 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Mapping
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib import form_fields
+from chalicelib import form_fields, forms
+from chalicelib.errors import FieldError, ValidationError
 from chalicelib.form_fields import Field
-from chalicelib.i18n import translate
+from chalicelib.i18n import DEFAULT, pick_language, translate
 from chalicelib.pages import Markup, attributes, render
 
 FormData = Mapping[str, list[str]]  # a posted form: each name with its values, in order
@@ -59,6 +60,33 @@ def fields_html(schema: dict, language: str, values: FormData, errors: Mapping[s
     fields = form_fields.read(schema)
     values = values or default_values(fields)
     return controls_html(answer_controls(fields, language, values, timezone), values, errors)
+
+
+def preview(body: dict) -> Markup:
+    """The organisers' live preview (`POST /api/forms/preview`): `{form, language?, values?, errors?,
+    timezone?}` → the fields as the registration page shows them. A form that is not a valid schema,
+    or that the page cannot show, is a 400 naming its place under `form`, as saving the event would be.
+    `values` maps field paths to a value or a list (checkboxes); `errors` maps field paths to messages."""
+    schema = body.get("form")
+    problems = forms.form_schema_errors(schema) or form_fields.problems(schema)
+    values, errors = body.get("values") or {}, body.get("errors") or {}
+    if not isinstance(values, dict):
+        problems.append(FieldError("values", "error.answers.not_object"))
+    if not isinstance(errors, dict):
+        problems.append(FieldError("errors", "error.answers.not_object"))
+    if problems:
+        raise ValidationError(details=problems)
+    posted = {path: [str(v) for v in (value if isinstance(value, list) else [value])] for path, value in values.items()}
+    return fields_html(schema, pick_language(body.get("language")) or DEFAULT, posted,
+                       {str(path): str(message) for path, message in errors.items()}, _zone(body.get("timezone")))
+
+
+def _zone(name: object) -> str | None:
+    """The event's time zone for date-time hints, if `name` is one (a preview may not know it yet)."""
+    try:
+        return name if isinstance(name, str) and ZoneInfo(name) else None
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
 
 
 def answer_controls(fields: list[Field], language: str, values: FormData, timezone: str | None) -> list[Control]:

@@ -231,3 +231,27 @@ def test_a_form_the_page_cannot_show_is_refused_when_the_event_is_saved(api, mak
 
 def _urlencoded(fields: dict) -> bytes:
     return urlencode(fields, doseq=True).encode()
+
+
+def test_the_organisers_preview_is_the_pages_own_rendering(api, form_event):
+    preview = api.post("/api/forms/preview", token=api.admin_token, json={
+        "form": form_event["form"], "language": "az", "timezone": form_event["timezone"]})
+    assert preview.status_code == 200 and preview.headers["Content-Type"] == "text/html; charset=utf-8"
+    page = get_page(api, f"/e/{form_event['id']}", params={"lang": "az"}).text
+    assert preview.text.strip() and preview.text in page
+
+    shown = api.post("/api/forms/preview", token=api.admin_token, json={
+        "form": form_event["form"], "language": "tr",
+        "values": {"answers.sessions": ["B2B"], "answers.company": "Kurum <İ>"},
+        "errors": {"answers.company": "Çok uzun"}})
+    elements = Elements(shown.text)
+    assert elements.one(name="answers.company")["value"] == "Kurum <İ>"
+    assert elements.one(data_error_for="answers.company")["text"] == "Çok uzun"
+    assert [e["value"] for e in elements.find(name="answers.sessions") if "checked" in e] == ["B2B"]
+
+    refused = api.post("/api/forms/preview", token=api.admin_token, headers={"Accept-Language": "az"},
+                       json={"form": {"type": "object", "patternProperties": {"^a": {}}}})
+    assert refused.status_code == 400
+    assert refused.json()["details"] == [{"field": "form.patternProperties",
+                                          "message": translate("error.form_schema.keyword", "az")}]
+    assert api.post("/api/forms/preview", json={"form": form_event["form"]}).status_code == 401
