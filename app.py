@@ -304,8 +304,7 @@ def registration_page_post(event_id):
 
 @app.route("/t/{secret}", methods=["GET"])
 def ticket_page(secret):
-    request = app.current_request
-    return ticket_pages.ticket_page(secret, query_param(request, "lang"), request.headers.get("accept-language"))
+    return ticket_pages.ticket_page(secret, LanguageChoice.of(app.current_request))
 
 
 @app.route("/static/{name}", methods=["GET"])

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import http.cookiejar
 import os
 import signal
 import subprocess
@@ -24,6 +25,8 @@ class Api:
         self.base_url = base_url
         self.admin_token = admin_token
         self.session = requests.Session()
+        # An API client keeps no cookies: a page's remembered language would leak into later tests.
+        self.session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
     def request(self, method: str, path: str, *, token: str | None = None, **kwargs) -> requests.Response:
         headers = dict(kwargs.pop("headers", None) or {})

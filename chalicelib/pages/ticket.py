@@ -6,9 +6,9 @@ phone), a calendar link and a cancel button; waitlisted and pending registration
 cancelled too. Cancelling takes two presses (`static/ticket.js`), because an email's cancel link
 (`#cancel`) only opens the page: no GET ever cancels.
 
-The language is `?lang=`, else the browser's Accept-Language, else the one the attendee
-registered in. A secret that is unknown, forged, replaced by a reissue or erased gets a localised
-404 page, never the API's JSON.
+The language is `?lang=`, else the one the language switcher remembered, else the browser's
+Accept-Language, else the one the attendee registered in. A secret that is unknown, forged,
+replaced by a reissue or erased gets a localised 404 page, never the API's JSON.
 """
 from __future__ import annotations
 
@@ -16,22 +16,22 @@ from chalice import Response
 
 from chalicelib import events
 from chalicelib.errors import ApiError, NotFound
-from chalicelib.i18n import localized, negotiate, translate
+from chalicelib.i18n import localized, translate
 from chalicelib.i18n.dates import format_event_time
-from chalicelib.pages import Markup, html_page, message_page, render
+from chalicelib.pages import LanguageChoice, Markup, html_page, message_page, render
 from chalicelib.tickets import lookup
 
 CANCELLABLE = frozenset({"confirmed", "waitlisted", "pending_approval"})
 
 
-def ticket_page(secret: str, query_lang: str | None, accept_language: str | None) -> Response:
+def ticket_page(secret: str, choice: LanguageChoice) -> Response:
     try:
         registration, event = lookup.find(secret)
     except NotFound:
-        return message_page("page.not_found", negotiate(accept_language, query_lang), 404)
+        return message_page("page.not_found", choice.pick(), 404)
     except ApiError as error:  # the store is busy or down: say so in the page's language, not in JSON
-        return message_page("page.error", negotiate(accept_language, query_lang), error.status)
-    language = negotiate(accept_language, query_lang, default=registration.language)
+        return message_page("page.error", choice.pick(), error.status)
+    language = choice.pick(default=registration.language)
     event_name = localized(event["name"], language)
     status = registration.status
     ticket_type = events.ticket_type(event, registration.ticket_type)
@@ -61,7 +61,8 @@ def ticket_page(secret: str, query_lang: str | None, accept_language: str | None
         cancel=_cancel_section(base, status, language) if status in CANCELLABLE else "",
     )
     title = translate("page.ticket.title", language, event=event_name)
-    return html_page(language=language, title=title, content=content, scripts=("ticket.js",))
+    return html_page(language=language, title=title, content=content, scripts=("ticket.js",),
+                     remember_language=choice.to_remember())
 
 
 def _cancel_section(base: str, status: str, language: str) -> Markup:

@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 import pytest
-import requests
 
 from chalicelib import clock
 from chalicelib.i18n import translate
@@ -50,14 +49,9 @@ class Elements(HTMLParser):
         return element
 
 
-def get_page(api, path, **kwargs):
-    """A page fetched without the shared session, whose cookie jar would keep the language cookie."""
-    return requests.get(api.base_url + path, timeout=30, **kwargs)
-
-
 def form_post(api, event_id, fields, language="en"):
     """The form as a browser posts it: urlencoded, repeated names for checkbox lists."""
-    return requests.post(f"{api.base_url}/e/{event_id}?lang={language}", data=fields, timeout=30)
+    return api.post(f"/e/{event_id}?lang={language}", data=fields)
 
 
 def filled(**overrides):
@@ -78,7 +72,7 @@ def test_the_event_list_shows_upcoming_published_events_with_room_left(api, make
     now = clock.now()
     ended = make_event(name={"en": "Yesterday's concert"}, starts_at=(now - timedelta(hours=26)).isoformat(),
                        ends_at=(now - timedelta(hours=24)).isoformat())
-    page = get_page(api, "/", params={"lang": "az"})
+    page = api.get("/", params={"lang": "az"})
     assert page.status_code == 200
     elements = Elements(page.text)
     names = [e["text"] for e in elements.find(tag="h2")]
@@ -91,22 +85,22 @@ def test_the_event_list_shows_upcoming_published_events_with_room_left(api, make
 
 
 def test_the_language_is_the_query_then_the_remembered_choice_then_the_browsers(api):
-    chosen = get_page(api, "/", params={"lang": "az"})
+    chosen = api.get("/", params={"lang": "az"})
     assert "kapi_lang=az" in chosen.headers["Set-Cookie"] and "SameSite=Lax" in chosen.headers["Set-Cookie"]
     cookie = {"Cookie": "kapi_lang=az"}
 
     def lang(**headers):
-        return Elements(get_page(api, "/", headers=headers).text).one(tag="html")["lang"]
+        return Elements(api.get("/", headers=headers).text).one(tag="html")["lang"]
 
     assert lang(**cookie, **{"Accept-Language": "tr-TR,tr;q=0.9"}) == "az"
     assert lang(**{"Accept-Language": "tr-TR,tr;q=0.9"}) == "tr"
     assert lang() == "en"
-    again = get_page(api, "/", params={"lang": "en"}, headers=cookie)
+    again = api.get("/", params={"lang": "en"}, headers=cookie)
     assert Elements(again.text).one(tag="html")["lang"] == "en" and "kapi_lang=en" in again.headers["Set-Cookie"]
 
 
 def test_the_form_carries_the_spec_hooks_labels_and_error_slots(api, form_event):
-    page = get_page(api, f"/e/{form_event['id']}", params={"lang": "az"})
+    page = api.get(f"/e/{form_event['id']}", params={"lang": "az"})
     assert page.status_code == 200
     assert page.headers["Content-Security-Policy"] == FORM_CONTENT_SECURITY_POLICY
     elements = Elements(page.text)
@@ -185,16 +179,16 @@ def test_an_address_already_registered_gets_a_clear_message(api, form_event):
 @pytest.mark.parametrize("language", ["tr", "az", "en"])
 def test_closed_and_sold_out_events_say_why_and_offer_no_form(api, make_event, language):
     closed = make_event(name=EVENT_NAMES, status="closed")
-    page = get_page(api, f"/e/{closed['id']}", params={"lang": language})
+    page = api.get(f"/e/{closed['id']}", params={"lang": language})
     assert page.status_code == 200 and 'id="registration"' not in page.text
     assert translate("form.seats.closed", language) in page.text
 
     sold_out = make_event(name=EVENT_NAMES, capacity=1)
     assert api.post(f"/api/events/{sold_out['id']}/registrations", json=registration_body()).status_code == 201
-    page = get_page(api, f"/e/{sold_out['id']}", params={"lang": language})
+    page = api.get(f"/e/{sold_out['id']}", params={"lang": language})
     assert 'id="registration"' not in page.text and translate("form.seats.full", language) in page.text
 
-    missing = get_page(api, "/e/no-such-event", params={"lang": language})
+    missing = api.get("/e/no-such-event", params={"lang": language})
     assert missing.status_code == 404 and translate("form.not_found.title", language) in missing.text
 
 
@@ -237,7 +231,7 @@ def test_the_organisers_preview_is_the_pages_own_rendering(api, form_event):
     preview = api.post("/api/forms/preview", token=api.admin_token, json={
         "form": form_event["form"], "language": "az", "timezone": form_event["timezone"]})
     assert preview.status_code == 200 and preview.headers["Content-Type"] == "text/html; charset=utf-8"
-    page = get_page(api, f"/e/{form_event['id']}", params={"lang": "az"}).text
+    page = api.get(f"/e/{form_event['id']}", params={"lang": "az"}).text
     assert preview.text.strip() and preview.text in page
 
     shown = api.post("/api/forms/preview", token=api.admin_token, json={

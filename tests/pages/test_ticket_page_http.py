@@ -7,7 +7,7 @@ import pytest
 from chalicelib.config import settings
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.i18n import translate
-from chalicelib.pages import CONTENT_SECURITY_POLICY
+from chalicelib.pages import CONTENT_SECURITY_POLICY, LanguageChoice
 from chalicelib.pages.static import content_type, paths, url
 from chalicelib.pages.ticket import ticket_page
 from chalicelib.tickets import issuing, lookup
@@ -128,6 +128,6 @@ def test_a_busy_store_gets_a_localised_error_page_not_json(monkeypatch):
     def busy(secret):
         raise ServiceUnavailable("The store stayed busy; retry.")
     monkeypatch.setattr(lookup, "find", busy)
-    response = ticket_page("ANYTHING", "tr", None)
+    response = ticket_page("ANYTHING", LanguageChoice("tr", None, None))
     assert response.status_code == 503 and response.headers["Content-Type"] == "text/html; charset=utf-8"
     assert f"<h1>{translate('page.error.title', 'tr')}</h1>" in response.body
