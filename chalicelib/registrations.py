@@ -4,6 +4,7 @@ Every change is one DynamoDB transaction holding the registration, its counters 
 condition), the email it owes (outbox), and where relevant the email-uniqueness claim, the
 idempotency record and the rate-limit window. Conditions, not reads, decide races: 60 people racing
 for 10 seats get 10 confirmations because the 11th transaction's capacity condition fails.
+A change that frees a seat also records, in its transaction, that the waitlist is owed a move.
 """
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from pynamodb.exceptions import DeleteError
+
 from chalicelib import applicants, clock, counters, events, outbox, search
 from chalicelib.errors import (AlreadyRegistered, Conflict, FieldError, InvalidState, NotFound,
                                RateLimited, RegistrationClosed, SoldOut, ValidationError)
 from chalicelib.ids import new_registration_id
-from chalicelib.storage.models import Claim, Registration
+from chalicelib.storage.models import Claim, OwedPromotion, Registration
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
 
 IDEMPOTENCY_SECONDS = 24 * 3600
@@ -176,8 +179,8 @@ def apply_move(event_id: str, registration_id: str, move: str) -> Registration:
             _move(registration, new_status, kind)
         except ConditionsFailed:
             continue  # it changed under us; look again
-        if registration.status in counters.HOLDS_SEAT and new_status not in counters.HOLDS_SEAT:
-            promote_waitlist(event_id)
+        if frees_seat(registration.status, new_status):
+            settle_promotion(event_id)
         return get(event_id, registration_id)
     raise Conflict("error.registration.busy")
 
@@ -210,9 +213,39 @@ def _move(registration: Registration, new_status: str, kind: str, room_event: di
     tx.update("counts", counters.item(registration.event_id),
               counters.move(registration.ticket_type, old_status, new_status), condition=room)
     tx.put("outbox", outbox.message(registration.id, registration.event_id, kind))
+    if frees_seat(old_status, new_status):
+        tx.put("waitlist", outbox.promotion_owed(registration.event_id))
     if registration.email_claim and new_status in ("cancelled", "rejected"):
         tx.delete("email", Claim(email_claim_key(registration)), condition=Claim.owner == registration.id)
     tx.commit()
+
+
+def frees_seat(old_status: str, new_status: str) -> bool:
+    return old_status in counters.HOLDS_SEAT and new_status not in counters.HOLDS_SEAT
+
+
+def settle_promotion(event_id: str) -> int:
+    """Move the waitlist if the event is owed a promotion, then strike the debt; returns how many moved.
+
+    The debt (`outbox.promotion_owed`) was written by the transaction that freed the seat, so a crash
+    anywhere before the strike leaves it for the workers (`chalicelib/waitlist.py`), which call this
+    again: promoting is conditional on each registration still waiting, so running twice moves and
+    emails nobody twice. The debt stays while someone waits for a seat that is free (the waitlist
+    index lagged behind the counters); it is struck only if no newer freeing rewrote it meanwhile.
+    """
+    try:
+        owed = OwedPromotion.get(outbox.promotion_key(event_id), consistent_read=True)
+    except OwedPromotion.DoesNotExist:
+        return 0
+    promoted = promote_waitlist(event_id)
+    if counters.waiting_with_room(events.load(event_id), counters.read(event_id)):
+        return promoted
+    try:
+        owed.delete(condition=OwedPromotion.token == owed.token)
+    except DeleteError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    return promoted
 
 
 def promote_waitlist(event_id: str) -> int:

@@ -24,6 +24,10 @@ from chalicelib.errors import ApiError, PayloadTooLarge, UnsupportedMediaType, V
 from chalicelib.i18n import negotiate, pick_language
 
 MAX_BODY_BYTES = 64 * 1024
+# API Gateway turns a function's base64 body back into bytes only when the request's FIRST Accept type
+# is a binary media type. Browsers ask for an image with image/avif (Chrome, Firefox) or image/webp
+# (Safari) first; without these, a ticket's QR reached them as base64 text.
+BROWSER_IMAGE_ACCEPTS = ("image/avif", "image/webp")
 JSON_TYPE = "application/json; charset=utf-8"
 
 log = logging.getLogger("kapi")
