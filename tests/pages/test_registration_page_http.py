@@ -4,16 +4,15 @@ languages (query, cookie, Accept-Language), the SPEC §8 hooks, the form posted 
 reasons a form is not offered."""
 import time
 import uuid
-from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import clock
 from chalicelib.i18n import translate
 from chalicelib.pages import FORM_CONTENT_SECURITY_POLICY, LanguageChoice
 from chalicelib.pages import registration as registration_pages
+from tests import dates
 from tests.data import registration_body
 from tests.pages.conftest import EVENT_NAMES, NAME
 
@@ -69,9 +68,8 @@ def registrations_of(api, event_id, email):
 def test_the_event_list_shows_upcoming_published_events_with_room_left(api, make_event):
     listed = make_event(name=EVENT_NAMES, capacity=5)
     draft = make_event(name={"en": "Draft night"}, status="draft")
-    now = clock.now()
-    ended = make_event(name={"en": "Yesterday's concert"}, starts_at=(now - timedelta(hours=26)).isoformat(),
-                       ends_at=(now - timedelta(hours=24)).isoformat())
+    ended = make_event(name={"en": "Yesterday's concert"}, starts_at=dates.from_now(hours=-26),
+                       ends_at=dates.from_now(hours=-24))
     page = api.get("/", params={"lang": "az"})
     assert page.status_code == 200
     elements = Elements(page.text)
@@ -209,7 +207,7 @@ def test_a_form_the_page_cannot_show_is_refused_when_the_event_is_saved(api, mak
                     "properties": {"size": {"type": "string", "format": "uri"}}}
     created = api.post("/api/events", token=api.admin_token, json={
         "id": f"ev-{uuid.uuid4().hex[:10]}", "name": {"en": "Unshowable"}, "venue": "Bakı",
-        "starts_at": "2027-06-01T19:00:00+04:00", "ends_at": "2027-06-01T23:00:00+04:00",
+        "starts_at": dates.day_at(30, "19:00", "Asia/Baku"), "ends_at": dates.day_at(30, "23:00", "Asia/Baku"),
         "timezone": "Asia/Baku", "form": unrenderable})
     assert created.status_code == 400
     fields = {d["field"] for d in created.json()["details"]}
