@@ -156,6 +156,20 @@ def test_posted_without_javascript_registers_once_per_form_fill(api, form_event)
     assert full["answers"] == {"attendance": "online", "guests": 2, "sessions": ["Podcast"]}
 
 
+@pytest.mark.parametrize("status, options", [("waitlisted", {"capacity": 1, "waitlist": True}),
+                                             ("pending_approval", {"requires_approval": True})])
+def test_the_waiting_list_and_approval_results_say_what_happens_next(api, make_event, status, options):
+    event = make_event(name=EVENT_NAMES, **options)
+    if status == "waitlisted":
+        assert api.post(f"/api/events/{event['id']}/registrations", json=registration_body()).status_code == 201
+    fields = filled(ticket_type=None, **{"answers.attendance": None})
+    response = form_post(api, event["id"], fields, language="az")
+    assert response.status_code == 200
+    result = Elements(response.text).one(data_registration_status=status)
+    assert translate(f"form.result.title.{status}", "az") in response.text
+    assert fields["email"] in result["text"]
+
+
 def test_a_filled_honeypot_looks_like_success_and_registers_nothing(api, form_event):
     fields = filled(website="http://spam.example")
     response = form_post(api, form_event["id"], fields)
