@@ -18,6 +18,11 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    def set_ok(self, cookie, request) -> bool:
+        return False
+
+
 class Api:
     """A small HTTP client: `api.post("/api/events", json=..., token=...)` returns a requests.Response."""
 
@@ -25,8 +30,7 @@ class Api:
         self.base_url = base_url
         self.admin_token = admin_token
         self.session = requests.Session()
-        # An API client keeps no cookies: a page's remembered language would leak into later tests.
-        self.session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        self.session.cookies.set_policy(_NoCookies())  # an API client: a page's cookie must not follow it
 
     def request(self, method: str, path: str, *, token: str | None = None, **kwargs) -> requests.Response:
         headers = dict(kwargs.pop("headers", None) or {})

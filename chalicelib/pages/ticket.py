@@ -6,9 +6,9 @@ phone), a calendar link and a cancel button; waitlisted and pending registration
 cancelled too. Cancelling takes two presses (`static/ticket.js`), because an email's cancel link
 (`#cancel`) only opens the page: no GET ever cancels.
 
-The language is `?lang=`, else the one the language switcher remembered, else the browser's
-Accept-Language, else the one the attendee registered in. A secret that is unknown, forged,
-replaced by a reissue or erased gets a localised 404 page, never the API's JSON.
+The language is the one the attendee registered in, unless they switched (`?lang=`, remembered
+in a cookie: `pages.language`). A secret that is unknown, forged, replaced by a reissue or erased gets a localised
+404 page, never the API's JSON.
 """
 from __future__ import annotations
 
@@ -18,20 +18,28 @@ from chalicelib import events
 from chalicelib.errors import ApiError, NotFound
 from chalicelib.i18n import localized, translate
 from chalicelib.i18n.dates import format_event_time
-from chalicelib.pages import LanguageChoice, Markup, html_page, message_page, render
+from chalicelib.pages import Markup, html_page, message_page, render
+from chalicelib.pages.language import page_language, remember
 from chalicelib.tickets import lookup
 
 CANCELLABLE = frozenset({"confirmed", "waitlisted", "pending_approval"})
 
 
-def ticket_page(secret: str, choice: LanguageChoice) -> Response:
+def ticket_page(secret: str, query_lang: str | None, accept_language: str | None,
+                cookie: str | None = None) -> Response:
+    response = _page(secret, query_lang, accept_language, cookie)
+    response.headers.update(remember(query_lang))
+    return response
+
+
+def _page(secret: str, query_lang: str | None, accept_language: str | None, cookie: str | None) -> Response:
     try:
         registration, event = lookup.find(secret)
     except NotFound:
-        return message_page("page.not_found", choice.pick(), 404)
+        return message_page("page.not_found", page_language(query_lang, cookie, accept_language), 404)
     except ApiError as error:  # the store is busy or down: say so in the page's language, not in JSON
-        return message_page("page.error", choice.pick(), error.status)
-    language = choice.pick(default=registration.language)
+        return message_page("page.error", page_language(query_lang, cookie, accept_language), error.status)
+    language = page_language(query_lang, cookie, accept_language, own=registration.language)
     event_name = localized(event["name"], language)
     status = registration.status
     ticket_type = events.ticket_type(event, registration.ticket_type)
@@ -61,8 +69,7 @@ def ticket_page(secret: str, choice: LanguageChoice) -> Response:
         cancel=_cancel_section(base, status, language) if status in CANCELLABLE else "",
     )
     title = translate("page.ticket.title", language, event=event_name)
-    return html_page(language=language, title=title, content=content, scripts=("ticket.js",),
-                     remember_language=choice.to_remember())
+    return html_page(language=language, title=title, content=content, scripts=("ticket.js",))
 
 
 def _cancel_section(base: str, status: str, language: str) -> Markup:
