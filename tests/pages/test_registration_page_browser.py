@@ -44,9 +44,10 @@ def submit(page):
 
 
 def registrations_of(api, event_id, email) -> list[dict]:
+    """The event's registrations with exactly this address, in full (`q` answers the best matches)."""
     items = api.get(f"/api/events/{event_id}/registrations", params={"q": email}, token=api.admin_token).json()["items"]
     return [api.get(f"/api/events/{event_id}/registrations/{item['id']}", token=api.admin_token).json()
-            for item in items]
+            for item in items if item["email"] == email]
 
 
 def error_for(page, path):
