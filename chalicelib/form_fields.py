@@ -9,7 +9,8 @@ What a form may say (README, "Registration forms"):
 - the root: `type: object`, `properties`, `required`, `additionalProperties`/`unevaluatedProperties`
   (booleans), `dependentRequired`, `if`/`then`/`else` and `allOf` of such conditionals;
 - a property: `type` string (`minLength`, `maxLength`, `pattern`, `format` email/date/date-time),
-  number or integer (`minimum`, `maximum`), boolean (`const: true` when it must be ticked), a choice
+  number or integer (`minimum`, `maximum`), boolean (`const: true`, with or without the type, when it
+  must be ticked), a choice
   (`enum` of strings, or `oneOf` of `{const, title}`), or an array of such a choice (`minItems`,
   `maxItems`, `uniqueItems`), shown as checkboxes; with `title`, `description`, `default`;
 - `x-kapi-labels` / `x-kapi-descriptions`: `{tr, az, en}` maps translating the `title` /
@@ -182,6 +183,8 @@ def _kind(schema: Any, where: str, refuse) -> str:
         refuse(where, "error.form_schema.field_object")
         return "text"
     declared = schema.get("type")
+    if declared is None and schema.get("const") is True:
+        declared = "boolean"  # {"const": true}: a box that must be ticked
     if "enum" in schema or "oneOf" in schema:
         kind, allowed = _choice_widget(schema, where, refuse), KEYWORDS["choice"]
         if declared not in (None, "string"):

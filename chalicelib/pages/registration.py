@@ -104,9 +104,14 @@ def _registration_language(event: dict, language: str) -> str:
 
 
 def _single_ticket_type(event: dict, counts: dict) -> form.FormData:
-    rooms = counters.available(event, counts)
-    open_types = [t["id"] for t in event["ticket_types"] if not seats.sold_out(event, rooms, t["id"])]
+    """The only ticket type left to choose, preselected."""
+    open_types = _open_types(event, counters.available(event, counts))
     return {"ticket_type": open_types} if len(open_types) == 1 else {}
+
+
+def _open_types(event: dict, rooms: dict[str, int | None]) -> list[str]:
+    """The ticket types one can still register for (a seat left, or a waiting list)."""
+    return [t["id"] for t in event["ticket_types"] if not seats.sold_out(event, rooms, t["id"])]
 
 
 def _page(event: dict, counts: dict, choice: LanguageChoice, *, values: form.FormData,
@@ -115,8 +120,7 @@ def _page(event: dict, counts: dict, choice: LanguageChoice, *, values: form.For
     language = choice.pick()
     rooms = counters.available(event, counts)
     event_name = localized(event["name"], language)
-    open_types = [t for t in event["ticket_types"] if not seats.sold_out(event, rooms, t["id"])]
-    shows_form = result is None and events.registration_open(event) and bool(open_types)
+    shows_form = result is None and events.registration_open(event) and bool(_open_types(event, rooms))
     if result is not None:
         body = _result(*result, language)
     elif shows_form:
