@@ -13,6 +13,7 @@ import json
 import os
 from contextlib import contextmanager
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import boto3
 import botocore.client
@@ -117,15 +118,16 @@ class Http:
         headers = {"Content-Type": "application/json", "Accept": "*/*", **(headers or {})}
         if auth:
             headers["Authorization"] = f"Bearer {self.token}"
-        response = self.client.http.request(method, path, headers=headers,
-                                            body=json.dumps(body).encode() if body is not None else b"")
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
+        response = self.client.http.request(method, path, headers=headers, body=raw)
         assert response.status_code < 500, (method, path, response.body)
         return response
 
 
 def _event_body(event_id: str) -> dict:
     start = clock.now() + timedelta(days=30)
-    return {"id": event_id, "name": {"en": "Policy audit"}, "venue": "İzmir", "timezone": "Europe/Istanbul",
+    return {"id": event_id, "name": {"en": "Policy audit", "tr": "Yetki denetimi"}, "venue": "İzmir",
+            "timezone": "Europe/Istanbul",
             "starts_at": clock.iso(start), "ends_at": clock.iso(start + timedelta(hours=4)),
             "status": "published", "capacity": 5, "ticket_types": [{"id": "general", "name": {"en": "General"}}]}
 
@@ -179,6 +181,14 @@ def exercise_every_route(http: Http, event_id: str) -> set[str]:
     call("/api/openapi.json", "GET", "/api/openapi.json", auth=False)
     call("/t/{secret}", "GET", "/t/" + ticket.rpartition("/")[2], auth=False)
     call("/api/tickets/{secret}/cancel", "POST", f"{ticket}/cancel", {}, auth=False)
+    call("/", "GET", "/", auth=False)
+    call("/e/{event_id}", "GET", f"/e/{event_id}", auth=False)
+    form = urlencode({"name": "Şengül Əliyeva", "email": f"policy.form.{event_id}@example.org", "consent": "true",
+                      "ticket_type": "general", "idempotency_key": "form-key"}).encode()
+    call("/e/{event_id}", "POST", f"/e/{event_id}", form, auth=False,
+         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    call("/api/forms/preview", "POST", "/api/forms/preview",
+         {"form": {"type": "object", "properties": {"city": {"type": "string", "title": "City"}}}, "language": "az"})
     return called
 
 
