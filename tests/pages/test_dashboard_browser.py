@@ -1,0 +1,163 @@
+"""The organiser dashboard in Debian's Chromium: signed in with a token, driven like an organiser would,
+with the API (as attendees and door staff) changing things underneath it.
+
+One event and one browser page serve the flow tests of this module (module-scoped), so the browser's
+start and the sign-in are paid once.
+"""
+import codecs
+import csv
+import io
+import os
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from chalicelib.i18n import translate
+from tests.api.test_tokens import make_token
+from tests.data import registration_body
+
+WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+TABLET = {"viewport": {"width": 1024, "height": 900}}
+TYPES = [{"id": "std", "name": {"tr": "Standart", "az": "Standart", "en": "Standard"}},
+         {"id": "vip", "name": {"tr": "Onur konuğu", "az": "Fəxri qonaq", "en": "Guest of honour"}}]
+PEOPLE = ["Işıl Öztürk", "Əli Həsənov", "İlkin Çağlar"]
+
+
+def text(key, language="en", **params):
+    return translate(f"dashboard.{key}", language, **params)
+
+
+def screenshot(page, name, tmp_path_factory):
+    folder = os.environ.get("KAPI_SCREENSHOTS") or tmp_path_factory.getbasetemp()
+    page.screenshot(path=os.path.join(folder, f"dashboard-{name}.png"), full_page=True)
+
+
+def sign_in(page, token, language="en"):
+    page.goto(f"/dashboard?lang={language}")
+    page.fill("[name=token]", token)
+    page.keyboard.press("Enter")
+
+
+@pytest.fixture(scope="module")
+def board(browser, api, make_event):
+    """An approval-only event with three registrations, and a signed-in dashboard page open on it."""
+    event = make_event(name={"tr": "Işık Forumu", "az": "İşıq Forumu", "en": "Forum of Light"},
+                       requires_approval=True, ticket_types=TYPES)
+    people = []
+    for name in PEOPLE:
+        response = api.post(f"/api/events/{event['id']}/registrations",
+                            json=registration_body(name=name, ticket_type="std"))
+        assert response.status_code == 201 and response.json()["status"] == "pending_approval"
+        people.append(response.json())
+    context = browser.new_context(base_url=api.base_url, accept_downloads=True, **TABLET)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, api.admin_token)
+    page.click(f"[data-event-id='{event['id']}']")
+    expect(page.locator("#event-title")).to_have_text("Forum of Light")
+    yield page, event, people
+    context.close()
+    assert errors == []
+
+
+def test_sign_in_lists_the_event_and_opens_its_live_view(board):
+    page, event, _ = board
+    expect(page.locator("#last-updated")).to_contain_text(text("live.updated", time="")[:12])
+    expect(page.locator("[data-total=pending_approval] dd")).to_have_text("3")
+    assert page.evaluate("localStorage.length") == 1  # the token stays on this device
+
+
+def test_a_list_made_on_the_dashboard_shows_in_the_live_view(board):
+    page, event, _ = board
+    page.click("[data-tab=lists]")
+    page.fill("#list-name", "Ana kapı")
+    page.click("#list-form button[type=submit]")
+    expect(page.locator("#checkin-lists li")).to_contain_text("Ana kapı")
+    page.click("[data-tab=live]")
+    card = page.locator("[data-list-id]")
+    expect(card).to_contain_text("Ana kapı")
+    expect(card.locator("[data-count=checkin]")).to_have_text("0")
+
+
+def test_approve_and_cancel_from_the_table_update_the_row_and_the_counts(board):
+    page, event, people = board
+    page.click("[data-tab=registrations]")
+    rows = page.locator("tr[data-registration-id]")
+    expect(rows).to_have_count(3)
+    approve = page.locator(f"tr[data-registration-id='{people[0]['id']}'] button[data-action=approve]")
+    approve.click()
+    expect(page.locator("#confirm")).to_be_visible()
+    page.click("#confirm button[value=yes]")
+    row = page.locator(f"tr[data-registration-id='{people[0]['id']}']")
+    expect(row).to_have_attribute("data-status", "confirmed")
+    page.click(f"tr[data-registration-id='{people[1]['id']}'] button[data-action=cancel]")
+    page.click("#confirm button[value=yes]")
+    expect(page.locator(f"tr[data-registration-id='{people[1]['id']}']")).to_have_attribute("data-status", "cancelled")
+    page.click("[data-tab=live]")
+    expect(page.locator("[data-total=confirmed] dd")).to_have_text("1")
+    expect(page.locator("[data-total=cancelled] dd")).to_have_text("1")
+    expect(page.locator("[data-total=pending_approval] dd")).to_have_text("1")
+    expect(page.locator("[data-list-id] .of")).to_have_text(" / 1")
+
+
+def test_search_is_turkish_insensitive_and_the_detail_shows_the_door(board):
+    page, event, people = board
+    page.click("[data-tab=registrations]")
+    page.fill("[name=q]", "ışıl")
+    expect(page.locator("tr[data-registration-id]")).to_have_count(1)
+    expect(page.locator("tr[data-registration-id]")).to_contain_text("Işıl Öztürk")
+    page.click(f"[data-detail='{people[0]['id']}']")
+    expect(page.locator("#detail")).to_be_visible()
+    expect(page.locator("#detail-body")).to_contain_text(text("detail.no_door"))
+    page.keyboard.press("Escape")
+    page.fill("[name=q]", "")
+
+
+def test_a_scan_through_the_api_reaches_the_live_view_without_a_reload(board, api):
+    page, event, people = board
+    page.click("[data-tab=live]")
+    card = page.locator("[data-list-id]")
+    list_id = card.get_attribute("data-list-id")
+    bars = page.locator("#arrivals-chart svg[role=img] rect.bar")
+    expect(bars).to_have_count(0)
+    base = f"/api/events/{event['id']}/checkin-lists/{list_id}"
+    found = api.get(f"{base}/search", params={"q": "Işıl"}, token=api.admin_token).json()["items"]
+    secret = next(item["secret"] for item in found if item["id"] == people[0]["id"])
+    scanner = make_token(api, "scanner", [event["id"]])["token"]
+    assert api.post(f"{base}/scans", json={"secret": secret, "type": "entry"}, token=scanner).status_code == 201
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    expect(card.locator("[data-count=checkin]")).to_have_text("1", timeout=15000)
+    expect(card.locator("[data-count=inside]")).to_have_text("1")
+    expect(bars).to_have_count(1)
+    expect(page.locator("#arrivals-table tbody tr")).to_have_count(1)
+    expect(page.locator("#arrivals-table tbody td")).to_have_text("1")
+    assert navigations == []
+
+
+def test_the_csv_download_keeps_turkish_and_azerbaijani_letters(board):
+    page, event, _ = board
+    page.click("[data-tab=registrations]")
+    with page.expect_download() as download:
+        page.click("[data-action=export]")
+    raw = open(download.value.path(), "rb").read()
+    assert raw.startswith(codecs.BOM_UTF8)
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    names = {row[rows[0].index("name")] for row in rows[1:]}
+    assert names == set(PEOPLE)
+    assert download.value.suggested_filename.endswith(".csv")
+
+
+def test_a_scanner_token_cannot_open_the_dashboard(open_page, api, make_event):
+    event = make_event()
+    scanner = make_token(api, "scanner", [event["id"]])["token"]
+    page = open_page()
+    page.on("console", lambda message: None)
+    open_page.tolerate("403")
+    sign_in(page, scanner)
+    expect(page.locator("#message")).to_have_text(text("signin.not_organiser"))
+    expect(page.locator("[name=token]")).to_be_visible()
+    expect(page.locator("#events")).to_be_hidden()
+    assert page.evaluate("localStorage.length") == 0
