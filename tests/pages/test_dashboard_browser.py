@@ -9,7 +9,11 @@ import csv
 import io
 import os
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
+import zxingcpp
+from PIL import Image
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
@@ -161,3 +165,45 @@ def test_a_scanner_token_cannot_open_the_dashboard(open_page, api, make_event):
     expect(page.locator("[name=token]")).to_be_visible()
     expect(page.locator("#events")).to_be_hidden()
     assert page.evaluate("localStorage.length") == 0
+
+
+def test_a_scanner_token_made_on_the_dashboard_signs_in_by_its_qr_code(board, api):
+    page, event, _ = board
+    page.click("[data-tab=door]")
+    page.fill("#door-label", "Kuzey kapısı")
+    page.click("#door-form button[type=submit]")
+    qr = page.locator("#door-qr svg[role=img]")
+    expect(qr).to_be_visible()
+    [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
+    url = urlsplit(decoded.text)
+    assert (url.scheme, url.netloc, url.path) == ("http", urlsplit(api.base_url).netloc, "/scan")
+    assert page.locator("#door-link").get_attribute("href") == decoded.text
+    token = parse_qs(url.fragment)["token"][0]
+    assert api.get(f"/api/events/{event['id']}/offline-bundle", token=token).status_code == 200
+    assert api.get(f"/api/events/{event['id']}/attendance", token=token).status_code == 403
+    listed = page.locator("#door-tokens li", has_text="Kuzey kapısı")
+    expect(listed).to_have_count(1)
+    listed.locator("button[data-action=revoke]").click()
+    expect(listed).to_contain_text(text("door.revoked"))
+    assert api.get(f"/api/events/{event['id']}/offline-bundle", token=token).status_code == 401
+
+
+@pytest.mark.parametrize("language", ["tr", "az", "en"])
+def test_every_view_is_localised_and_has_no_serious_accessibility_violations(board, api, language, tmp_path_factory):
+    page, event, _ = board
+    page.goto(f"/dashboard?lang={language}#event={event['id']}&tab=live")
+    assert page.locator("html").get_attribute("lang") == language
+    expect(page.locator("#tab-live h3")).to_have_text(text("live.heading", language))
+    expect(page.locator("[data-list-id] [data-count=checkin]")).to_have_text("1")
+    for tab in ("live", "registrations", "editor", "lists", "door"):
+        page.click(f"[data-tab={tab}]")
+        expect(page.locator(f"#tab-{tab}")).to_be_visible()
+        if tab == "registrations":
+            expect(page.locator("tr[data-registration-id]")).to_have_count(3)
+        violations = [v for v in Axe().run(page, options=WCAG_21_AA).response["violations"]
+                      if v["impact"] in ("serious", "critical")]
+        assert violations == [], (tab, [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations])
+        screenshot(page, f"{tab}-{language}", tmp_path_factory)
+    page.click("#back")
+    expect(page.locator(f"[data-event-id='{event['id']}']")).to_be_visible()
+    screenshot(page, f"events-{language}", tmp_path_factory)

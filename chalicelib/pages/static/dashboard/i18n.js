@@ -32,9 +32,21 @@ export function number(value) {
   return numbers.format(value);
 }
 
-/* A time of the event in the event's own zone, in the page's language. */
+// Chromium ships no Azerbaijani calendar data (dates would read "2027 M05 19"), so a language the
+// browser does not know gets the numeric style Azerbaijani uses: 19.05.2027 10:00.
+const knownToBrowser = Intl.DateTimeFormat.supportedLocalesOf([lang]).length > 0;
+
+/* A time of the event in the event's own zone, in the page's language (with a date unless only
+   `hour`/`minute` are asked for). */
 export function eventTime(iso, timeZone, options = {dateStyle: "medium", timeStyle: "short"}) {
-  return new Intl.DateTimeFormat(lang, {...options, timeZone}).format(new Date(iso));
+  if (knownToBrowser) {
+    return new Intl.DateTimeFormat(lang, {...options, timeZone}).format(new Date(iso));
+  }
+  const numeric = new Intl.DateTimeFormat("en-GB", {timeZone, hourCycle: "h23", year: "numeric", month: "2-digit",
+                                                    day: "2-digit", hour: "2-digit", minute: "2-digit"});
+  const p = Object.fromEntries(numeric.formatToParts(new Date(iso)).map((part) => [part.type, part.value]));
+  const time = `${p.hour}:${p.minute}`;
+  return options.dateStyle ? `${p.day}.${p.month}.${p.year} ${time}` : time;
 }
 
 /* Build an element: el("td", {class: "x", dataset: {id: 1}}, "text", child). Text is never parsed as HTML. */

@@ -158,14 +158,8 @@ for (const button of document.querySelectorAll("[data-tab]")) {
   button.addEventListener("click", () => selectTab(button.dataset.tab));
 }
 
-async function start() {
-  if (!session.token) {
-    show("signin");
-    return;
-  }
-  if (!(await signIn(session.token))) {
-    return;
-  }
+/* The view the URL's fragment names (`#event=<id>&tab=<tab>`), or the event list. */
+async function follow() {
   const wanted = new URLSearchParams(location.hash.slice(1));
   if (wanted.get("event")) {
     await openEvent(wanted.get("event"), TABS.includes(wanted.get("tab")) ? wanted.get("tab") : "live");
@@ -174,4 +168,15 @@ async function start() {
   }
 }
 
+async function start() {
+  if (!session.token) {
+    show("signin");
+    return;
+  }
+  if (await signIn(session.token)) {
+    await follow();
+  }
+}
+
+window.addEventListener("hashchange", () => session.token && follow());
 start();
