@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pynamodb.exceptions import PutError
 
-from chalicelib import clock, counters, forms
+from chalicelib import clock, counters, forms, outbox
 from chalicelib.errors import Conflict, FieldError, NotFound, ValidationError
 from chalicelib.storage.models import Event
+from chalicelib.storage.transaction import Transaction
 
 DEFAULT_FORM = {"type": "object", "properties": {}, "additionalProperties": False}
 DEFAULT_TICKET_TYPE = {"id": "general", "name": {"tr": "Genel", "az": "Ümumi", "en": "General"}}
@@ -79,14 +80,14 @@ def load(event_id: str) -> dict:
     try:
         return Event.get(event_id, consistent_read=True).doc
     except Event.DoesNotExist:
-        raise NotFound(f"No event {event_id}.") from None
+        raise NotFound("error.event.not_found") from None
 
 
 def load_visible(event_id: str) -> dict:
     """An event the public may see: anything but a draft."""
     event = load(event_id)
     if event["status"] == "draft":
-        raise NotFound(f"No event {event_id}.")
+        raise NotFound("error.event.not_found")
     return event
 
 
@@ -115,10 +116,13 @@ def patch(event_id: str, changes: dict) -> dict:
     in_use = sorted(t for t in removed if any(counts.get(f"{s}__{t}", 0) for s in counters.STATUSES))
     if in_use:
         raise Conflict(f"Ticket type {in_use[0]} has registrations and cannot be removed.")
-    Event(event_id).update(actions=[Event.doc.set(event), Event.status.set(event["status"]),
-                                    Event.starts_at.set(event["starts_at"]),
-                                    Event.updated_at.set(clock.iso(clock.now()))],
-                           condition=Event.id.exists())
+    tx = Transaction()
+    tx.update("event", Event(event_id), [Event.doc.set(event), Event.status.set(event["status"]),
+                                         Event.starts_at.set(event["starts_at"]),
+                                         Event.updated_at.set(clock.iso(clock.now()))],
+              condition=Event.id.exists())
+    tx.put("waitlist", outbox.promotion_owed(event_id))  # a capacity raised or a type added has room
+    tx.commit()
     return event
 
 

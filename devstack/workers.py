@@ -14,6 +14,13 @@ def deliver_emails() -> None:
     default_pipeline().run_due()
 
 
+def settle_waitlists() -> None:
+    """What the outbox stream and the minute schedule do in AWS for owed waitlist promotions."""
+    from chalicelib import waitlist
+
+    waitlist.settle_due()
+
+
 def erase_expired_personal_data() -> None:
     """What the hourly retention schedule does in AWS (app.erase_expired_personal_data)."""
     from chalicelib import retention
@@ -24,6 +31,7 @@ def erase_expired_personal_data() -> None:
 # (name, seconds between runs, function)
 WORKERS: list[tuple[str, float, Callable[[], object]]] = [
     ("mail", 0.5, deliver_emails),
+    ("waitlist", 1.0, settle_waitlists),
     ("retention", 60.0, erase_expired_personal_data),
 ]
 
