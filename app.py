@@ -8,8 +8,11 @@ from chalicelib.checkin import lists as checkin_lists
 from chalicelib.config import settings
 from chalicelib.i18n import negotiate
 from chalicelib.mail.pipeline import default_pipeline
+from chalicelib.pages import LanguageChoice, static
 from chalicelib.pages import dashboard as dashboard_page
-from chalicelib.pages import static
+from chalicelib.pages import form as form_pages
+from chalicelib.pages import home as home_pages
+from chalicelib.pages import registration as registration_pages
 from chalicelib.pages import ticket as ticket_pages
 from chalicelib.tickets import lookup
 from chalicelib.tickets.calendar import event_ics
@@ -167,8 +170,7 @@ def my_events():
 
 @app.route("/dashboard", methods=["GET"])
 def dashboard():
-    request = app.current_request
-    return dashboard_page.page(query_param(request, "lang"), request.headers.get("accept-language"))
+    return dashboard_page.page(LanguageChoice.of(app.current_request))
 
 
 # --- Email delivery (AWS event sources; the local run calls the same pipeline from a worker) -----
@@ -295,7 +297,35 @@ def offline_bundle(event_id):
     return offline.bundle(event_id)
 
 
+@app.route("/api/forms/preview", methods=["POST"])
+@json_view
+def preview_form():
+    """A form schema's fields as the registration page renders them, for the organisers' editor."""
+    caller(auth.ORGANISERS)
+    return Response(body=form_pages.preview(read_json(app.current_request)),
+                    headers={"Content-Type": "text/html; charset=utf-8"})
+
+
 # --- Pages ------------------------------------------------------------------------------------
+
+@app.route("/", methods=["GET"])
+def home_page():
+    return home_pages.home_page(LanguageChoice.of(app.current_request))
+
+
+@app.route("/e/{event_id}", methods=["GET"])
+def registration_page(event_id):
+    return registration_pages.event_page(event_id, LanguageChoice.of(app.current_request))
+
+
+@app.route("/e/{event_id}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def registration_page_post(event_id):
+    """The form sent without JavaScript."""
+    request = app.current_request
+    return registration_pages.submit(event_id, LanguageChoice.of(request), request.raw_body or b"",
+                                     client_key=client_key(request, settings().client_ip_header),
+                                     rate_limit=settings().rate_limit_per_minute)
+
 
 @app.route("/t/{secret}", methods=["GET"])
 def ticket_page(secret):

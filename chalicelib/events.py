@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pynamodb.exceptions import PutError
 
-from chalicelib import clock, counters, forms, outbox
+from chalicelib import clock, counters, form_fields, forms, outbox
 from chalicelib.errors import Conflict, FieldError, NotFound, ValidationError
 from chalicelib.storage.models import Event
 from chalicelib.storage.transaction import Transaction
@@ -17,11 +17,11 @@ from chalicelib.storage.transaction import Transaction
 DEFAULT_FORM = {"type": "object", "properties": {}, "additionalProperties": False}
 DEFAULT_TICKET_TYPE = {"id": "general", "name": {"tr": "Genel", "az": "Ümumi", "en": "General"}}
 DEFAULTS = {
-    "description": None, "status": "draft", "registration_opens_at": None,
+    "description": None, "privacy": None, "status": "draft", "registration_opens_at": None,
     "registration_closes_at": None, "capacity": None, "waitlist": False,
     "requires_approval": False, "allow_duplicate_emails": False, "retention_days": 180,
 }
-PUBLIC_FIELDS = ("id", "name", "description", "venue", "starts_at", "ends_at", "timezone",
+PUBLIC_FIELDS = ("id", "name", "description", "privacy", "venue", "starts_at", "ends_at", "timezone",
                  "languages", "status", "requires_approval", "form")
 
 
@@ -67,7 +67,7 @@ def _semantic_problems(event: dict) -> list[FieldError]:
     ids = [t["id"] for t in event["ticket_types"]]
     if len(ids) != len(set(ids)):
         problems.append(FieldError("ticket_types", "ticket type ids must be unique"))
-    problems += forms.form_schema_errors(event["form"])
+    problems += forms.form_schema_errors(event["form"]) or form_fields.problems(event["form"])
     return problems
 
 

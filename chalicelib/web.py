@@ -60,7 +60,10 @@ def prefer_language(language: object) -> None:
 
 
 def error_response(error: ApiError) -> Response:
-    return respond(error.to_body(request_language()), error.status)
+    """The spec's error body; `retry_after` (seconds), when an error carries it, is also the header."""
+    retry = error.extra.get("retry_after")
+    return respond(error.to_body(request_language()), error.status,
+                   {"Retry-After": str(retry)} if retry is not None else None)
 
 
 def json_view(view: Callable[..., Any]) -> Callable[..., Any]:

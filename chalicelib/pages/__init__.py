@@ -5,26 +5,35 @@ makes (a rendered template). Text from users (names, event names, venues) can th
 become markup.
 
 Pages are sent with headers that suit a URL holding a ticket secret. The Content-Security-Policy
-allows only this origin's files: no inline script or style, so CSS and JS live in `static/`.
-`Referrer-Policy: no-referrer` keeps the URL out of the Referer header, and `no-store` keeps the
-page out of shared and back/forward caches.
+allows only this origin's files: no inline script or style, so CSS and JS live in `static/`; only
+the registration page may submit a form (to itself). `Referrer-Policy: no-referrer` keeps the URL
+out of the Referer header, and `no-store` keeps the page out of shared and back/forward caches.
+
+A page's language is `?lang=` (the language switcher's links), then the language the switcher
+last remembered in a cookie, then Accept-Language, then the page's own default.
 """
 from __future__ import annotations
 
 import functools
 import html
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from string import Template
+from typing import Any
 
 from chalice import Response
 
-from chalicelib.i18n import SUPPORTED, translate
+from chalicelib.i18n import DEFAULT, SUPPORTED, negotiate, pick_language, translate
 from chalicelib.pages import static
 
 _TEMPLATES = Path(__file__).with_name("templates")
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self'; script-src 'self'; style-src 'self'; "
                            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+FORM_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("form-action 'none'", "form-action 'self'")
+LANGUAGE_COOKIE = "kapi_lang"
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 HEADERS = {
     "Content-Type": "text/html; charset=utf-8",
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -40,6 +49,49 @@ class Markup(str):
     """HTML built by `render`, inserted into another template as it is."""
 
 
+@dataclass(frozen=True)
+class LanguageChoice:
+    """What a request says about its reader's language: `?lang=`, the remembered cookie, Accept-Language."""
+    query: str | None
+    cookie: str | None
+    accept: str | None
+
+    @classmethod
+    def of(cls, request: Any) -> "LanguageChoice":
+        cookie = None
+        try:
+            morsel = SimpleCookie(request.headers.get("cookie") or "").get(LANGUAGE_COOKIE)
+            cookie = morsel.value if morsel else None
+        except CookieError:
+            pass
+        return cls((request.query_params or {}).get("lang"), cookie, request.headers.get("accept-language"))
+
+    def pick(self, default: str = DEFAULT) -> str:
+        return negotiate(self.accept, pick_language(self.query) or pick_language(self.cookie), default)
+
+    def to_remember(self) -> str | None:
+        """The language to store in the cookie: one the switcher just chose, if it is new."""
+        chosen = pick_language(self.query)
+        return chosen if chosen and chosen != pick_language(self.cookie) else None
+
+
+def escape(text: str) -> Markup:
+    return Markup(html.escape(text))
+
+
+def attributes(**values: object) -> Markup:
+    """HTML attributes, each value escaped: True gives a bare attribute, False and None none at all.
+    An underscore in a name is a dash (`aria_describedby`); a trailing one is dropped (`for_`)."""
+    parts = []
+    for name, value in values.items():
+        name = name.rstrip("_").replace("_", "-")
+        if value is True:
+            parts.append(f" {name}")
+        elif value is not None and value is not False:
+            parts.append(f' {name}="{html.escape(str(value))}"')
+    return Markup("".join(parts))
+
+
 @functools.cache
 def _template(name: str) -> Template:
     return Template((_TEMPLATES / name).read_text(encoding="utf-8"))
@@ -51,20 +103,40 @@ def render(template: str, /, **values: object) -> Markup:
 
 
 def html_page(*, language: str, title: str, content: Markup, scripts: tuple[str, ...] = (),
-              status: int = 200) -> Response:
-    """A whole page around `content`, in `language`, with a language switcher and the page headers."""
+              modules: tuple[str, ...] = (), status: int = 200, posts_form: bool = False,
+              remember_language: str | None = None) -> Response:
+    """A whole page around `content`, in `language`, with a language switcher and the page headers.
+
+    `scripts` are classic scripts and `modules` ES modules under `static/`; `posts_form` lets the
+    page submit a form to this origin; `remember_language` sets the switcher's cookie.
+    """
+    tags = [render("script.html", url=static.url(name)) for name in scripts]
+    tags += [render("module.html", url=static.url(name)) for name in modules]
     body = render(
         "layout.html",
         lang=language,
         title=title,
         icon_url=static.url("icon.svg"),
         css_url=static.url("kapi.css"),
-        scripts=Markup("".join(render("script.html", url=static.url(name)) for name in scripts)),
+        scripts=Markup("".join(tags)),
         language_label=translate("page.language", language),
         languages=Markup("".join(_language_link(code, language) for code in SUPPORTED)),
         content=content,
     )
-    return Response(body=body, status_code=status, headers=dict(HEADERS))
+    headers = dict(HEADERS)
+    if posts_form:
+        headers["Content-Security-Policy"] = FORM_CONTENT_SECURITY_POLICY
+    if remember_language:
+        headers["Set-Cookie"] = (f"{LANGUAGE_COOKIE}={remember_language}; Path=/; "
+                                 f"Max-Age={LANGUAGE_COOKIE_SECONDS}; SameSite=Lax")
+    return Response(body=body, status_code=status, headers=headers)
+
+
+def message_page(area: str, language: str, status: int) -> Response:
+    """A page that only says something: `<area>.title` and `<area>.lead` (not found, try again later)."""
+    title = translate(f"{area}.title", language)
+    content = render("message.html", title=title, lead=translate(f"{area}.lead", language))
+    return html_page(language=language, title=title, content=content, status=status)
 
 
 def _language_link(code: str, current: str) -> Markup:

@@ -12,11 +12,11 @@ import json
 
 from chalice import Response
 
-from chalicelib.i18n import catalogue, negotiate, translate
-from chalicelib.pages import Markup, html_page, render, static
+from chalicelib.i18n import catalogue, translate
+from chalicelib.pages import LanguageChoice, html_page, render, static
 
 AREA = "dashboard."
-MODULES = "dashboard/main.js"
+MODULE = "dashboard/main.js"
 
 
 def texts(language: str) -> dict[str, str]:
@@ -25,10 +25,11 @@ def texts(language: str) -> dict[str, str]:
     return {key: catalogue(language).get(key, text) for key, text in english.items()}
 
 
-def page(query_lang: str | None, accept_language: str | None) -> Response:
-    language = negotiate(accept_language, query_lang)
+def page(choice: LanguageChoice) -> Response:
+    language = choice.pick()
     messages = texts(language)
     labels = {key.replace(".", "_"): text for key, text in messages.items()}
     content = render("dashboard.html", lang=language, texts=json.dumps(messages, ensure_ascii=False),
-                     css_url=static.url("dashboard/dashboard.css"), script_url=static.url(MODULES), **labels)
-    return html_page(language=language, title=translate("dashboard.title", language), content=Markup(content))
+                     css_url=static.url("dashboard/dashboard.css"), **labels)
+    return html_page(language=language, title=translate("dashboard.title", language), content=content,
+                     modules=(MODULE,), remember_language=choice.to_remember())

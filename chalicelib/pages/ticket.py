@@ -18,7 +18,7 @@ from chalicelib import events
 from chalicelib.errors import ApiError, NotFound
 from chalicelib.i18n import localized, negotiate, translate
 from chalicelib.i18n.dates import format_event_time
-from chalicelib.pages import Markup, html_page, render
+from chalicelib.pages import Markup, html_page, message_page, render
 from chalicelib.tickets import lookup
 
 CANCELLABLE = frozenset({"confirmed", "waitlisted", "pending_approval"})
@@ -28,9 +28,9 @@ def ticket_page(secret: str, query_lang: str | None, accept_language: str | None
     try:
         registration, event = lookup.find(secret)
     except NotFound:
-        return _message_page("page.not_found", negotiate(accept_language, query_lang), 404)
+        return message_page("page.not_found", negotiate(accept_language, query_lang), 404)
     except ApiError as error:  # the store is busy or down: say so in the page's language, not in JSON
-        return _message_page("page.error", negotiate(accept_language, query_lang), error.status)
+        return message_page("page.error", negotiate(accept_language, query_lang), error.status)
     language = negotiate(accept_language, query_lang, default=registration.language)
     event_name = localized(event["name"], language)
     status = registration.status
@@ -71,9 +71,3 @@ def _cancel_section(base: str, status: str, language: str) -> Markup:
     return render("cancel.html", url=f"{base}/cancel", heading=text("heading"), hint=text(f"hint.{status}"),
                   start=text("start"), question=text("question"), confirm=text("confirm"), keep=text("keep"),
                   working=text("working"), done=text("done"), failed=text("failed"))
-
-
-def _message_page(area: str, language: str, status: int) -> Response:
-    title = translate(f"{area}.title", language)
-    content = render("message.html", title=title, lead=translate(f"{area}.lead", language))
-    return html_page(language=language, title=title, content=content, status=status)

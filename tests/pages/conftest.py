@@ -25,6 +25,36 @@ NAME = "Əli İlkin Işık"
 EVENT_NAMES = {"tr": "İzmir–Bakü Işık Gecesi", "az": "İzmir–Bakı İşıq Gecəsi",
                "en": "İzmir–Baku Night of Lights"}
 
+# A registration form with most of what a form may say: translated labels, a choice as radios, a
+# field shown and required only for one of its answers (if/then), checkboxes, a bounded integer.
+FORM = {
+    "type": "object",
+    "properties": {
+        "company": {"type": "string", "title": "Company", "maxLength": 100,
+                    "x-kapi-labels": {"tr": "Kurum", "az": "Təşkilat", "en": "Organisation"}},
+        "attendance": {"type": "string", "title": "Attendance",
+                       "x-kapi-labels": {"tr": "Nasıl katılacaksınız?", "az": "Necə iştirak edəcəksiniz?",
+                                         "en": "How will you attend?"},
+                       "oneOf": [{"const": "in_person", "title": "In person",
+                                  "x-kapi-labels": {"tr": "Yerinde", "az": "Yerində", "en": "In person"}},
+                                 {"const": "online", "title": "Online",
+                                  "x-kapi-labels": {"tr": "Çevrim içi", "az": "Onlayn", "en": "Online"}}]},
+        "diet": {"type": "string", "title": "Dietary needs", "maxLength": 200,
+                 "x-kapi-labels": {"tr": "Yemek tercihi", "az": "Qida seçimi", "en": "Dietary needs"},
+                 "description": "For the lunch.",
+                 "x-kapi-descriptions": {"tr": "Öğle yemeği için.", "az": "Nahar üçün.", "en": "For the lunch."}},
+        "sessions": {"type": "array", "title": "Sessions", "uniqueItems": True,
+                     "x-kapi-labels": {"tr": "Oturumlar", "az": "Sessiyalar", "en": "Sessions"},
+                     "items": {"enum": ["B2B", "Podcast", "Konser"]}},
+        "guests": {"type": "integer", "title": "Guests", "minimum": 0, "maximum": 3,
+                   "x-kapi-labels": {"tr": "Misafir sayısı", "az": "Qonaq sayı", "en": "Guests"}},
+    },
+    "required": ["attendance"],
+    "if": {"properties": {"attendance": {"const": "in_person"}}, "required": ["attendance"]},
+    "then": {"required": ["diet"]},
+    "additionalProperties": False,
+}
+
 
 @dataclass(frozen=True)
 class Ticket:
@@ -58,6 +88,18 @@ def register(api, local_run, make_event):
             secret = re.search(r"/t/([A-Z2-7]+)", message.get_body(("plain",)).get_content()).group(1)
         return Ticket(secret, event, registration, body["email"])
     return run
+
+
+@pytest.fixture(scope="session")
+def form_event(make_event) -> dict:
+    """A published event with the form above, two ticket types and translated privacy text."""
+    return make_event(name=EVENT_NAMES, form=FORM, capacity=100, waitlist=True,
+                      privacy={"tr": "Verileriniz yalnızca bu etkinlik için kullanılır.",
+                               "az": "Məlumatlarınız yalnız bu tədbir üçün istifadə olunur.",
+                               "en": "Your data is used only for this event."},
+                      ticket_types=[{"id": "general", "name": {"tr": "Genel", "az": "Ümumi", "en": "General"}},
+                                    {"id": "b2b", "name": {"tr": "B2B masası", "az": "B2B masası", "en": "B2B table"},
+                                     "capacity": 10}])
 
 
 @pytest.fixture(scope="session")
