@@ -7,7 +7,10 @@ start and the sign-in are paid once.
 import codecs
 import csv
 import io
+import json
 import os
+import uuid
+from datetime import datetime
 
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,6 +23,7 @@ from playwright.sync_api import expect
 from chalicelib.i18n import translate
 from tests.api.test_tokens import make_token
 from tests.data import registration_body
+from tests.pages.conftest import FORM
 
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 TABLET = {"viewport": {"width": 1024, "height": 900}}
@@ -35,6 +39,13 @@ def text(key, language="en", **params):
 def screenshot(page, name, tmp_path_factory):
     folder = os.environ.get("KAPI_SCREENSHOTS") or tmp_path_factory.getbasetemp()
     page.screenshot(path=os.path.join(folder, f"dashboard-{name}.png"), full_page=True)
+
+
+def controls(container):
+    """Each answer control of a rendered form: its name, type, value and label, in page order."""
+    return container.evaluate("""root => [...root.querySelectorAll("[name^='answers.']")].map(input => [
+        input.name, input.type, input.value,
+        (input.labels[0] || {textContent: ""}).textContent.trim().replace(/\\s+/g, " ")])""")
 
 
 def sign_in(page, token, language="en"):
@@ -207,3 +218,40 @@ def test_every_view_is_localised_and_has_no_serious_accessibility_violations(boa
     page.click("#back")
     expect(page.locator(f"[data-event-id='{event['id']}']")).to_be_visible()
     screenshot(page, f"events-{language}", tmp_path_factory)
+
+
+def test_an_event_made_in_the_editor_previews_its_form_as_the_registration_page_shows_it(board, api):
+    page, _, _ = board
+    page.goto("/dashboard?lang=en")
+    page.click("#new-event")
+    event_id = f"forum-{uuid.uuid4().hex[:8]}"
+    year = datetime.now().year + 1
+    page.fill("#ev-id", event_id)
+    page.fill("#ev-name-tr", "Bakü Gençlik Forumu")
+    page.fill("#ev-name-az", "Bakı Gənclik Forumu")
+    page.fill("#ev-name-en", "Baku Youth Forum")
+    page.fill("#ev-venue", "Heydər Əliyev Sarayı, Bakı")
+    page.fill("#ev-timezone", "Asia/Baku")
+    page.fill("#ev-starts", f"{year}-06-01T10:00")
+    page.fill("#ev-ends", f"{year}-06-01T18:00")
+    page.select_option("#ev-status", "published")
+    page.fill("#ev-form", json.dumps(FORM, ensure_ascii=False, indent=1))
+    preview = page.locator("#preview")
+    expect(preview).to_contain_text("How will you attend?")
+    previewed = controls(preview)
+    assert [c[0] for c in previewed if c[1] == "text"][:1] == ["answers.company"], previewed
+    page.fill("#ev-form", "{ not json")
+    expect(page.locator("#ev-form-error")).to_contain_text(text("editor.form_not_json", error="")[:20])
+    page.fill("#ev-form", json.dumps(FORM, ensure_ascii=False))
+    page.click("#save-event")
+    expect(page.locator("#editor-status")).to_have_text(text("editor.saved"))
+    expect(page.locator("#event-title")).to_have_text("Baku Youth Forum")
+
+    saved = api.get(f"/api/events/{event_id}", token=api.admin_token).json()
+    assert saved["form"] == FORM and saved["timezone"] == "Asia/Baku"
+    assert saved["starts_at"] == f"{year}-06-01T10:00:00+04:00"
+    assert saved["name"] == {"tr": "Bakü Gençlik Forumu", "az": "Bakı Gənclik Forumu", "en": "Baku Youth Forum"}
+    attendee = page.context.new_page()
+    attendee.goto(f"/e/{event_id}?lang=en")
+    assert controls(attendee.locator("form#registration")) == previewed
+    attendee.close()

@@ -8,9 +8,9 @@ import {qrcode} from "../vendor/qrcode-generator/qrcode.mjs";
 
 const SVG = "http://www.w3.org/2000/svg";
 
-/* The address `/scan` signs in from: this origin, the event, and the token in the fragment. */
-export function signInUrl(eventId, token) {
-  return `${location.origin}/scan?event=${encodeURIComponent(eventId)}#token=${encodeURIComponent(token)}`;
+/* The address `/scan` signs in from (`<site>/scan#token=<token>`, as the scanner page reads it). */
+export function signInUrl(token) {
+  return `${location.origin}/scan#token=${encodeURIComponent(token)}`;
 }
 
 /* A QR code as SVG squares (4-module quiet zone), crisp at any size. */
@@ -90,7 +90,7 @@ export class DoorPanel {
     try {
       const label = this.form.elements.label.value.trim();
       const created = await post("/api/tokens", {role: "scanner", events: [this.event.id], ...(label ? {label} : {})});
-      const url = signInUrl(this.event.id, created.token);
+      const url = signInUrl(created.token);
       document.getElementById("door-qr").replaceChildren(qrSvg(url, t("door.qr_label")));
       const link = document.getElementById("door-link");
       link.href = url;
