@@ -2,7 +2,7 @@
 from chalice import Chalice, Response
 
 from chalicelib import (attendance, auth, counters, erasure, events, export_csv, listing, registrations,
-                        retention, waitlist)
+                        reissue, retention, waitlist)
 from chalicelib.checkin import attendees, counts, offline, scan
 from chalicelib.checkin import lists as checkin_lists
 from chalicelib.config import settings
@@ -62,13 +62,14 @@ def get_event(event_id):
     return events.public_view(events.load_visible(event_id), counters.read(event_id))
 
 
-@app.route("/api/events/{event_id}", methods=["PATCH"])
+@app.route("/api/events/{event_id}", methods=["PATCH"], content_types=["application/json", "application/merge-patch+json"])
 @json_view
 def patch_event(event_id):
     caller(auth.ORGANISERS, event_id)
-    event = events.patch(event_id, read_json(app.current_request))
+    request = app.current_request
+    event = events.patch(event_id, read_json(request), if_match=request.headers.get("if-match"))
     registrations.settle_promotion(event_id)
-    return events.full_view(event, counters.read(event_id))
+    return respond(events.full_view(event, counters.read(event_id)), headers={"ETag": f'"{event["version"]}"'})
 
 
 # --- Registrations ----------------------------------------------------------------------------
@@ -91,6 +92,15 @@ def register(event_id):
 def get_registration(event_id, registration_id):
     caller(auth.ORGANISERS, event_id)
     return registrations.organiser_view(registrations.get(event_id, registration_id))
+
+
+@app.route("/api/events/{event_id}/registrations/{registration_id}/reissue", methods=["POST"])
+@json_view
+def reissue_ticket(event_id, registration_id):
+    caller(auth.ORGANISERS, event_id)
+    request = app.current_request
+    ticket_type = reissue.parse(read_json(request) if request.raw_body else {})
+    return registrations.organiser_view(reissue.reissue(event_id, registration_id, ticket_type))
 
 
 @app.route("/api/events/{event_id}/registrations/{registration_id}/{move}", methods=["POST"])

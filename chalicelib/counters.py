@@ -3,7 +3,9 @@ registration they count. Seats are enforced by a condition on that item, so a bu
 
 Attribute names: `<status>` and `<status>__<ticket type>` for every registration status, plus
 `held` / `held__<ticket type>` for seats taken (confirmed and pending approval both hold a seat, so
-approving never fails for lack of room).
+approving never fails for lack of room), and `retired__<ticket type>` on a ticket type removed from
+the event: a registration's counter update requires its type not retired (`room_condition`), and
+removing a type requires it never counted (`retire_and_restore`), so the two cannot both succeed.
 """
 from __future__ import annotations
 
@@ -74,14 +76,18 @@ def adds(deltas: dict[str, int]) -> list:
     return [Path(name).add(delta) for name, delta in deltas.items() if delta]
 
 
-def room_condition(event: dict, ticket_type: str, fair_to_waitlist: bool, event_wide: bool = True):
-    """Condition that one more seat fits the event's and the ticket type's capacity.
+def room_condition(event: dict, ticket_type: str, fair_to_waitlist: bool, event_wide: bool = True,
+                   holds_seat: bool = True):
+    """Condition that one more registration of `ticket_type` is counted: the type is still on sale
+    and, if it `holds_seat`, one more seat fits the event's and the ticket type's capacity.
 
     With `fair_to_waitlist`, a newcomer may not take a seat while people of that ticket type are
     waiting: freed seats belong to the waitlist. Without `event_wide`, only the ticket type's
     capacity counts (a seat changing ticket type leaves the event's total as it was).
     """
-    conditions = []
+    conditions = [Path(f"retired__{ticket_type}").does_not_exist()]
+    if not holds_seat:
+        return conditions[0]
     if event_wide and event.get("capacity") is not None:
         conditions.append(_below(Path("held"), event["capacity"]))
     capacity = _ticket_type(event, ticket_type).get("capacity")
@@ -90,8 +96,26 @@ def room_condition(event: dict, ticket_type: str, fair_to_waitlist: bool, event_
     if fair_to_waitlist:
         waiting = Path(f"waitlisted__{ticket_type}")
         conditions.append(waiting.does_not_exist() | (waiting == 0))
-    if not conditions:
-        return None
+    return _all(conditions)
+
+
+def retire_and_restore(event_id: str, removed: set[str], added: set[str]):
+    """The counter item, update actions and condition for removing and (re-)adding ticket types:
+    `removed` ones only if no registration of them was ever counted (cancelled ones included: their
+    ticket pages and emails still name the type), and from then on closed to registrations."""
+    actions = [Path(f"retired__{tt}").set(1) for tt in sorted(removed)]
+    actions += [Path(f"retired__{tt}").remove() for tt in sorted(added)]
+    never_counted = [Path(f"{status}__{tt}").does_not_exist() | (Path(f"{status}__{tt}") == 0)
+                     for tt in sorted(removed) for status in STATUSES]
+    return item(event_id), actions, _all(never_counted) if never_counted else None
+
+
+def in_use(counts: dict[str, int], ticket_types: set[str]) -> list[str]:
+    """The ticket types among `ticket_types` that some registration, even a cancelled one, has."""
+    return sorted(tt for tt in ticket_types if any(counts.get(f"{s}__{tt}", 0) for s in STATUSES))
+
+
+def _all(conditions: list):
     combined = conditions[0]
     for condition in conditions[1:]:
         combined = combined & condition

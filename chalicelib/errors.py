@@ -121,6 +121,10 @@ class InvalidState(ApiError):
     status, code = 409, "invalid_state"
 
 
+class PreconditionFailed(ApiError):
+    status, code = 412, "precondition_failed"
+
+
 class PayloadTooLarge(ApiError):
     status, code = 413, "payload_too_large"
 

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pynamodb.exceptions import PutError
 
 from chalicelib import clock, counters, form_fields, forms, outbox
-from chalicelib.errors import Conflict, FieldError, NotFound, ValidationError
+from chalicelib.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationError
 from chalicelib.storage.models import Event
-from chalicelib.storage.transaction import Transaction
+from chalicelib.storage.transaction import ConditionsFailed, Transaction
 
 DEFAULT_FORM = {"type": "object", "properties": {}, "additionalProperties": False}
 DEFAULT_TICKET_TYPE = {"id": "general", "name": {"tr": "Genel", "az": "Ümumi", "en": "General"}}
@@ -22,7 +22,8 @@ DEFAULTS = {
     "requires_approval": False, "allow_duplicate_emails": False, "retention_days": 180,
 }
 PUBLIC_FIELDS = ("id", "name", "description", "privacy", "venue", "starts_at", "ends_at", "timezone",
-                 "languages", "status", "requires_approval", "form")
+                 "languages", "status", "requires_approval", "form", "version")
+PATCH_ATTEMPTS = 8
 
 
 @functools.lru_cache(maxsize=1)
@@ -77,10 +78,19 @@ def ticket_type(event: dict, ticket_type_id: str) -> dict:
 
 
 def load(event_id: str) -> dict:
+    """The event as stored, with its `version` (every view shows it; PATCH may be conditional on it)."""
+    return _with_version(_record(event_id))
+
+
+def _record(event_id: str) -> Event:
     try:
-        return Event.get(event_id, consistent_read=True).doc
+        return Event.get(event_id, consistent_read=True)
     except Event.DoesNotExist:
         raise NotFound("error.event.not_found") from None
+
+
+def _with_version(record: Event) -> dict:
+    return {**record.doc, "version": int(record.version or 0)}
 
 
 def load_visible(event_id: str) -> dict:
@@ -95,39 +105,95 @@ def create(doc: dict) -> dict:
     event = validate_event(doc)
     now = clock.iso(clock.now())
     record = Event(event["id"], status=event["status"], starts_at=event["starts_at"], doc=event,
-                   created_at=now, updated_at=now)
+                   created_at=now, updated_at=now, version=1)
     try:
         record.save(condition=Event.id.does_not_exist())
     except PutError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             raise Conflict(f"The event id {event['id']} is already taken.") from None
         raise
-    return event
+    return _with_version(record)
 
 
-def patch(event_id: str, changes: dict) -> dict:
-    """Merge top-level fields into the event and validate the result as a whole."""
+def patch(event_id: str, changes: dict, if_match: str | None = None) -> dict:
+    """Apply `changes` as a JSON Merge Patch (RFC 7396) and validate the result as a whole.
+
+    The write is conditional on the version that was read, so two concurrent PATCHes never lose an
+    update: without `if_match` the loser merges its changes into the winner's event and tries again;
+    with it (the version the caller saw, as in HTTP If-Match) a newer version is 412. Removing a
+    ticket type commits only if no registration of it was ever counted (`counters.retire_and_restore`).
+    """
     if "id" in changes and changes["id"] != event_id:
         raise ValidationError.field("id", "an event's id cannot change")
-    current = load(event_id)
-    event = validate_event({**current, **changes})
-    removed = {t["id"] for t in current["ticket_types"]} - {t["id"] for t in event["ticket_types"]}
-    counts = counters.read(event_id)
-    in_use = sorted(t for t in removed if any(counts.get(f"{s}__{t}", 0) for s in counters.STATUSES))
-    if in_use:
-        raise Conflict(f"Ticket type {in_use[0]} has registrations and cannot be removed.")
+    if "version" in changes:
+        raise ValidationError.field("version", "set by the server; send the version you saw as If-Match")
+    for _ in range(PATCH_ATTEMPTS):
+        record = _record(event_id)
+        version = int(record.version or 0)
+        if if_match is not None and not _matches(if_match, version):
+            raise PreconditionFailed(f"The event changed since version {if_match.strip()}; it is at {version}.",
+                                     [FieldError("If-Match", f"the event is at version {version}")])
+        event = validate_event(merge_patch(record.doc, changes))
+        try:
+            _write(record, event, version)
+        except ConditionsFailed as failure:
+            if "ticket_types" in failure.labels:
+                _refuse_removal_in_use(event_id, record.doc, event)
+            continue  # the event changed since it was read: merge again (or 412 above)
+        return {**event, "version": version + 1}
+    raise Conflict("The event kept changing; retry.")
+
+
+def merge_patch(target: object, patch: object) -> object:
+    """RFC 7396: objects merge key by key, `null` deletes a key, anything else replaces the target."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for name, value in patch.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = merge_patch(merged.get(name), value)
+    return merged
+
+
+def _matches(if_match: str, version: int) -> bool:
+    """An If-Match value: `*`, or a version as a bare number or an entity tag (`"3"`, `W/"3"`)."""
+    tags = [tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")]
+    return "*" in tags or str(version) in tags
+
+
+def _write(record: Event, event: dict, version: int) -> None:
+    removed, added = _ticket_type_changes(record.doc, event)
+    if removed:
+        _refuse_removal_in_use(record.id, record.doc, event)
+    at_version = Event.version == version if record.version is not None else Event.version.does_not_exist()
     tx = Transaction()
-    tx.update("event", Event(event_id), [Event.doc.set(event), Event.status.set(event["status"]),
-                                         Event.starts_at.set(event["starts_at"]),
-                                         Event.updated_at.set(clock.iso(clock.now()))],
-              condition=Event.id.exists())
-    tx.put("waitlist", outbox.promotion_owed(event_id))  # a capacity raised or a type added has room
+    tx.update("event", Event(record.id), [
+        Event.doc.set(event), Event.status.set(event["status"]), Event.starts_at.set(event["starts_at"]),
+        Event.updated_at.set(clock.iso(clock.now())), Event.version.set(version + 1),
+    ], condition=Event.id.exists() & at_version)
+    if removed or added:
+        counter, actions, condition = counters.retire_and_restore(record.id, removed, added)
+        tx.update("ticket_types", counter, actions, condition=condition)
+    tx.put("waitlist", outbox.promotion_owed(record.id))  # a capacity raised or a type added has room
     tx.commit()
-    return event
+
+
+def _ticket_type_changes(before: dict, after: dict) -> tuple[set[str], set[str]]:
+    old, new = ({t["id"] for t in doc["ticket_types"]} for doc in (before, after))
+    return old - new, new - old
+
+
+def _refuse_removal_in_use(event_id: str, before: dict, after: dict) -> None:
+    in_use = counters.in_use(counters.read(event_id), _ticket_type_changes(before, after)[0])
+    if in_use:
+        raise Conflict(f"Ticket type {in_use[0]} has registrations and cannot be removed.",
+                       [FieldError("ticket_types", f"{', '.join(in_use)}: has registrations, cannot be removed")])
 
 
 def published() -> list[dict]:
-    return [record.doc for record in Event.by_status.query("published")]
+    return [_with_version(record) for record in Event.by_status.query("published")]
 
 
 STATUSES = ("draft", "published", "closed", "cancelled")

@@ -13,7 +13,7 @@ from datetime import timedelta
 from chalicelib import clock
 from chalicelib.config import settings
 from chalicelib.ids import new_id
-from chalicelib.storage.models import OutboxMessage, OwedPromotion
+from chalicelib.storage.models import OutboxMessage, OwedPromotion, Registration
 
 PENDING = "pending"
 PROMOTION_PREFIX = "waitlist#"
@@ -37,6 +37,13 @@ def message(registration_id: str, event_id: str, kind: str) -> OutboxMessage:
     now = clock.iso(clock.now())
     return OutboxMessage(new_id("m"), registration_id=registration_id, event_id=event_id, kind=kind,
                          queue=settings().outbox_queue, due_at=now, state=PENDING, attempts=0, created_at=now)
+
+
+def queued(message: OutboxMessage) -> list:
+    """Update actions for the registration a message is queued for, in the message's transaction:
+    its `email_status` is "queued" and belongs to this message from now on (the pipeline records a
+    delivery's outcome only while the registration's `email_message` is still that message's id)."""
+    return [Registration.email_status.set("queued"), Registration.email_message.set(message.id)]
 
 
 def promotion_owed(event_id: str) -> OwedPromotion:

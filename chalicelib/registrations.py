@@ -60,12 +60,19 @@ def register(event_id: str, body: dict, *, client_key: str, rate_limit: int,
                 raise RateLimited(retry_after=_seconds_to_next_window()) from None
             if "email" in failure.labels:
                 raise AlreadyRegistered(details=[FieldError("email", "error.email.already_registered")]) from None
+            if "counts" in failure.labels and _ticket_type_removed(event_id, applicant.ticket_type):
+                raise ValidationError.field("ticket_type", "no longer offered by this event") from None
             if "counts" in failure.labels and event["waitlist"] and status != "waitlisted":
                 status = "waitlisted"
                 continue
             if "counts" in failure.labels:
                 raise SoldOut() from None
             raise
+
+
+def _ticket_type_removed(event_id: str, ticket_type: str) -> bool:
+    """Whether the ticket type was removed after the event was read (the counters refused it)."""
+    return ticket_type not in {t["id"] for t in events.load(event_id)["ticket_types"]}
 
 
 def _new_registration(event: dict, applicant: applicants.Applicant, status: str) -> Registration:
@@ -83,12 +90,14 @@ def _new_registration(event: dict, applicant: applicants.Applicant, status: str)
 def _registration_transaction(event: dict, registration: Registration, result: Outcome, body_hash: str,
                               client_key: str, rate_limit: int, idempotency_key: str | None) -> Transaction:
     tx = Transaction()
+    message = outbox.message(registration.id, event["id"], outbox.KIND_FOR_STATUS[registration.status])
+    registration.email_message = message.id
     tx.put("registration", registration, condition=Registration.id.does_not_exist())
     holds_seat = registration.status in counters.HOLDS_SEAT
-    room = counters.room_condition(event, registration.ticket_type, event["waitlist"]) if holds_seat else None
+    room = counters.room_condition(event, registration.ticket_type, event["waitlist"], holds_seat=holds_seat)
     tx.update("counts", counters.item(event["id"]),
               counters.move(registration.ticket_type, None, registration.status), condition=room)
-    tx.put("outbox", outbox.message(registration.id, event["id"], outbox.KIND_FOR_STATUS[registration.status]))
+    tx.put("outbox", message)
     if registration.email_claim:
         tx.put("email", Claim(email_claim_key(registration), owner=registration.id),
                condition=Claim.pk.does_not_exist())
@@ -190,11 +199,12 @@ def resend(event_id: str, registration_id: str) -> Registration:
     registration = get(event_id, registration_id)
     if registration.erased:
         raise InvalidState("error.registration.erased")
+    message = outbox.message(registration.id, event_id, outbox.KIND_FOR_STATUS[registration.status])
     tx = Transaction()
     tx.update("registration", registration,
-              [Registration.email_status.set("queued"), Registration.updated_at.set(clock.iso(clock.now()))],
+              [*outbox.queued(message), Registration.updated_at.set(clock.iso(clock.now()))],
               condition=Registration.id.exists())
-    tx.put("outbox", outbox.message(registration.id, event_id, outbox.KIND_FOR_STATUS[registration.status]))
+    tx.put("outbox", message)
     tx.commit()
     return get(event_id, registration_id)
 
@@ -202,17 +212,18 @@ def resend(event_id: str, registration_id: str) -> Registration:
 def _move(registration: Registration, new_status: str, kind: str, room_event: dict | None = None) -> None:
     old_status = registration.status
     now = clock.iso(clock.now())
+    message = outbox.message(registration.id, registration.event_id, kind)
     tx = Transaction()
     tx.update("registration", registration, [
         Registration.status.set(new_status),
         Registration.event_status.set(f"{registration.event_id}#{new_status}"),
         Registration.updated_at.set(now),
-        Registration.email_status.set("queued"),
+        *outbox.queued(message),
     ], condition=Registration.status == old_status)
     room = counters.room_condition(room_event, registration.ticket_type, False) if room_event else None
     tx.update("counts", counters.item(registration.event_id),
               counters.move(registration.ticket_type, old_status, new_status), condition=room)
-    tx.put("outbox", outbox.message(registration.id, registration.event_id, kind))
+    tx.put("outbox", message)
     if frees_seat(old_status, new_status):
         tx.put("waitlist", outbox.promotion_owed(registration.event_id))
     if registration.email_claim and new_status in ("cancelled", "rejected"):

@@ -7,7 +7,9 @@ sweeper in AWS, or two threads locally) never send it twice at once. A send that
 transiently is retried with exponential backoff; after `max_attempts`, or at once for a permanent
 failure, the message and its registration are marked `failed`, visible to organisers, who can
 resend. A crash between a successful send and its record re-sends once after the lease expires:
-delivery is at-least-once, and exactly-once whenever the worker survives.
+delivery is at-least-once, and exactly-once whenever the worker survives. The outcome is written on
+the registration only while it is still the message the registration last queued (`email_message`),
+so a delivery finishing after a resend never turns the resend's "queued" into "sent" or "failed".
 """
 from __future__ import annotations
 
@@ -112,7 +114,7 @@ class Pipeline:
         delay = self.retry_seconds * 2 ** (message.attempts - 1) * random.uniform(0.8, 1.2)
         message.update(actions=[OutboxMessage.due_at.set(clock.iso(clock.now() + timedelta(seconds=delay))),
                                 OutboxMessage.last_error.set(error)])
-        _record_on_registration(registration, "queued", message.attempts, error)
+        _record_on_registration(registration, message, "queued", error)
         return PENDING
 
     def _finish(self, message: OutboxMessage, registration: Registration, state: str, error: str | None) -> str:
@@ -121,13 +123,21 @@ class Pipeline:
                                 OutboxMessage.due_at.remove(), OutboxMessage.last_error.set(error),
                                 OutboxMessage.sent_at.set(clock.iso(clock.now()) if state == "sent" else None)])
         if state != "skipped":
-            _record_on_registration(registration, state, message.attempts, error)
+            _record_on_registration(registration, message, state, error)
         return state
 
 
-def _record_on_registration(registration: Registration, state: str, attempts: int, error: str | None) -> None:
-    registration.update(actions=[Registration.email_status.set(state), Registration.email_attempts.set(attempts),
-                                 Registration.email_error.set(error)])
+def _record_on_registration(registration: Registration, message: OutboxMessage, state: str, error: str | None) -> None:
+    """Record a delivery's outcome on the registration unless a newer message (a resend, a move) has
+    been queued for it since: that one's "queued" must not be overwritten by this one's "sent"."""
+    own = (Registration.email_message == message.id) | Registration.email_message.does_not_exist()
+    try:
+        registration.update(actions=[Registration.email_status.set(state),
+                                     Registration.email_attempts.set(message.attempts),
+                                     Registration.email_error.set(error)], condition=own)
+    except UpdateError as error_:
+        if error_.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def pipeline_from_settings() -> Pipeline:

@@ -37,7 +37,8 @@ class EventsByStatus(GlobalSecondaryIndex):
 
 
 class Event(Model):
-    """An event's definition as the organiser wrote it (validated), plus its lifecycle status."""
+    """An event's definition as the organiser wrote it (validated), its lifecycle status, and its
+    version, which every PATCH writes conditionally (If-Match, SPEC §5)."""
     Meta = _meta("events")
     id = UnicodeAttribute(hash_key=True)
     status = UnicodeAttribute()
@@ -46,6 +47,7 @@ class Event(Model):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     personal_data_erased_at = UnicodeAttribute(null=True)  # set once retention has erased every registration
+    version = NumberAttribute(null=True)  # 1 at creation, +1 per PATCH; events older than versions have none
     by_status = EventsByStatus()
 
 
@@ -86,6 +88,7 @@ class Registration(Model):
     consent_at = UnicodeAttribute(null=True)
     revision = NumberAttribute(default=0)
     email_status = UnicodeAttribute(null=True)
+    email_message = UnicodeAttribute(null=True)  # the latest outbox message: only its delivery sets email_status
     email_attempts = NumberAttribute(default=0)
     email_error = UnicodeAttribute(null=True)
     checkins = MapAttribute(default=dict)

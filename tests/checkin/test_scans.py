@@ -8,7 +8,7 @@ from chalicelib.checkin import counts
 from chalicelib.ids import new_registration_id
 from chalicelib.storage.models import Registration
 from chalicelib.tickets import issuing
-from chalicelib.tickets.reissue import reissue
+from chalicelib.reissue import reissue
 from chalicelib.tickets.secrets import Keyring, TicketSigner
 from tests import dates
 from tests.api.test_tokens import make_token

@@ -109,3 +109,28 @@ def test_erased_registration_gets_no_email(tables, make_event):
     assert all(rid not in m.as_string() for m in transport.sent)
     assert transport.sent == []
     assert rid not in [m.registration_id for m in OutboxMessage.by_due.query(settings().outbox_queue)]
+
+
+class ResendingWhileSending(Recording):
+    """The organiser presses resend while the first email is on its way."""
+
+    def __init__(self, event_id, registration_id):
+        super().__init__()
+        self.pending = [(event_id, registration_id)]
+
+    def send(self, message):
+        if self.pending:
+            registrations.resend(*self.pending.pop())
+        super().send(message)
+
+
+def test_a_delivery_finishing_after_a_resend_leaves_the_resend_queued(tables, make_event):
+    event = make_event()
+    [rid] = register_many(event["id"], 1)
+    transport = ResendingWhileSending(event["id"], rid)
+    pipe = pipeline(transport)
+    [first] = OutboxMessage.by_due.query(settings().outbox_queue)
+    assert pipe.deliver(first.id) == "sent"
+    assert Registration.get(rid).email_status == "queued"  # the resent email has not gone yet
+    drain(pipe)
+    assert len(transport.sent) == 2 and Registration.get(rid).email_status == "sent"

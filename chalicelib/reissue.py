@@ -1,11 +1,15 @@
-"""Reissuing a ticket: a new secret replaces the old one, optionally for another ticket type.
+"""Reissuing a ticket (SPEC §5): a new secret replaces the old one, optionally for another ticket type.
+
+An organiser's move on a registration, so it lives above what it uses: the registrations, the
+tickets (which know nothing of it) and the door's counts.
 
 The registration's `revision` goes up, so every scanner that asks the server refuses the old secret
 as `revoked` (secrets carry their revision). The old secret is also recorded for the offline
 bundle. A change of ticket type moves the registration counters (with the new type's capacity as
-the condition) and the per-type door counts of every list the ticket was scanned on. All of it is
-one transaction, conditional on the registration not having changed since it was read (including
-its door state, which a concurrent scan would change). A confirmed attendee is sent the new ticket.
+the condition) and the per-type door counts of every list the ticket was scanned on, and the seat
+it leaves is owed to the old type's waitlist. All of it is one transaction, conditional on the
+registration not having changed since it was read (including its door state, which a concurrent
+scan would change). A confirmed attendee is sent the new ticket.
 """
 from __future__ import annotations
 
@@ -13,13 +17,25 @@ from pynamodb.expressions.operand import Path
 
 from chalicelib import clock, counters, events, outbox, registrations
 from chalicelib.checkin import counts, state
-from chalicelib.errors import Conflict, InvalidState, SoldOut, ValidationError
+from chalicelib.errors import Conflict, FieldError, InvalidState, SoldOut, ValidationError
 from chalicelib.storage.models import Registration, RevokedSecret
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
 from chalicelib.tickets.issuing import secret_for
 from chalicelib.tickets.secrets import MAX_REVISION
 
 REISSUABLE = frozenset({"confirmed", "pending_approval", "waitlisted"})
+FIELDS = ("ticket_type",)
+
+
+def parse(body: dict) -> str | None:
+    """The requested ticket type from a reissue body `{ticket_type?}` (None: keep the current one)."""
+    unknown = [FieldError(name, "unknown field") for name in body if name not in FIELDS]
+    if unknown:
+        raise ValidationError("The reissue request is not valid.", unknown)
+    ticket_type = body.get("ticket_type")
+    if ticket_type is not None and not isinstance(ticket_type, str):
+        raise ValidationError.field("ticket_type", "must be a ticket type id")
+    return ticket_type
 
 
 def reissue(event_id: str, registration_id: str, ticket_type: str | None = None) -> Registration:
@@ -36,8 +52,11 @@ def reissue(event_id: str, registration_id: str, ticket_type: str | None = None)
         _transaction(event, registration, new_type).commit()
     except ConditionsFailed as failure:
         if "counts" in failure.labels:
-            raise SoldOut("The new ticket type is sold out.") from None
+            raise SoldOut(f"Ticket type {new_type} is sold out.",
+                          [FieldError("ticket_type", f"{new_type} is sold out")]) from None
         raise Conflict("The registration changed while its ticket was reissued; retry.") from None
+    if new_type != registration.ticket_type and registration.status in counters.HOLDS_SEAT:
+        registrations.settle_promotion(event_id)
     return registrations.get(event_id, registration_id)
 
 
@@ -48,10 +67,16 @@ def _transaction(event: dict, registration: Registration, new_type: str) -> Tran
     condition = ((Registration.revision == registration.revision) & (Registration.status == status)
                  & (Registration.ticket_type == old_type))
     tx = Transaction()
+    if status == "confirmed":
+        message = outbox.message(registration.id, event["id"], outbox.KIND_FOR_STATUS[status])
+        actions += outbox.queued(message)
+        tx.put("outbox", message)
     if new_type != old_type:
+        if status in counters.HOLDS_SEAT:
+            tx.put("waitlist", outbox.promotion_owed(event["id"]))
         actions.append(Registration.ticket_type.set(new_type))
-        room = counters.room_condition(event, new_type, False, event_wide=False) \
-            if status in counters.HOLDS_SEAT else None
+        room = counters.room_condition(event, new_type, False, event_wide=False,
+                                       holds_seat=status in counters.HOLDS_SEAT)
         tx.update("counts", counters.item(event["id"]), counters.move(old_type, status, status, new_type),
                   condition=room)
         for list_id, ticket_state in state.all_lists(registration).items():
@@ -62,6 +87,4 @@ def _transaction(event: dict, registration: Registration, new_type: str) -> Tran
     tx.update("registration", registration, actions, condition=condition)
     tx.put("revoked", RevokedSecret(event["id"], secret_for(registration), registration_id=registration.id,
                                     revision=registration.revision, revoked_at=now))
-    if status == "confirmed":
-        tx.put("outbox", outbox.message(registration.id, event["id"], outbox.KIND_FOR_STATUS[status]))
     return tx
