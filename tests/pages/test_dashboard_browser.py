@@ -255,3 +255,37 @@ def test_an_event_made_in_the_editor_previews_its_form_as_the_registration_page_
     attendee.goto(f"/e/{event_id}?lang=en")
     assert controls(attendee.locator("form#registration")) == previewed
     attendee.close()
+
+
+def test_an_edit_over_someone_elses_newer_save_is_refused_with_the_412_explained(board, api):
+    page, event, _ = board
+    page.goto(f"/dashboard?lang=en#event={event['id']}&tab=editor")
+    expect(page.locator("#ev-venue")).to_have_value(event["venue"])
+    elsewhere = api.patch(f"/api/events/{event['id']}", json={"venue": "Ahmed Adnan Saygun, Güzelyalı"},
+                          token=api.admin_token)
+    assert elsewhere.status_code == 200
+    page.fill("#ev-venue", "Kültürpark, İzmir")
+    page.click("#save-event")
+    expect(page.locator("#editor-error [data-error=precondition_failed]")).to_have_text(
+        text("error.precondition_failed"))
+    expect(page.locator("#editor-error")).to_be_focused()
+    assert api.get(f"/api/events/{event['id']}", token=api.admin_token).json()["venue"] == "Ahmed Adnan Saygun, Güzelyalı"
+    page.click("#editor-error button")
+    expect(page.locator("#ev-venue")).to_have_value("Ahmed Adnan Saygun, Güzelyalı")
+    page.fill("#ev-venue", "Kültürpark, İzmir")
+    page.click("#save-event")
+    expect(page.locator("#editor-status")).to_have_text(text("editor.saved"))
+    assert api.get(f"/api/events/{event['id']}", token=api.admin_token).json()["venue"] == "Kültürpark, İzmir"
+
+
+def test_reissue_with_another_ticket_type_updates_the_row(board, api):
+    page, event, people = board
+    page.goto(f"/dashboard?lang=en#event={event['id']}&tab=registrations")
+    row = page.locator(f"tr[data-registration-id='{people[0]['id']}']")
+    row.locator("button[data-action=reissue]").click()
+    page.select_option("#reissue-select", "vip")
+    page.click("#confirm button[value=yes]")
+    expect(row).to_contain_text("Guest of honour")
+    expect(page.locator("#table-status")).to_have_text(text("done.reissue", name=PEOPLE[0]))
+    found = api.get(f"/api/events/{event['id']}/registrations/{people[0]['id']}", token=api.admin_token).json()
+    assert found["ticket_type"] == "vip" and found["status"] == "confirmed"
