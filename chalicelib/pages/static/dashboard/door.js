@@ -2,8 +2,9 @@
    to sign in, so a steward is set up by pointing a phone at this screen. The token travels in the URL's
    fragment, which browsers never send to a server or put in a Referer. The QR is drawn here, from the
    vendored qrcode-generator, so the secret goes nowhere after the API hands it over. */
-import {call, explain, get, post} from "./api.js";
+import {call, explain, post} from "./api.js";
 import {el, eventTime, t} from "./i18n.js";
+import {ItemsPanel} from "./panel.js";
 import {qrcode} from "../vendor/qrcode-generator/qrcode.mjs";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -43,36 +44,21 @@ export function qrSvg(text, label) {
   return svg;
 }
 
-export class DoorPanel {
+export class DoorPanel extends ItemsPanel {
   constructor() {
-    this.form = document.getElementById("door-form");
-    this.list = document.getElementById("door-tokens");
-    this.error = document.getElementById("door-error");
-    this.form.addEventListener("submit", (submit) => {
-      submit.preventDefault();
-      this.create();
-    });
+    super({form: "door-form", list: "door-tokens", error: "door-error"});
   }
 
   open(event) {
-    this.event = event;
-    this.form.reset();
-    this.error.textContent = "";
+    super.open(event);
     document.getElementById("door-new").hidden = true;
     document.getElementById("door-qr").replaceChildren();
     this.load();
   }
 
-  async load() {
-    try {
-      const tokens = (await get(`/api/tokens?event=${encodeURIComponent(this.event.id)}`)).items;
-      this.list.replaceChildren(...tokens.map((token) => this.line(token)));
-      if (tokens.length === 0) {
-        this.list.append(el("li", {}, t("door.none")));
-      }
-    } catch (error) {
-      this.error.textContent = explain(error);
-    }
+  load() {
+    return this.show(`/api/tokens?event=${encodeURIComponent(this.event.id)}`, (token) => this.line(token),
+                     t("door.none"));
   }
 
   line(token) {

@@ -1,25 +1,18 @@
 /* Check-in lists: the event's lists and a form to add one (name, admitted ticket types, entry rules,
    validity window as clocks in the event's zone). */
-import {explain, get, post} from "./api.js";
+import {explain, post} from "./api.js";
 import {el, eventTime, localized, t} from "./i18n.js";
+import {ItemsPanel} from "./panel.js";
 import {fromLocalInput} from "./times.js";
 
-export class ListsPanel {
+export class ListsPanel extends ItemsPanel {
   constructor({onChange}) {
+    super({form: "list-form", list: "checkin-lists", error: "list-error"});
     this.onChange = onChange;
-    this.form = document.getElementById("list-form");
-    this.items = document.getElementById("checkin-lists");
-    this.error = document.getElementById("list-error");
-    this.form.addEventListener("submit", (submit) => {
-      submit.preventDefault();
-      this.create();
-    });
   }
 
   open(event) {
-    this.event = event;
-    this.form.reset();
-    this.error.textContent = "";
+    super.open(event);
     const legend = this.form.querySelector("#list-types legend");
     document.getElementById("list-types").replaceChildren(legend, ...event.ticket_types.map((type) =>
       el("div", {class: "check"}, el("input", {type: "checkbox", id: `list-type-${type.id}`, name: "ticket_types", value: type.id}),
@@ -31,16 +24,8 @@ export class ListsPanel {
     return `/api/events/${encodeURIComponent(this.event.id)}/checkin-lists`;
   }
 
-  async load() {
-    try {
-      const lists = (await get(this.base())).items;
-      this.items.replaceChildren(...lists.map((list) => this.line(list)));
-      if (lists.length === 0) {
-        this.items.append(el("li", {}, t("lists.none")));
-      }
-    } catch (error) {
-      this.error.textContent = explain(error);
-    }
+  load() {
+    return this.show(this.base(), (list) => this.line(list), t("lists.none"));
   }
 
   line(list) {
