@@ -32,9 +32,10 @@ export function number(value) {
   return numbers.format(value);
 }
 
-// Chromium ships no Azerbaijani calendar data (dates would read "2027 M05 19"), so a language the
-// browser does not know gets the numeric style Azerbaijani uses: 19.05.2027 10:00.
-const knownToBrowser = Intl.DateTimeFormat.supportedLocalesOf([lang]).length > 0;
+// Chromium ships no Azerbaijani calendar data: it falls back to ICU's root patterns, whose months read
+// "M05" ("2027 M05 19"). A language the browser formats so gets the numeric style Azerbaijani uses:
+// 19.05.2027 10:00.
+const knownToBrowser = !/M\d/.test(new Intl.DateTimeFormat(lang, {month: "long"}).format(new Date(2027, 4, 19)));
 
 /* A time of the event in the event's own zone, in the page's language (with a date unless only
    `hour`/`minute` are asked for). */
