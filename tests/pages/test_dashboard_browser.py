@@ -166,7 +166,7 @@ def test_the_csv_download_keeps_turkish_and_azerbaijani_letters(board):
     assert download.value.suggested_filename.endswith(".csv")
 
 
-def test_a_scanner_token_cannot_open_the_dashboard(open_page, api, make_event):
+def test_a_scanner_token_cannot_open_the_dashboard(open_page, api, make_event, tmp_path_factory):
     event = make_event()
     scanner = make_token(api, "scanner", [event["id"]])["token"]
     page = open_page()
@@ -177,6 +177,7 @@ def test_a_scanner_token_cannot_open_the_dashboard(open_page, api, make_event):
     expect(page.locator("[name=token]")).to_be_visible()
     expect(page.locator("#events")).to_be_hidden()
     assert page.evaluate("localStorage.length") == 0
+    screenshot(page, "signin-refused-en", tmp_path_factory)
 
 
 def test_a_scanner_token_made_on_the_dashboard_signs_in_by_its_qr_code(board, api):
@@ -198,6 +199,20 @@ def test_a_scanner_token_made_on_the_dashboard_signs_in_by_its_qr_code(board, ap
     listed.locator("button[data-action=revoke]").click()
     expect(listed).to_contain_text(text("door.revoked"))
     assert api.get(f"/api/events/{event['id']}/offline-bundle", token=token).status_code == 401
+
+
+def test_the_scanner_page_signs_in_from_the_qr_code_on_the_dashboard(board, api):
+    page, event, _ = board
+    if api.get("/scan").status_code != 200:
+        pytest.skip("/scan is not served on this branch")
+    page.click("[data-tab=door]")
+    page.click("#door-form button[type=submit]")
+    [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(page.locator("#door-qr svg").screenshot())))
+    steward = page.context.new_page()
+    steward.goto(decoded.text)
+    expect(steward.locator(f"[name=event] option[value='{event['id']}']")).to_be_attached()
+    assert "token=" not in steward.url  # the scanner takes the token out of the address bar
+    steward.close()
 
 
 @pytest.mark.parametrize("language", ["tr", "az", "en"])
