@@ -306,3 +306,38 @@ def test_reissue_with_another_ticket_type_updates_the_row(board, api):
     expect(page.locator("#table-status")).to_have_text(text("done.reissue", name=PEOPLE[0]))
     found = api.get(f"/api/events/{event['id']}/registrations/{people[0]['id']}", token=api.admin_token).json()
     assert found["ticket_type"] == "vip" and found["status"] == "confirmed"
+
+
+def test_figures_that_stop_refreshing_are_marked_stale(board):
+    page, event, _ = board
+    page.goto(f"/dashboard?lang=en#event={event['id']}&tab=live")
+    expect(page.locator("#last-updated")).to_contain_text("Last updated")
+    expect(page.locator("#stale")).to_be_hidden()
+    page.route("**/attendance", lambda route: route.abort())
+    page.click("#refresh")
+    expect(page.locator("#stale")).to_contain_text(text("live.stale"))
+    expect(page.locator("#stale")).to_contain_text(text("error.offline"))
+    expect(page.locator("[data-list-id] [data-count=checkin]")).to_have_text("1")  # the last figures stay
+    page.unroute("**/attendance")
+    page.click("#refresh")
+    expect(page.locator("#stale")).to_be_hidden()
+
+
+def test_a_registration_is_approved_with_the_keyboard_alone(board, api):
+    page, event, people = board
+    page.goto(f"/dashboard?lang=en#event={event['id']}&tab=registrations")
+    row = page.locator(f"tr[data-registration-id='{people[2]['id']}']")
+    expect(row).to_have_attribute("data-status", "pending_approval")
+    page.locator("[name=q]").focus()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.action") == "approve":
+            break
+    assert page.evaluate("document.activeElement.closest('tr').dataset.registrationId") == people[2]["id"]
+    page.keyboard.press("Enter")
+    expect(page.locator("#confirm button[value=yes]")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(row).to_have_attribute("data-status", "confirmed")
+    assert page.evaluate("document.activeElement.closest('tr').dataset.registrationId") == people[2]["id"]
+    assert api.get(f"/api/events/{event['id']}/registrations/{people[2]['id']}",
+                   token=api.admin_token).json()["status"] == "confirmed"
