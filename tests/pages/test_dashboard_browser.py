@@ -180,7 +180,7 @@ def test_a_scanner_token_cannot_open_the_dashboard(open_page, api, make_event, t
     screenshot(page, "signin-refused-en", tmp_path_factory)
 
 
-def test_a_scanner_token_made_on_the_dashboard_signs_in_by_its_qr_code(board, api):
+def test_a_scanner_token_made_on_the_dashboard_signs_in_by_its_qr_code(board, api, tmp_path_factory):
     page, event, _ = board
     page.click("[data-tab=door]")
     page.fill("#door-label", "Kuzey kapısı")
@@ -188,6 +188,7 @@ def test_a_scanner_token_made_on_the_dashboard_signs_in_by_its_qr_code(board, ap
     qr = page.locator("#door-qr svg[role=img]")
     expect(qr).to_be_visible()
     [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
+    screenshot(page, "door-qr-en", tmp_path_factory)
     url = urlsplit(decoded.text)
     assert (url.scheme, url.netloc, url.path) == ("http", urlsplit(api.base_url).netloc, "/scan")
     assert page.locator("#door-link").get_attribute("href") == decoded.text
@@ -237,7 +238,8 @@ def test_every_view_is_localised_and_has_no_serious_accessibility_violations(boa
     screenshot(page, f"events-{language}", tmp_path_factory)
 
 
-def test_an_event_made_in_the_editor_previews_its_form_as_the_registration_page_shows_it(board, api):
+def test_an_event_made_in_the_editor_previews_its_form_as_the_registration_page_shows_it(board, api,
+                                                                                          tmp_path_factory):
     page, _, _ = board
     page.goto("/dashboard?lang=en")
     page.click("#new-event")
@@ -260,6 +262,8 @@ def test_an_event_made_in_the_editor_previews_its_form_as_the_registration_page_
     page.fill("#ev-form", "{ not json")
     expect(page.locator("#ev-form-error")).to_contain_text(text("editor.form_not_json", error="")[:20])
     page.fill("#ev-form", json.dumps(FORM, ensure_ascii=False))
+    expect(preview).to_contain_text("How will you attend?")
+    screenshot(page, "editor-preview-en", tmp_path_factory)
     page.click("#save-event")
     expect(page.locator("#editor-status")).to_have_text(text("editor.saved"))
     expect(page.locator("#event-title")).to_have_text("Baku Youth Forum")
