@@ -262,6 +262,7 @@ def test_an_event_made_in_the_editor_previews_its_form_as_the_registration_page_
     page.fill("#ev-form", "{ not json")
     expect(page.locator("#ev-form-error")).to_contain_text(text("editor.form_not_json", error="")[:20])
     page.fill("#ev-form", json.dumps(FORM, ensure_ascii=False))
+    expect(page.locator("#ev-form-error")).to_be_empty()
     expect(preview).to_contain_text("How will you attend?")
     screenshot(page, "editor-preview-en", tmp_path_factory)
     page.click("#save-event")
