@@ -126,13 +126,12 @@ def patch(event_id: str, changes: dict, if_match: str | None = None) -> dict:
     if "id" in changes and changes["id"] != event_id:
         raise ValidationError.field("id", "an event's id cannot change")
     if "version" in changes:
-        raise ValidationError.field("version", "set by the server; send the version you saw as If-Match")
+        raise ValidationError.field("version", "error.event.version_read_only")
     for _ in range(PATCH_ATTEMPTS):
         record = _record(event_id)
         version = int(record.version or 0)
         if if_match is not None and not _matches(if_match, version):
-            raise PreconditionFailed(f"The event changed since version {if_match.strip()}; it is at {version}.",
-                                     [FieldError("If-Match", f"the event is at version {version}")])
+            raise PreconditionFailed(details=[FieldError("If-Match", "error.event.stale_version", version=version)])
         event = validate_event(merge_patch(record.doc, changes))
         try:
             _write(record, event, version)
@@ -141,7 +140,7 @@ def patch(event_id: str, changes: dict, if_match: str | None = None) -> dict:
                 _refuse_removal_in_use(event_id, record.doc, event)
             continue  # the event changed since it was read: merge again (or 412 above)
         return {**event, "version": version + 1}
-    raise Conflict("The event kept changing; retry.")
+    raise Conflict("error.event.busy")
 
 
 def merge_patch(target: object, patch: object) -> object:
@@ -188,8 +187,8 @@ def _ticket_type_changes(before: dict, after: dict) -> tuple[set[str], set[str]]
 def _refuse_removal_in_use(event_id: str, before: dict, after: dict) -> None:
     in_use = counters.in_use(counters.read(event_id), _ticket_type_changes(before, after)[0])
     if in_use:
-        raise Conflict(f"Ticket type {in_use[0]} has registrations and cannot be removed.",
-                       [FieldError("ticket_types", f"{', '.join(in_use)}: has registrations, cannot be removed")])
+        raise Conflict("error.event.ticket_type_in_use",
+                       [FieldError("ticket_types", "error.ticket_type.in_use", ticket_types=", ".join(in_use))])
 
 
 def published() -> list[dict]:

@@ -29,12 +29,12 @@ FIELDS = ("ticket_type",)
 
 def parse(body: dict) -> str | None:
     """The requested ticket type from a reissue body `{ticket_type?}` (None: keep the current one)."""
-    unknown = [FieldError(name, "unknown field") for name in body if name not in FIELDS]
+    unknown = [FieldError(name, "error.field.unknown") for name in body if name not in FIELDS]
     if unknown:
-        raise ValidationError("The reissue request is not valid.", unknown)
+        raise ValidationError(details=unknown)
     ticket_type = body.get("ticket_type")
     if ticket_type is not None and not isinstance(ticket_type, str):
-        raise ValidationError.field("ticket_type", "must be a ticket type id")
+        raise ValidationError.field("ticket_type", "error.ticket_type.unknown")
     return ticket_type
 
 
@@ -43,18 +43,17 @@ def reissue(event_id: str, registration_id: str, ticket_type: str | None = None)
     registration = registrations.get(event_id, registration_id)
     new_type = ticket_type or registration.ticket_type
     if new_type not in {t["id"] for t in event["ticket_types"]}:
-        raise ValidationError.field("ticket_type", "not a ticket type of this event")
+        raise ValidationError.field("ticket_type", "error.ticket_type.unknown")
     if registration.status not in REISSUABLE or registration.erased:
-        raise InvalidState(f"Cannot reissue the ticket of a registration that is {registration.status}.")
+        raise InvalidState("error.reissue.invalid_state", params={"status": registration.status})
     if registration.revision >= MAX_REVISION:
-        raise InvalidState("This ticket cannot be reissued any more.")
+        raise InvalidState("error.reissue.exhausted")
     try:
         _transaction(event, registration, new_type).commit()
     except ConditionsFailed as failure:
         if "counts" in failure.labels:
-            raise SoldOut(f"Ticket type {new_type} is sold out.",
-                          [FieldError("ticket_type", f"{new_type} is sold out")]) from None
-        raise Conflict("The registration changed while its ticket was reissued; retry.") from None
+            raise SoldOut(details=[FieldError("ticket_type", "error.ticket_type.sold_out", ticket_type=new_type)]) from None
+        raise Conflict("error.registration.busy") from None
     if new_type != registration.ticket_type and registration.status in counters.HOLDS_SEAT:
         registrations.settle_promotion(event_id)
     return registrations.get(event_id, registration_id)

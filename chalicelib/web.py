@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import hashlib
 import json
 import logging
 import sys
@@ -20,6 +19,7 @@ from typing import Any, Callable
 
 from chalice import Response
 
+from chalicelib import client_address
 from chalicelib.errors import ApiError, PayloadTooLarge, UnsupportedMediaType, ValidationError, render
 from chalicelib.i18n import negotiate, pick_language
 
@@ -167,11 +167,12 @@ class _JsonLines(logging.Formatter):
 
 
 def client_key(request: Any, header: str | None) -> str:
-    """A short hash of the caller's address, for rate limits: the address itself is personal data.
+    """The caller's address keyed with a secret of the deployment (`client_address`), for rate limits:
+    the address itself is personal data.
 
     In AWS the address is API Gateway's `sourceIp`; the local server passes it in a header it sets
     itself (`KAPI_CLIENT_IP_HEADER`), which must never be trusted behind any other proxy.
     """
     address = request.headers.get(header) if header else None
     address = address or ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
-    return hashlib.sha256(f"kapi-rate:{address}".encode()).hexdigest()[:20]
+    return client_address.key(address)

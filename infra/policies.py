@@ -26,8 +26,10 @@ DEPLOYED_STAGES = ("dev", "prod")
 # checks for them: TransactWriteItems needs PutItem, UpdateItem, DeleteItem or ConditionCheckItem).
 TABLE_ACTIONS = {
     "api_handler": ("BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
-    "outbox_stream": ("GetItem", "UpdateItem"),
-    "retry_emails": ("GetItem", "Query", "UpdateItem"),
+    # The email functions also settle owed waitlist promotions (chalicelib/waitlist.py): a Query of the
+    # waitlist, a transaction per promotion, and the debt's delete.
+    "outbox_stream": ("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+    "retry_emails": ("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
     "erase_expired_personal_data": ("DeleteItem", "Query", "UpdateItem"),
 }
 # Functions that sign or verify tickets, so read the signing keys.

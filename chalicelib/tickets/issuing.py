@@ -11,7 +11,7 @@ import threading
 import time
 
 from chalicelib.config import settings
-from chalicelib.tickets.secrets import InvalidTicket, TicketRef, TicketSigner, parse_unverified
+from chalicelib.tickets.secrets import InvalidTicket, Keyring, TicketRef, TicketSigner, parse_unverified
 
 RELOAD_INTERVAL_SECONDS = 60
 _reload_lock = threading.Lock()
@@ -20,21 +20,24 @@ _last_reload = 0.0
 
 @functools.lru_cache(maxsize=1)
 def signer() -> TicketSigner:
+    return TicketSigner(keyring())
+
+
+def keyring() -> Keyring:
+    """The deployment's signing keys, read from where configuration says (each call reads again)."""
     from chalicelib.tickets import keys
 
     cfg = settings()
     if cfg.signing_key_source == "ssm":
         import boto3
 
-        keyring = keys.load_keyring_from_ssm(cfg.signing_key_name, boto3.client("ssm", region_name=cfg.region))
-    elif cfg.signing_key_source == "secretsmanager":
+        return keys.load_keyring_from_ssm(cfg.signing_key_name, boto3.client("ssm", region_name=cfg.region))
+    if cfg.signing_key_source == "secretsmanager":
         import boto3
 
-        keyring = keys.load_keyring_from_secrets_manager(
+        return keys.load_keyring_from_secrets_manager(
             cfg.signing_key_name, boto3.client("secretsmanager", region_name=cfg.region))
-    else:
-        keyring = keys.load_keyring_from_dir(cfg.data_dir)
-    return TicketSigner(keyring)
+    return keys.load_keyring_from_dir(cfg.data_dir)
 
 
 def secret_for(registration) -> str:

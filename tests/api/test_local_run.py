@@ -1,10 +1,14 @@
 """The local run as a user meets it: durable across kill -9, rate-limited, with an admin token."""
+import hashlib
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import boto3
 import pytest
 
+from chalicelib import client_address
+from chalicelib.tickets.keys import load_keyring_from_dir
 from tests import dates
 from tests.dates import faketime_env
 from tests.data import registration_body
@@ -53,7 +57,7 @@ def test_registrations_acknowledged_before_kill_9_survive_a_restart(own_run, tmp
     assert event["registrations"]["confirmed"] == 120
 
 
-def test_rate_limit_per_client_address(own_run):
+def test_rate_limit_per_client_address_keyed_with_a_secret_of_the_deployment(own_run, tmp_path):
     run = own_run(KAPI_RATE_LIMIT="3")
     admin = os.environ["KAPI_ADMIN_TOKEN"]
     api = Api(run.url, admin)
@@ -65,6 +69,20 @@ def test_rate_limit_per_client_address(own_run):
     assert codes == [201, 201, 201, 429]
     limited = api.post("/api/events/rate-check/registrations", json=registration_body())
     assert limited.json()["error"] == "rate_limited"
+    [window] = rate_windows(run.dynamodb_endpoint)
+    assert window["count"]["N"] == "3"
+    name = window["pk"]["S"].split("#")[1]
+    unsalted = hashlib.sha256(b"kapi-rate:127.0.0.1").hexdigest()[:20]  # reversible over all of IPv4
+    assert name != unsalted
+    assert name == client_address.key("127.0.0.1", client_address.secret_of(load_keyring_from_dir(tmp_path)))
+
+
+def rate_windows(endpoint):
+    """The rate-limit windows the run wrote (read here with a Scan: its tables hold nothing else)."""
+    client = boto3.client("dynamodb", endpoint_url=endpoint)
+    items = client.scan(TableName="kapi-local-claims", ConsistentRead=True)["Items"]
+    return [item for item in items if item["pk"]["S"].startswith("rate#")]
+
 
 
 def test_the_demo_event_stays_ahead_of_the_calendar(own_run):

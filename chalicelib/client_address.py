@@ -1,0 +1,36 @@
+"""Client addresses as the rate limit names them: keyed, so that a stored name cannot be reversed.
+
+An address is personal data. A plain hash of it is no protection: hashing all 2^32 IPv4 addresses
+takes minutes. The name is therefore an HMAC under a secret of the deployment that never leaves
+it. That secret is derived from the ticket signing keys, which every deployment already keeps
+secret (generated under KAPI_DATA_DIR locally; SSM Parameter Store or Secrets Manager in AWS), with
+a label of its own, so there is no second secret to create, grant and back up. It comes from the
+oldest key, so rotating the signing keys does not change it (removing that key does; the only
+effect is that the current minute's rate-limit windows start afresh).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+
+from chalicelib.tickets.secrets import Keyring
+
+LABEL = b"kapi/client-address/v1"
+
+
+def key(address: str, secret: bytes | None = None) -> str:
+    """The name of a client address for rate-limit windows: 80 bits of HMAC-SHA-256."""
+    return hmac.new(secret or _deployment_secret(), address.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def secret_of(keyring: Keyring) -> bytes:
+    oldest = keyring.private_keys[min(keyring.private_keys)]
+    return hmac.new(oldest.private_bytes_raw(), LABEL, hashlib.sha256).digest()
+
+
+@functools.lru_cache(maxsize=1)
+def _deployment_secret() -> bytes:
+    from chalicelib.tickets.issuing import keyring
+
+    return secret_of(keyring())
