@@ -212,7 +212,10 @@ def list_registrations(event_id):
 @json_view
 def export_registrations(event_id):
     caller(auth.ORGANISERS, event_id)
-    return Response(body=export_csv.export(event_id), headers={
+    request = app.current_request
+    language = negotiate(request.headers.get("accept-language"), query_param(request, "lang"))
+    delimiter = export_csv.separator(query_param(request, "sep"), language)
+    return Response(body=export_csv.export(event_id, delimiter), headers={
         "Content-Type": export_csv.CONTENT_TYPE,
         "Content-Disposition": f'attachment; filename="{export_csv.filename(event_id)}"'})
 
@@ -340,7 +343,8 @@ def registration_page_post(event_id):
 @app.route("/t/{secret}", methods=["GET"])
 def ticket_page(secret):
     request = app.current_request
-    return ticket_pages.ticket_page(secret, query_param(request, "lang"), request.headers.get("accept-language"))
+    return ticket_pages.ticket_page(secret, query_param(request, "lang"), request.headers.get("accept-language"),
+                                    request.headers.get("cookie"))
 
 
 @app.route("/static/{name}", methods=["GET"])

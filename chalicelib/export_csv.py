@@ -5,9 +5,15 @@
 - Fixed columns first (`checked_in`: entered on at least one check-in list), then one
   `answers.<field>` column per property of the event's form, in the form's order; a list answer is
   joined with "; ".
-- Formula injection: a cell starting with = + - @ (or a tab or carriage return, which Excel skips
-  before looking for them) is prefixed with a single quote, so `=HYPERLINK(...)` typed into a form
-  is shown as text instead of being run by the organiser's spreadsheet.
+- The separator is the one the organiser's Excel expects when it opens a .csv by double-click: its
+  "list separator", which Turkish and Azerbaijani Windows set to ";" (the decimal separator there is
+  ","), so a comma file would open as one column. Chosen by `?sep=`, else by the organiser's
+  language (`?lang=`, else Accept-Language): ";" for tr and az, "," otherwise.
+- Control characters typed or pasted into answers (NUL, bell, escape...) are removed; a tab becomes
+  a space and a line break stays one ("\n"), so multi-line answers keep their lines.
+- Formula injection: a cell starting with = + - @ (after any spaces or line breaks, which Excel
+  skips before looking) is prefixed with a single quote, so `=HYPERLINK(...)` typed into a form is
+  shown as text instead of being run by the organiser's spreadsheet.
 
 "Streamed" here means generated page by page: registrations are read one `by_event` Query page
 (at most 1 MB) at a time and written through the csv module into one text buffer, so memory holds
@@ -21,9 +27,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from zoneinfo import ZoneInfo
 
 from chalicelib import clock, events
+from chalicelib.errors import ValidationError
 from chalicelib.storage.models import Registration
 
 BOM = "\ufeff"
@@ -31,17 +39,29 @@ CONTENT_TYPE = "text/csv; charset=utf-8"
 PAGE_SIZE = None  # DynamoDB's own pages of up to 1 MB: the fewest round trips, memory still bounded
 FIXED_COLUMNS = ("id", "status", "ticket_type", "name", "email", "language", "created_at",
                  "consent_at", "email_status", "checked_in", "first_entry_at", "erased")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_STARTS = ("=", "+", "-", "@")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+SEPARATORS = {",": ",", "comma": ",", ";": ";", "semicolon": ";"}
+_LIST_SEPARATOR = {"tr": ";", "az": ";", "en": ","}  # Windows' list separator in each locale
 
 
-def export(event_id: str) -> str:
+def separator(sep: str | None, language: str) -> str:
+    """`?sep=` (`,`/`comma` or `;`/`semicolon`) if given, else what Excel in `language` expects."""
+    if sep is None:
+        return _LIST_SEPARATOR.get(language, ",")
+    if sep.strip().lower() not in SEPARATORS:
+        raise ValidationError.field("sep", "error.choose_one", choices="comma, semicolon")
+    return SEPARATORS[sep.strip().lower()]
+
+
+def export(event_id: str, delimiter: str = ",") -> str:
     """The whole CSV text, BOM included. 404 for an unknown event."""
     event = events.load(event_id)
     fields = list(event["form"].get("properties", {}))
     zone = ZoneInfo(event["timezone"])
     buffer = io.StringIO()
     buffer.write(BOM)
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=delimiter)
     writer.writerow([safe(name) for name in (*FIXED_COLUMNS, *(f"answers.{f}" for f in fields))])
     for registration in Registration.by_event.query(event_id, page_size=PAGE_SIZE):
         writer.writerow([safe(cell) for cell in _row(registration, fields, zone)])
@@ -53,9 +73,10 @@ def filename(event_id: str) -> str:
 
 
 def safe(value: object) -> str:
-    """The cell's text, neutralised if a spreadsheet would read it as a formula."""
-    text = _text(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    """The cell's text without control characters, neutralised if a spreadsheet would read it as a formula."""
+    text = _text(value).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = _CONTROL.sub("", text)
+    return "'" + text if text.lstrip().startswith(_FORMULA_STARTS) else text
 
 
 def _row(registration: Registration, fields: list[str], zone: ZoneInfo) -> list:

@@ -5,15 +5,20 @@
 2. Unknown routes answer 404 in the spec's error shape, as `infra/` configures API Gateway to do,
    instead of Chalice local's 403 "Missing Authentication Token"; methods no route can have (TRACE,
    QUERY, ...) answer 405 in that shape instead of the standard library's HTML 501.
+3. Path and query parameters reach the app decoded, as API Gateway delivers them: path parameters
+   percent-decoded (Chalice local leaves them encoded), and a query string typed with raw UTF-8
+   (`curl '...?q=Şengül'`) read as UTF-8 (the standard library reads a request line as Latin-1).
 Request lines are not logged: paths carry ticket secrets.
 """
 from __future__ import annotations
 
 import json
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import unquote
 
 from chalice.config import Config
 from chalice.local import (ChaliceRequestHandler, CustomLocalChalice, ForbiddenError, LocalChalice,
-                           LocalDevServer, ThreadedHTTPServer)
+                           LocalDevServer, LocalGateway, ThreadedHTTPServer)
 
 CLIENT_IP_HEADER = "x-kapi-client-ip"
 _NOT_FOUND = json.dumps({"error": "not_found", "message": "No such route.", "details": []}).encode()
@@ -25,10 +30,32 @@ class BurstTolerantServer(ThreadedHTTPServer):
     request_queue_size = 256
 
 
+class DecodingGateway(LocalGateway):
+    """Chalice's local gateway with API Gateway's decoded `pathParameters` (routes still match the
+    encoded path, so an encoded "/" stays inside its parameter)."""
+
+    def _generate_lambda_event(self, method, path, headers, body):
+        event = super()._generate_lambda_event(method, path, headers, body)
+        event["pathParameters"] = {name: unquote(value, errors="replace")
+                                   for name, value in (event["pathParameters"] or {}).items()}
+        return event
+
+
 class KapiRequestHandler(ChaliceRequestHandler):
     # Headers and body go out in separate writes; with Nagle's algorithm the body then waits for the
     # client's delayed ACK, about 40 ms on every request (measured: a 404 took 47 ms, 1.8 ms without).
     disable_nagle_algorithm = True
+
+    def __init__(self, request, client_address, server, app_object, config):  # noqa: D107 - Chalice's own
+        self.local_gateway = DecodingGateway(app_object, config)
+        BaseHTTPRequestHandler.__init__(self, request, client_address, server)
+
+    def _generic_handle(self):
+        # The request line was read as Latin-1; raw bytes of a UTF-8 query come back as typed.
+        self.path = self.path.encode("latin-1").decode("utf-8", errors="replace")
+        super()._generic_handle()
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
     def _parse_payload(self):
         headers, body = super()._parse_payload()

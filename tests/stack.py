@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import http.cookiejar
 import os
 import signal
 import subprocess
@@ -17,6 +18,11 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    def set_ok(self, cookie, request) -> bool:
+        return False
+
+
 class Api:
     """A small HTTP client: `api.post("/api/events", json=..., token=...)` returns a requests.Response."""
 
@@ -24,6 +30,7 @@ class Api:
         self.base_url = base_url
         self.admin_token = admin_token
         self.session = requests.Session()
+        self.session.cookies.set_policy(_NoCookies())  # an API client: a page's cookie must not follow it
 
     def request(self, method: str, path: str, *, token: str | None = None, **kwargs) -> requests.Response:
         headers = dict(kwargs.pop("headers", None) or {})

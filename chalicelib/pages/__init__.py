@@ -10,30 +10,28 @@ the registration page may submit a form (to itself). `Referrer-Policy: no-referr
 out of the Referer header, and `no-store` keeps the page out of shared and back/forward caches.
 
 A page's language is `?lang=` (the language switcher's links), then the language the switcher
-last remembered in a cookie, then Accept-Language, then the page's own default.
+last remembered in a cookie, then Accept-Language (`pages.language`).
 """
 from __future__ import annotations
 
 import functools
 import html
 from dataclasses import dataclass
-from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from string import Template
 from typing import Any
 
 from chalice import Response
 
-from chalicelib.i18n import DEFAULT, SUPPORTED, negotiate, pick_language, translate
+from chalicelib.i18n import SUPPORTED, translate
 from chalicelib.pages import static
+from chalicelib.pages.language import page_language, remember
 
 _TEMPLATES = Path(__file__).with_name("templates")
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self'; script-src 'self'; style-src 'self'; "
                            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 FORM_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("form-action 'none'", "form-action 'self'")
-LANGUAGE_COOKIE = "kapi_lang"
-LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 HEADERS = {
     "Content-Type": "text/html; charset=utf-8",
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -51,28 +49,23 @@ class Markup(str):
 
 @dataclass(frozen=True)
 class LanguageChoice:
-    """What a request says about its reader's language: `?lang=`, the remembered cookie, Accept-Language."""
+    """What a request says about its reader's language (`?lang=`, the switcher's cookie,
+    Accept-Language); `pages.language` decides."""
     query: str | None
-    cookie: str | None
+    cookie: str | None  # the Cookie header
     accept: str | None
 
     @classmethod
     def of(cls, request: Any) -> "LanguageChoice":
-        cookie = None
-        try:
-            morsel = SimpleCookie(request.headers.get("cookie") or "").get(LANGUAGE_COOKIE)
-            cookie = morsel.value if morsel else None
-        except CookieError:
-            pass
-        return cls((request.query_params or {}).get("lang"), cookie, request.headers.get("accept-language"))
+        return cls((request.query_params or {}).get("lang"), request.headers.get("cookie"),
+                   request.headers.get("accept-language"))
 
-    def pick(self, default: str = DEFAULT) -> str:
-        return negotiate(self.accept, pick_language(self.query) or pick_language(self.cookie), default)
+    def pick(self) -> str:
+        return page_language(self.query, self.cookie, self.accept)
 
-    def to_remember(self) -> str | None:
-        """The language to store in the cookie: one the switcher just chose, if it is new."""
-        chosen = pick_language(self.query)
-        return chosen if chosen and chosen != pick_language(self.cookie) else None
+    def remember(self) -> dict[str, str]:
+        """The header that keeps a switch made with `?lang=`."""
+        return remember(self.query)
 
 
 def escape(text: str) -> Markup:
@@ -104,11 +97,11 @@ def render(template: str, /, **values: object) -> Markup:
 
 def html_page(*, language: str, title: str, content: Markup, scripts: tuple[str, ...] = (),
               modules: tuple[str, ...] = (), status: int = 200, posts_form: bool = False,
-              remember_language: str | None = None) -> Response:
+              headers: dict[str, str] | None = None) -> Response:
     """A whole page around `content`, in `language`, with a language switcher and the page headers.
 
     `scripts` are classic scripts and `modules` ES modules under `static/`; `posts_form` lets the
-    page submit a form to this origin; `remember_language` sets the switcher's cookie.
+    page submit a form to this origin; `headers` are more headers (the language cookie).
     """
     tags = [render("script.html", url=static.url(name)) for name in scripts]
     tags += [render("module.html", url=static.url(name)) for name in modules]
@@ -123,13 +116,10 @@ def html_page(*, language: str, title: str, content: Markup, scripts: tuple[str,
         languages=Markup("".join(_language_link(code, language) for code in SUPPORTED)),
         content=content,
     )
-    headers = dict(HEADERS)
+    page_headers = {**HEADERS, **(headers or {})}
     if posts_form:
-        headers["Content-Security-Policy"] = FORM_CONTENT_SECURITY_POLICY
-    if remember_language:
-        headers["Set-Cookie"] = (f"{LANGUAGE_COOKIE}={remember_language}; Path=/; "
-                                 f"Max-Age={LANGUAGE_COOKIE_SECONDS}; SameSite=Lax")
-    return Response(body=body, status_code=status, headers=headers)
+        page_headers["Content-Security-Policy"] = FORM_CONTENT_SECURITY_POLICY
+    return Response(body=body, status_code=status, headers=page_headers)
 
 
 def message_page(area: str, language: str, status: int) -> Response:

@@ -32,4 +32,4 @@ def page(choice: LanguageChoice) -> Response:
     content = render("dashboard.html", lang=language, texts=json.dumps(messages, ensure_ascii=False),
                      css_url=static.url("dashboard/dashboard.css"), **labels)
     return html_page(language=language, title=translate("dashboard.title", language), content=content,
-                     modules=(MODULE,), remember_language=choice.to_remember())
+                     modules=(MODULE,), headers=choice.remember())

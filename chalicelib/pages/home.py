@@ -29,7 +29,7 @@ def home_page(choice: LanguageChoice) -> Response:
     content = render("home.html", title=title, lead=translate("form.home.lead", language),
                      events=Markup(cards) if cards else render(
                          "paragraph.html", attrs=attributes(class_="notice"), text=translate("form.home.empty", language)))
-    return html_page(language=language, title=title, content=content, remember_language=choice.to_remember())
+    return html_page(language=language, title=title, content=content, headers=choice.remember())
 
 
 def _card(event: dict, counts: dict, language: str, index: int) -> Markup:

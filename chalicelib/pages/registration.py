@@ -56,7 +56,7 @@ def submit(event_id: str, choice: LanguageChoice, raw_body: bytes, *, client_key
     if len(raw_body) > MAX_BODY_BYTES:
         return _page(event, counts, choice, values={}, failure="payload_too_large", status=413)
     data = parse_qs(raw_body.decode("utf-8", "replace"), keep_blank_values=True)
-    body = _registration(event, data, _registration_language(event, choice.pick(event["languages"][0])))
+    body = _registration(event, data, _registration_language(event, choice.pick()))
     if any(value.strip() for value in data.get(HONEYPOT, [])):
         log.info(json.dumps({"msg": "honeypot filled", "event_id": event_id}))
         return _page(event, counts, choice, values=data, result=("confirmed", body["email"]))
@@ -66,7 +66,7 @@ def submit(event_id: str, choice: LanguageChoice, raw_body: bytes, *, client_key
                                          idempotency_key=key)
     except ApiError as error:
         # Each message goes under its field's own label, so it does not repeat the label.
-        details = [{"field": d.field, "message": d.text(choice.pick(event["languages"][0]), labelled=False)}
+        details = [{"field": d.field, "message": d.text(choice.pick(), labelled=False)}
                    for d in error.details]
         return _page(event, counts, choice, values=data, details=details,
                      failure="errors" if isinstance(error, ValidationError) else error.code,
@@ -112,7 +112,7 @@ def _single_ticket_type(event: dict, counts: dict) -> form.FormData:
 def _page(event: dict, counts: dict, choice: LanguageChoice, *, values: form.FormData,
           details: list[dict] | None = None, failure: str | None = None, retry_after: int | None = None,
           result: tuple[str, str] | None = None, status: int = 200) -> Response:
-    language = choice.pick(event["languages"][0])
+    language = choice.pick()
     rooms = counters.available(event, counts)
     event_name = localized(event["name"], language)
     open_types = [t for t in event["ticket_types"] if not seats.sold_out(event, rooms, t["id"])]
@@ -137,7 +137,7 @@ def _page(event: dict, counts: dict, choice: LanguageChoice, *, values: form.For
     )
     return html_page(language=language, title=translate("form.title", language, event=event_name),
                      content=content, modules=("form/main.js",) if shows_form else (), status=status,
-                     posts_form=shows_form, remember_language=choice.to_remember())
+                     posts_form=shows_form, headers=choice.remember())
 
 
 def _form(event: dict, rooms: dict, language: str, values: form.FormData, details: list[dict],

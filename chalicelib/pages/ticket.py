@@ -6,8 +6,8 @@ phone), a calendar link and a cancel button; waitlisted and pending registration
 cancelled too. Cancelling takes two presses (`static/ticket.js`), because an email's cancel link
 (`#cancel`) only opens the page: no GET ever cancels.
 
-The language is `?lang=`, else the browser's Accept-Language, else the one the attendee
-registered in. A secret that is unknown, forged, replaced by a reissue or erased gets a localised
+The language is the one the attendee registered in, unless they switched (`?lang=`, remembered
+in a cookie: `pages.language`). A secret that is unknown, forged, replaced by a reissue or erased gets a localised
 404 page, never the API's JSON.
 """
 from __future__ import annotations
@@ -16,22 +16,30 @@ from chalice import Response
 
 from chalicelib import events
 from chalicelib.errors import ApiError, NotFound
-from chalicelib.i18n import localized, negotiate, translate
+from chalicelib.i18n import localized, translate
 from chalicelib.i18n.dates import format_event_time
 from chalicelib.pages import Markup, html_page, message_page, render
+from chalicelib.pages.language import page_language, remember
 from chalicelib.tickets import lookup
 
 CANCELLABLE = frozenset({"confirmed", "waitlisted", "pending_approval"})
 
 
-def ticket_page(secret: str, query_lang: str | None, accept_language: str | None) -> Response:
+def ticket_page(secret: str, query_lang: str | None, accept_language: str | None,
+                cookie: str | None = None) -> Response:
+    response = _page(secret, query_lang, accept_language, cookie)
+    response.headers.update(remember(query_lang))
+    return response
+
+
+def _page(secret: str, query_lang: str | None, accept_language: str | None, cookie: str | None) -> Response:
     try:
         registration, event = lookup.find(secret)
     except NotFound:
-        return message_page("page.not_found", negotiate(accept_language, query_lang), 404)
+        return message_page("page.not_found", page_language(query_lang, cookie, accept_language), 404)
     except ApiError as error:  # the store is busy or down: say so in the page's language, not in JSON
-        return message_page("page.error", negotiate(accept_language, query_lang), error.status)
-    language = negotiate(accept_language, query_lang, default=registration.language)
+        return message_page("page.error", page_language(query_lang, cookie, accept_language), error.status)
+    language = page_language(query_lang, cookie, accept_language, own=registration.language)
     event_name = localized(event["name"], language)
     status = registration.status
     ticket_type = events.ticket_type(event, registration.ticket_type)

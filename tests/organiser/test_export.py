@@ -76,8 +76,10 @@ def test_every_registration_once_across_many_pages(api, make_event, populate, mo
 
 
 def test_formula_prefixes_cover_every_trigger():
-    for cell in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
+    for cell in ("=1+1", "+1", "-1", "@SUM(A1)", "  =1"):
         assert export_csv.safe(cell) == "'" + cell
+    assert export_csv.safe("\t=1") == "' =1" and export_csv.safe("\r=1") == "'\n=1"
+    assert export_csv.safe("\x00=1") == "'=1"  # a NUL cannot hide a formula from the check
     assert export_csv.safe("Şengül") == "Şengül" and export_csv.safe(None) == ""
     assert export_csv.safe(["a", "=b"]) == "a; =b" and export_csv.safe(["=a"]) == "'=a"
 
@@ -89,3 +91,36 @@ def test_only_the_events_organisers_may_export(api, make_event):
     assert fetch(api, event["id"], scanner).status_code == 403
     missing = fetch(api, "no-such-event")
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+
+
+def test_the_separator_is_the_one_excel_expects_in_the_organisers_language(api, make_event):
+    event = make_event(form=FORM)
+    bulk_register(event["id"], [registration_body(name="Aygün Məmmədova",
+                                                  answers={"company": "Aygün MMC, Bakı", "sessions": ["b2b"]})])
+    url = f"/api/events/{event['id']}/registrations.csv"
+
+    def first_line(**kwargs):
+        response = api.get(url, token=api.admin_token, **kwargs)
+        assert response.status_code == 200, response.text
+        return response.content.decode("utf-8")[1:].splitlines()
+
+    for language, sep in (("tr-TR,tr;q=0.9", ";"), ("az", ";"), ("en-GB", ","), ("de-DE", ",")):
+        lines = first_line(headers={"Accept-Language": language})
+        assert lines[0].startswith(f"id{sep}status{sep}ticket_type"), language
+        [row] = csv.DictReader(io.StringIO("\n".join(lines)), delimiter=sep)
+        assert (row["name"], row["answers.company"]) == ("Aygün Məmmədova", "Aygün MMC, Bakı")
+    assert first_line(params={"lang": "az"}, headers={"Accept-Language": "en"})[0].startswith("id;status")
+    assert first_line(params={"sep": "comma"}, headers={"Accept-Language": "tr"})[0].startswith("id,status")
+    assert first_line(params={"sep": ";"})[0].startswith("id;status")
+    bad = api.get(url, params={"sep": "|"}, token=api.admin_token)
+    assert bad.status_code == 400 and bad.json()["details"][0]["field"] == "sep"
+
+
+def test_control_characters_are_stripped_from_answers(api, make_event):
+    event = make_event(form=FORM)
+    response = api.post(f"/api/events/{event['id']}/registrations", json=registration_body(
+        answers={"company": "Kapı\x00 A.Ş.\x1b[31m", "city": "İzmir\r\nKonak\tAlsancak\x07"}))
+    assert response.status_code == 201, response.text
+    [row] = parse(fetch(api, event["id"]))
+    assert row["answers.company"] == "Kapı A.Ş.[31m"
+    assert row["answers.city"] == "İzmir\nKonak Alsancak"

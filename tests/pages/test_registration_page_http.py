@@ -4,17 +4,15 @@ languages (query, cookie, Accept-Language), the SPEC §8 hooks, the form posted 
 reasons a form is not offered."""
 import time
 import uuid
-from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 import pytest
-import requests
 
-from chalicelib import clock
 from chalicelib.i18n import translate
 from chalicelib.pages import FORM_CONTENT_SECURITY_POLICY, LanguageChoice
 from chalicelib.pages import registration as registration_pages
+from tests import dates
 from tests.data import registration_body
 from tests.pages.conftest import EVENT_NAMES, NAME
 
@@ -50,14 +48,9 @@ class Elements(HTMLParser):
         return element
 
 
-def get_page(api, path, **kwargs):
-    """A page fetched without the shared session, whose cookie jar would keep the language cookie."""
-    return requests.get(api.base_url + path, timeout=30, **kwargs)
-
-
 def form_post(api, event_id, fields, language="en"):
     """The form as a browser posts it: urlencoded, repeated names for checkbox lists."""
-    return requests.post(f"{api.base_url}/e/{event_id}?lang={language}", data=fields, timeout=30)
+    return api.post(f"/e/{event_id}?lang={language}", data=fields)
 
 
 def filled(**overrides):
@@ -69,16 +62,17 @@ def filled(**overrides):
 
 
 def registrations_of(api, event_id, email):
-    return api.get(f"/api/events/{event_id}/registrations", params={"q": email}, token=api.admin_token).json()["items"]
+    """The event's registrations with exactly this address (`q` answers the best matches, not only it)."""
+    items = api.get(f"/api/events/{event_id}/registrations", params={"q": email}, token=api.admin_token).json()["items"]
+    return [item for item in items if item["email"] == email]
 
 
 def test_the_event_list_shows_upcoming_published_events_with_room_left(api, make_event):
     listed = make_event(name=EVENT_NAMES, capacity=5)
     draft = make_event(name={"en": "Draft night"}, status="draft")
-    now = clock.now()
-    ended = make_event(name={"en": "Yesterday's concert"}, starts_at=(now - timedelta(hours=26)).isoformat(),
-                       ends_at=(now - timedelta(hours=24)).isoformat())
-    page = get_page(api, "/", params={"lang": "az"})
+    ended = make_event(name={"en": "Yesterday's concert"}, starts_at=dates.from_now(hours=-26),
+                       ends_at=dates.from_now(hours=-24))
+    page = api.get("/", params={"lang": "az"})
     assert page.status_code == 200
     elements = Elements(page.text)
     names = [e["text"] for e in elements.find(tag="h2")]
@@ -91,22 +85,22 @@ def test_the_event_list_shows_upcoming_published_events_with_room_left(api, make
 
 
 def test_the_language_is_the_query_then_the_remembered_choice_then_the_browsers(api):
-    chosen = get_page(api, "/", params={"lang": "az"})
+    chosen = api.get("/", params={"lang": "az"})
     assert "kapi_lang=az" in chosen.headers["Set-Cookie"] and "SameSite=Lax" in chosen.headers["Set-Cookie"]
     cookie = {"Cookie": "kapi_lang=az"}
 
     def lang(**headers):
-        return Elements(get_page(api, "/", headers=headers).text).one(tag="html")["lang"]
+        return Elements(api.get("/", headers=headers).text).one(tag="html")["lang"]
 
     assert lang(**cookie, **{"Accept-Language": "tr-TR,tr;q=0.9"}) == "az"
     assert lang(**{"Accept-Language": "tr-TR,tr;q=0.9"}) == "tr"
     assert lang() == "en"
-    again = get_page(api, "/", params={"lang": "en"}, headers=cookie)
+    again = api.get("/", params={"lang": "en"}, headers=cookie)
     assert Elements(again.text).one(tag="html")["lang"] == "en" and "kapi_lang=en" in again.headers["Set-Cookie"]
 
 
 def test_the_form_carries_the_spec_hooks_labels_and_error_slots(api, form_event):
-    page = get_page(api, f"/e/{form_event['id']}", params={"lang": "az"})
+    page = api.get(f"/e/{form_event['id']}", params={"lang": "az"})
     assert page.status_code == 200
     assert page.headers["Content-Security-Policy"] == FORM_CONTENT_SECURITY_POLICY
     elements = Elements(page.text)
@@ -164,6 +158,20 @@ def test_posted_without_javascript_registers_once_per_form_fill(api, form_event)
     assert full["answers"] == {"attendance": "online", "guests": 2, "sessions": ["Podcast"]}
 
 
+@pytest.mark.parametrize("status, options", [("waitlisted", {"capacity": 1, "waitlist": True}),
+                                             ("pending_approval", {"requires_approval": True})])
+def test_the_waiting_list_and_approval_results_say_what_happens_next(api, make_event, status, options):
+    event = make_event(name=EVENT_NAMES, **options)
+    if status == "waitlisted":
+        assert api.post(f"/api/events/{event['id']}/registrations", json=registration_body()).status_code == 201
+    fields = filled(ticket_type=None, **{"answers.attendance": None})
+    response = form_post(api, event["id"], fields, language="az")
+    assert response.status_code == 200
+    result = Elements(response.text).one(data_registration_status=status)
+    assert translate(f"form.result.title.{status}", "az") in response.text
+    assert fields["email"] in result["text"]
+
+
 def test_a_filled_honeypot_looks_like_success_and_registers_nothing(api, form_event):
     fields = filled(website="http://spam.example")
     response = form_post(api, form_event["id"], fields)
@@ -185,16 +193,16 @@ def test_an_address_already_registered_gets_a_clear_message(api, form_event):
 @pytest.mark.parametrize("language", ["tr", "az", "en"])
 def test_closed_and_sold_out_events_say_why_and_offer_no_form(api, make_event, language):
     closed = make_event(name=EVENT_NAMES, status="closed")
-    page = get_page(api, f"/e/{closed['id']}", params={"lang": language})
+    page = api.get(f"/e/{closed['id']}", params={"lang": language})
     assert page.status_code == 200 and 'id="registration"' not in page.text
     assert translate("form.seats.closed", language) in page.text
 
     sold_out = make_event(name=EVENT_NAMES, capacity=1)
     assert api.post(f"/api/events/{sold_out['id']}/registrations", json=registration_body()).status_code == 201
-    page = get_page(api, f"/e/{sold_out['id']}", params={"lang": language})
+    page = api.get(f"/e/{sold_out['id']}", params={"lang": language})
     assert 'id="registration"' not in page.text and translate("form.seats.full", language) in page.text
 
-    missing = get_page(api, "/e/no-such-event", params={"lang": language})
+    missing = api.get("/e/no-such-event", params={"lang": language})
     assert missing.status_code == 404 and translate("form.not_found.title", language) in missing.text
 
 
@@ -215,7 +223,7 @@ def test_a_form_the_page_cannot_show_is_refused_when_the_event_is_saved(api, mak
                     "properties": {"size": {"type": "string", "format": "uri"}}}
     created = api.post("/api/events", token=api.admin_token, json={
         "id": f"ev-{uuid.uuid4().hex[:10]}", "name": {"en": "Unshowable"}, "venue": "Bakı",
-        "starts_at": "2027-06-01T19:00:00+04:00", "ends_at": "2027-06-01T23:00:00+04:00",
+        "starts_at": dates.day_at(30, "19:00", "Asia/Baku"), "ends_at": dates.day_at(30, "23:00", "Asia/Baku"),
         "timezone": "Asia/Baku", "form": unrenderable})
     assert created.status_code == 400
     fields = {d["field"] for d in created.json()["details"]}
@@ -237,7 +245,7 @@ def test_the_organisers_preview_is_the_pages_own_rendering(api, form_event):
     preview = api.post("/api/forms/preview", token=api.admin_token, json={
         "form": form_event["form"], "language": "az", "timezone": form_event["timezone"]})
     assert preview.status_code == 200 and preview.headers["Content-Type"] == "text/html; charset=utf-8"
-    page = get_page(api, f"/e/{form_event['id']}", params={"lang": "az"}).text
+    page = api.get(f"/e/{form_event['id']}", params={"lang": "az"}).text
     assert preview.text.strip() and preview.text in page
 
     shown = api.post("/api/forms/preview", token=api.admin_token, json={

@@ -3,6 +3,7 @@ status, and the secrets that must get the 404 page (erased, replaced by a reissu
 import re
 
 import pytest
+import requests
 
 from chalicelib.config import settings
 from chalicelib.errors import ServiceUnavailable
@@ -49,18 +50,32 @@ def test_the_page_is_html_with_headers_that_keep_the_secret_in(api, ticket):
     assert response.text.count("<h1>") == 1 and "<script>" not in response.text and " style=" not in response.text
 
 
-@pytest.mark.parametrize("accept_language, query, expected", [
-    (None, None, "az"),  # neither: the language the attendee registered in
-    ("de-DE,de;q=0.9", None, "az"),
-    ("tr-TR,tr;q=0.9,en;q=0.5", None, "tr"),
-    ("tr", "en", "en"),
+@pytest.mark.parametrize("accept_language, query, cookie, expected", [
+    (None, None, None, "az"),  # the language the attendee registered in
+    ("de-DE,de;q=0.9", None, None, "az"),
+    ("tr-TR,tr;q=0.9,en;q=0.5", None, None, "az"),  # a Turkish phone does not override their choice
+    ("tr", "en", None, "en"),  # the switcher
+    ("tr", None, "kapi_lang=en", "en"),  # the switcher, remembered
+    ("tr", "tr", "kapi_lang=en", "tr"),  # switched again
+    (None, None, "kapi_lang=de; other=1", "az"),
 ])
-def test_the_language_is_the_query_then_the_browsers_then_the_registrations(
-        api, azerbaijani_ticket, accept_language, query, expected):
+def test_the_language_is_the_registrations_unless_the_attendee_switches(
+        api, azerbaijani_ticket, accept_language, query, cookie, expected):
+    headers = {"Accept-Language": accept_language, "Cookie": cookie}
     response = api.get(f"/t/{azerbaijani_ticket.secret}", params={"lang": query} if query else {},
-                       headers={"Accept-Language": accept_language} if accept_language else {})
+                       headers={k: v for k, v in headers.items() if v})
     assert html_lang(response) == expected
     assert f"<h1>{EVENT_NAMES[expected]}</h1>" in response.text
+
+
+def test_switching_language_is_remembered_in_a_cookie(local_run, azerbaijani_ticket):
+    browser = requests.Session()  # keeps cookies, as a browser does
+    url = f"{local_run.url}/t/{azerbaijani_ticket.secret}"
+    assert html_lang(browser.get(url, headers={"Accept-Language": "tr"})) == "az"
+    switched = browser.get(url, params={"lang": "en"}, headers={"Accept-Language": "tr"})
+    assert html_lang(switched) == "en" and "kapi_lang=en" in switched.headers["Set-Cookie"]
+    assert "Set-Cookie" not in browser.get(url).headers
+    assert html_lang(browser.get(url, headers={"Accept-Language": "tr"})) == "en"  # the email link, opened again
 
 
 def test_what_attendees_typed_is_escaped(api, register):

@@ -1,5 +1,9 @@
 // A clock-less picker's "2027-05-19T10:00" read in the event's time zone, with its offset
-// ("2027-05-19T10:00:00+03:00"), as the server reads the same field posted without JavaScript.
+// ("2027-05-19T10:00:00+03:00"), exactly as the server reads the same field posted without
+// JavaScript (Python's zoneinfo with fold=0): a wall time that happens twice, when the clocks go
+// back, is the first one; one that never happens, when they go forward, keeps the offset before.
+
+const DAY = 24 * 3600 * 1000;
 
 function offsetMinutes(instant, timeZone) {
   const name = new Intl.DateTimeFormat("en-US", {timeZone, timeZoneName: "longOffset"})
@@ -9,13 +13,14 @@ function offsetMinutes(instant, timeZone) {
 }
 
 export function withOffset(local, timeZone) {
-  const asUtc = Date.parse(`${local}:00Z`);
-  if (!timeZone || Number.isNaN(asUtc)) {
+  const wall = Date.parse(`${local}:00Z`);  // the wall time's digits, as if they were UTC
+  if (!timeZone || Number.isNaN(wall)) {
     return local;
   }
-  // The offset at the wall-clock time itself: look again from the first guess (DST changes).
-  const first = offsetMinutes(asUtc, timeZone);
-  const offset = offsetMinutes(asUtc - first * 60000, timeZone);
+  const before = offsetMinutes(wall - DAY, timeZone);
+  const after = offsetMinutes(wall + DAY, timeZone);
+  const fits = [before, after].filter((offset) => offsetMinutes(wall - offset * 60000, timeZone) === offset);
+  const offset = fits.length ? Math.max(...fits) : before;
   const sign = offset < 0 ? "-" : "+";
   const hours = String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0");
   const minutes = String(Math.abs(offset) % 60).padStart(2, "0");
