@@ -12,7 +12,7 @@ from chalicelib.pages import CONTENT_SECURITY_POLICY
 from chalicelib.pages.static import content_type, paths, url
 from chalicelib.pages.ticket import ticket_page
 from chalicelib.tickets import issuing, lookup
-from chalicelib.tickets.reissue import reissue
+from chalicelib.reissue import reissue
 from tests.pages.conftest import EVENT_NAMES
 
 
