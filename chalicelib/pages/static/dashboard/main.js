@@ -70,9 +70,7 @@ async function showEvents() {
   current = null;
   history.replaceState(null, "", location.pathname + location.search);
   show("events");
-  if (await signIn(session.token)) {
-    $("events-heading").focus?.();
-  }
+  await signIn(session.token);
 }
 
 async function openEvent(id, tab = "live") {
