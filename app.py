@@ -9,6 +9,7 @@ from chalicelib.config import settings
 from chalicelib.i18n import negotiate
 from chalicelib.mail.pipeline import default_pipeline
 from chalicelib.pages import LanguageChoice, static
+from chalicelib.pages import dashboard as dashboard_page
 from chalicelib.pages import form as form_pages
 from chalicelib.pages import home as home_pages
 from chalicelib.pages import registration as registration_pages
@@ -155,11 +156,32 @@ def create_token():
     return respond(auth.create_token(principal, read_json(app.current_request)), 201)
 
 
+@app.route("/api/tokens", methods=["GET"])
+@json_view
+def list_tokens():
+    event_id = query_param(app.current_request, "event")
+    return {"items": auth.tokens_of_event(caller(auth.ORGANISERS), event_id)}
+
+
 @app.route("/api/tokens/{token_id}", methods=["DELETE"])
 @json_view
 def revoke_token(token_id):
     auth.revoke_token(caller(auth.ORGANISERS), token_id)
     return Response(body="", status_code=204)
+
+
+# --- Organiser dashboard ----------------------------------------------------------------------
+
+@app.route("/api/me/events", methods=["GET"])
+@json_view
+def my_events():
+    principal = caller(auth.ORGANISERS)
+    return {"role": principal.role, "items": [events.summary_view(e) for e in events.manageable(principal.events)]}
+
+
+@app.route("/dashboard", methods=["GET"])
+def dashboard():
+    return dashboard_page.page(LanguageChoice.of(app.current_request))
 
 
 # --- Email delivery (AWS event sources; the local run calls the same pipeline from a worker) -----

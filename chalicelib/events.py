@@ -211,6 +211,24 @@ def published() -> list[dict]:
     return [_with_version(record) for record in Event.by_status.query("published")]
 
 
+STATUSES = ("draft", "published", "closed", "cancelled")
+
+
+def manageable(scope: tuple[str, ...]) -> list[dict]:
+    """The events a token may manage, soonest first: its own events (one BatchGetItem per 100), or every
+    event for an unscoped token (one index Query per status: never a Scan)."""
+    if scope:
+        docs = [record.doc for record in Event.batch_get(scope)]
+    else:
+        docs = [record.doc for status in STATUSES for record in Event.by_status.query(status)]
+    return sorted(docs, key=lambda doc: (doc["starts_at"], doc["id"]))
+
+
+def summary_view(event: dict) -> dict:
+    """One line of the organiser's event list."""
+    return {name: event.get(name) for name in ("id", "name", "status", "venue", "starts_at", "ends_at", "timezone")}
+
+
 def registration_open(event: dict, at: datetime | None = None) -> bool:
     at = at or clock.now()
     if event["status"] != "published" or at >= clock.parse_iso(event["ends_at"]):

@@ -62,7 +62,7 @@ def register(event_id: str, body: dict, *, client_key: str, rate_limit: int,
             if "idempotency" in failure.labels:
                 return _replay(event_id, idempotency_key, body_hash) or _replay_gone()
             if "rate" in failure.labels:
-                raise RateLimited(retry_after=_seconds_to_next_window()) from None
+                raise RateLimited() from None
             if "email" in failure.labels:
                 raise AlreadyRegistered(details=[FieldError("email", "error.email.already_registered")]) from None
             if "counts" in failure.labels and _ticket_type_removed(event_id, applicant.ticket_type):
@@ -120,11 +120,6 @@ def _registration_transaction(event: dict, registration: Registration, result: O
                   [Claim.count.add(1), Claim.expires_at.set(expires + 2 * RATE_WINDOW_SECONDS)],
                   condition=Claim.count.does_not_exist() | (Claim.count < rate_limit))
     return tx
-
-
-def _seconds_to_next_window() -> int:
-    """When the rate window (the clock minute) turns over, so a refused client knows when to retry."""
-    return RATE_WINDOW_SECONDS - int(clock.now().timestamp()) % RATE_WINDOW_SECONDS
 
 
 def _check_idempotency_key(key: str) -> None:
