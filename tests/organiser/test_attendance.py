@@ -50,6 +50,7 @@ def test_counts_after_a_scripted_day(api, make_event):
     assert report["arrivals"] == [{"hour": "2027-05-19T10:00:00+03:00", "entries": 2},
                                   {"hour": "2027-05-19T11:00:00+03:00", "entries": 2},
                                   {"hour": "2027-05-19T12:00:00+03:00", "entries": 1}]
+    assert report["offline_conflicts"] == 0  # forced online scans are not offline conflicts
 
 
 def test_arrival_hours_are_in_the_events_own_zone(api, make_event):
@@ -64,7 +65,7 @@ def test_an_event_without_lists_or_registrations(api, make_event):
     day = Day(api, make_event())
     assert day.attendance() == {"registrations": {"confirmed": 0, "waitlisted": 0, "pending_approval": 0,
                                                   "cancelled": 0, "rejected": 0},
-                                "lists": [], "no_show": 0, "arrivals": []}
+                                "lists": [], "no_show": 0, "arrivals": [], "offline_conflicts": 0}
     assert api.get(f"{day.base}/attendance").status_code == 401
     assert api.get(f"{day.base}/attendance", token=day.scanner).status_code == 403
     assert api.get("/api/events/no-such-event/attendance", token=api.admin_token).status_code == 404
