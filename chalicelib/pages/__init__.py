@@ -51,20 +51,24 @@ def render(template: str, /, **values: object) -> Markup:
 
 
 def html_page(*, language: str, title: str, content: Markup, scripts: tuple[str, ...] = (),
-              status: int = 200) -> Response:
-    """A whole page around `content`, in `language`, with a language switcher and the page headers."""
+              modules: tuple[str, ...] = (), styles: tuple[str, ...] = (), status: int = 200,
+              headers: dict[str, str] | None = None) -> Response:
+    """A whole page around `content`, in `language`, with a language switcher and the page headers
+    (`headers` adds to or replaces them, e.g. a page that runs WebAssembly widens the CSP)."""
     body = render(
         "layout.html",
         lang=language,
         title=title,
         icon_url=static.url("icon.svg"),
         css_url=static.url("kapi.css"),
-        scripts=Markup("".join(render("script.html", url=static.url(name)) for name in scripts)),
+        styles=Markup("".join(render("style.html", url=static.url(name)) for name in styles)),
+        scripts=Markup("".join(render("script.html", url=static.url(name)) for name in scripts)
+                       + "".join(render("module.html", url=static.url(name)) for name in modules)),
         language_label=translate("page.language", language),
         languages=Markup("".join(_language_link(code, language) for code in SUPPORTED)),
         content=content,
     )
-    return Response(body=body, status_code=status, headers=dict(HEADERS))
+    return Response(body=body, status_code=status, headers={**HEADERS, **(headers or {})})
 
 
 def _language_link(code: str, current: str) -> Markup:

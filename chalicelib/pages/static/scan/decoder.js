@@ -1,0 +1,34 @@
+// The QR decoder, off the main thread: the barcode-detector ponyfill over zxing-wasm, both vendored
+// and served by the app. The wasm URL comes from the page and is fetched at once (not on the first
+// frame), so the decoder is ready, and cached by the service worker, before the network goes.
+import { BarcodeDetector, prepareZXingModule } from '../vendor/barcode-detector/ponyfill.js';
+
+let detector;
+
+async function init(wasmUrl) {
+  const wasm = new URL(wasmUrl, self.location.origin).href;
+  await prepareZXingModule({
+    overrides: { locateFile: (path, prefix) => (path.endsWith('.wasm') ? wasm : prefix + path) },
+    fireImmediately: true,
+  });
+  detector = new BarcodeDetector({ formats: ['qr_code'] });  // QR only: no 1D false reads
+  self.postMessage({ ready: true });
+}
+
+self.onmessage = async ({ data }) => {
+  if (data.wasm) {
+    try {
+      await init(data.wasm);
+    } catch (error) {
+      self.postMessage({ ready: false, error: String(error) });
+    }
+    return;
+  }
+  let codes = [];
+  try {
+    codes = (await detector.detect(data.frame)).map((code) => code.rawValue);
+  } finally {
+    data.frame.close();
+    self.postMessage({ codes });
+  }
+};
