@@ -17,12 +17,13 @@ does the same steps in the browser (static/scan/crypto.js).
 from __future__ import annotations
 
 import base64
+import functools
 import os
 
 from chalicelib import clock, events
 from chalicelib.checkin import lists
 from chalicelib.storage.models import Registration, RevokedSecret
-from chalicelib.tickets.issuing import secret_for, signer
+from chalicelib.tickets.issuing import signer
 
 # Registration statuses a scanner must refuse, by the reason it answers.
 REFUSED = {"canceled": ("cancelled", "rejected"), "unapproved": ("waitlisted", "pending_approval")}
@@ -44,9 +45,16 @@ def bundle(event_id: str) -> dict:
                     for r in RevokedSecret.query(event_id)],
         **{reason: sorted(r.id for r in registrations if r.status in statuses)
            for reason, statuses in REFUSED.items()},
-        "tickets": {r.id: [r.ticket_type, seal_name(event_id, r.id, secret_for(r), r.name or "")]
+        "tickets": {r.id: [r.ticket_type, _sealed(event_id, r.id, int(r.revision), r.name or "")]
                     for r in registrations},
     }
+
+
+@functools.lru_cache(maxsize=200_000)
+def _sealed(event_id: str, registration_id: str, revision: int, name: str) -> str:
+    """Kept per process: sealing needs the ticket's secret, an Ed25519 signature (most of a bundle's
+    cost), and scanners fetch the bundle again every few minutes. A new name or revision is a new key."""
+    return seal_name(event_id, registration_id, signer().issue(event_id, registration_id, revision), name)
 
 
 def seal_name(event_id: str, registration_id: str, secret: str, name: str) -> str:

@@ -103,7 +103,8 @@ def gate(api, make_event, register):
 
 
 def sign_in(page, gate, language="en", hold="0"):
-    page.goto(f"/scan?lang={language}")
+    if f"lang={language}" not in page.url:
+        page.goto(f"/scan?lang={language}")
     page.fill("[name=token]", gate.token)
     page.press("[name=token]", "Enter")
     expect(page.locator("[name=list] option")).to_have_count(1)
@@ -154,11 +155,11 @@ def assert_accessible(page):
     assert serious == []
 
 
-def screenshot(page, name: str) -> None:
+def screenshot(page, name: str, full_page: bool = False) -> None:
     folder = os.environ.get("KAPI_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"scan-{name}.png"))
+        page.screenshot(path=str(Path(folder) / f"scan-{name}.png"), full_page=full_page)
 
 
 def test_camera_wedge_forged_exit_and_search_online(open_scan, gate, camera_file):
@@ -220,9 +221,13 @@ def test_each_verdict_is_readable_and_accessible(open_scan, gate, language):
     guest = gate.ticket({"tr": "Gülşen Işıkgöz", "az": "Əli İlkin Qasımov", "en": "Mary O'Neill"}[language],
                         language=language)
     page = open_scan(**PHONE, locale=language)
+    page.goto(f"/scan?lang={language}")
+    expect(page.locator("#signin")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, f"{language}-sign-in")
     sign_in(page, gate, language)
     page.click("#camera-toggle")  # the camera shows nothing here; stop it for a still screenshot
-    screenshot(page, f"{language}-scanning")
+    screenshot(page, f"{language}-scanning", full_page=True)
     shots = [(guest.secret, "ok", ""), (guest.secret, "error", "already_redeemed"),
              (guest.secret[:-6] + "QQQQQQ", "error", "invalid")]
     for n, (code, status, reason) in enumerate(shots):
@@ -267,6 +272,8 @@ def test_offline_gates_decide_queue_survive_reload_and_sync_once(open_scan, gate
         page.click("#camera-toggle")
         go_offline_and_reload(page)
         expect(page.locator("[name=list]")).to_have_value(gate.list["id"])
+    assert_accessible(north)
+    screenshot(north, "offline-scanning", full_page=True)
 
     wedge(north, emin.secret)
     card = verdict_after(north, 0, "ok", offline="true")
@@ -301,7 +308,9 @@ def test_offline_gates_decide_queue_survive_reload_and_sync_once(open_scan, gate
     assert conflict.get_attribute("data-conflict") == "already_redeemed"
     expect(conflict).to_contain_text("Emin Ağaoğlu")
     expect(north.locator("#conflicts")).to_be_hidden()
-    screenshot(south, "conflict")
+    dismiss(south)
+    assert_accessible(south)
+    screenshot(south, "conflict", full_page=True)
 
     assert gate.attendance()["offline_conflicts"] == 1
     for page in (north, south):

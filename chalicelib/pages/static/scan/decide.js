@@ -21,8 +21,8 @@ function reasonFor(bundle, list, ticket, ticketType, type, entry, now) {
   if (bundle.revoked.some((r) => r.secret === ticket.text)) return 'revoked';
   if (bundle.canceled.includes(ticket.registrationId)) return 'canceled';
   if (bundle.unapproved.includes(ticket.registrationId)) return 'unapproved';
-  if (type === 'exit') return null;
   if (ticketType && list.ticket_types.length && !list.ticket_types.includes(ticketType)) return 'product';
+  if (type === 'exit') return null;  // as on the server, exits skip only the time window and re-entry
   if (!openAt(list, now)) return 'invalid_time';
   if (!allowedAgain(entry, list)) return 'already_redeemed';
   return null;

@@ -13,6 +13,7 @@ import * as verdict from './verdict.js';
 const BUNDLE_REFRESH_MS = 2 * 60 * 1000;
 const STATUS_MS = 10 * 1000;
 const PROBE_MS = 4 * 1000;
+const BUNDLE_TIMEOUT_MS = 120 * 1000;  // a big event's bundle is megabytes: slow is not offline here
 const SCAN_TIMEOUT_MS = 2500;  // slower than this at a gate is as bad as no answer: decide here
 const SIGN_IN_CODE = /#token=([^&\s]+)|^(kapi_[a-z2-7]{16}_[A-Za-z0-9_-]{43})$/;
 
@@ -174,8 +175,13 @@ async function check(secret, decodedAt, type) {
   const scannedAt = new Date().toISOString();
   if (isOnline()) {
     try {
-      const { body } = await call(`/api/events/${eventId}/checkin-lists/${list.id}/scans`, {
+      const { status, body } = await call(`/api/events/${eventId}/checkin-lists/${list.id}/scans`, {
         method: 'POST', token: state.token, lang, body: { secret, type, nonce }, timeout: SCAN_TIMEOUT_MS });
+      if (status === 401 || status === 403) {
+        signOut();  // the organiser revoked this token: the device must not keep admitting on it
+        $('signin-error').textContent = t('scan.signin.error.unknown');
+        return;
+      }
       if (body?.status === 'ok' || body?.status === 'error') {
         if (body.status === 'ok') await remember(secret, type, scannedAt);
         verdict.show({ status: body.status, reason: body.reason, name: body.attendee?.name, ticket: !!body.attendee,
@@ -221,7 +227,7 @@ async function refreshBundle() {
   const eventId = form.elements.event.value;
   if (!eventId || !state.token || !isOnline()) return;
   try {
-    const { status, body } = await call(`/api/events/${eventId}/offline-bundle`, { token: state.token, timeout: 30000 });
+    const { status, body } = await call(`/api/events/${eventId}/offline-bundle`, { token: state.token, timeout: BUNDLE_TIMEOUT_MS });
     if (status !== 200) return;
     state.bundle = body;
     state.fetchedAt = Date.now();
