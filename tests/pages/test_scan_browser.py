@@ -187,6 +187,7 @@ def test_camera_wedge_forged_exit_and_search_online(open_scan, gate, camera_file
     assert page.locator("#verdict").get_attribute("data-status") == "ok"
     dismiss(page)
     page.click("#camera-toggle")
+    write_camera(camera_file, None)  # the page starts the camera again after a reload
 
     before = seq(page)
     wedge(page, bora.secret.lower())  # a wedge in lower-case mode still reads
