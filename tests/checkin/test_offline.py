@@ -127,8 +127,11 @@ def test_the_bundle_seals_each_name_under_its_own_tickets_secret(door):
         raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
         return AESGCM(key).decrypt(raw[:12], raw[12:], registration_id.encode()).decode()
 
-    ayse, vip = door.register(name="Ayşe Işıklı"), door.register("vip", name="Əli İlkin")
+    ayse, vip, erased = door.register(name="Ayşe Işıklı"), door.register("vip", name="Əli İlkin"), door.register()
+    assert door.api.delete(f"/api/events/{door.event_id}/registrations/{erased['id']}",
+                           token=door.api.admin_token).status_code == 204
     bundle = door.api.get(f"/api/events/{door.event_id}/offline-bundle", token=door.scanner).json()
+    assert set(bundle["tickets"]) == {ayse["id"], vip["id"]}  # erased registrations are left out
     assert bundle["tickets"][ayse["id"]][0] == "std" and bundle["tickets"][vip["id"]][0] == "vip"
     assert open_name(ayse["secret"], ayse["id"], bundle["tickets"][ayse["id"]][1]) == "Ayşe Işıklı"
     assert open_name(vip["secret"], vip["id"], bundle["tickets"][vip["id"]][1]) == "Əli İlkin"

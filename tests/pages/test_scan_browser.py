@@ -163,7 +163,8 @@ def screenshot(page, name: str, full_page: bool = False) -> None:
 
 
 def test_camera_wedge_forged_exit_and_search_online(open_scan, gate, camera_file):
-    ayse, bora, cem, deniz = (gate.ticket(name) for name in ("Ayşe Yıldız", "Bora Işık", "Cem Öztürk", "Dilşad İnci"))
+    ayse, bora, cem, deniz, elif_ = (gate.ticket(name) for name in
+                                     ("Ayşe Yıldız", "Bora Işık", "Cem Öztürk", "Dilşad İnci", "Elif Ünal"))
     page = open_scan(**PHONE)
     sign_in(page, gate)
     assert_accessible(page)
@@ -215,6 +216,16 @@ def test_camera_wedge_forged_exit_and_search_online(open_scan, gate, camera_file
     expect(verdict_after(page, before, "ok")).to_contain_text("Dilşad İnci")
     status = gate.status()
     assert (status["checkin_count"], status["inside_count"]) == (4, 3)
+
+    # The browser still says it is online, but scans fail: the page decides here and queues.
+    page.route("**/scans", lambda route: route.abort("timedout"))
+    dismiss(page)
+    before = seq(page)
+    wedge(page, elif_.secret)
+    expect(verdict_after(page, before, "ok", offline="true")).to_contain_text("Elif Ünal")
+    assert page.evaluate("navigator.onLine") is True
+    expect(page.locator("[data-queue]")).to_have_attribute("data-queue", "0", timeout=20000)  # synced when back
+    assert gate.status()["checkin_count"] == 5
 
 
 @pytest.mark.parametrize("language", ["tr", "az", "en"])
@@ -323,3 +334,19 @@ def test_offline_gates_decide_queue_survive_reload_and_sync_once(open_scan, gate
     timings_file = os.environ.get("KAPI_SCAN_TIMINGS")
     if timings_file:
         Path(timings_file).write_text(json.dumps({"offline_verdict_ms": timings}) + "\n")
+
+
+def test_signing_in_by_the_dashboards_qr_code_and_by_its_link(open_scan, gate, camera_file, api):
+    sign_in_url = f"{api.base_url}/scan#token={gate.token}"
+    write_camera(camera_file, sign_in_url)
+    page = open_scan(**PHONE)
+    page.goto("/scan?lang=tr")
+    page.click("#signin-camera")
+    expect(page.locator("[name=event] option")).to_have_text([gate.event["name"]["tr"]])
+    assert page.evaluate("localStorage.getItem('kapi.scan.token')") == gate.token
+    write_camera(camera_file, None)
+
+    other = open_scan(**PHONE)
+    other.goto(sign_in_url.removeprefix(api.base_url))  # the same QR opened by the phone's camera app
+    expect(other.locator("[name=list] option")).to_have_count(1)
+    assert "token" not in other.url  # the token leaves the address bar and history at once

@@ -255,8 +255,10 @@ function showConnection() {
   indicator.textContent = t(`scan.online.${isOnline()}`);
 }
 
+/** A time as the gate's clock shows it: the event's own time zone. */
 function timeOf(iso) {
-  return new Date(iso).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+  return new Date(iso).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit',
+                                                  timeZone: state.bundle?.event.timezone });
 }
 
 async function showConflicts() {
