@@ -27,7 +27,7 @@ WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21
 TICKET_TYPES = [{"id": "std", "name": {"tr": "Standart", "az": "Standart", "en": "Standard"}},
                 {"id": "vip", "name": {"tr": "VIP", "az": "VIP", "en": "VIP"}}]
 # Failed requests are the point of a scanner's refusals and of offline mode; the browser logs them.
-EXPECTED_CONSOLE = ("status of 400", "status of 404", "ERR_INTERNET_DISCONNECTED", "Failed to fetch",
+EXPECTED_CONSOLE = ("status of 400", "status of 404", "ERR_INTERNET_DISCONNECTED", "ERR_TIMED_OUT", "Failed to fetch",
                     "fetching the script")
 
 
