@@ -266,6 +266,8 @@ def go_offline_and_reload(page):
     page.context.set_offline(True)
     page.reload()
     expect(page.locator("[data-online]")).to_have_attribute("data-online", "false")
+    expect(page.locator("[data-count=checkin]")).not_to_have_text("–")  # the last counts the server gave
+    expect(page.locator("#data-age")).to_have_text("Offline data: 0 min old")
 
 
 def test_offline_gates_decide_queue_survive_reload_and_sync_once(open_scan, gate, api):

@@ -4,6 +4,7 @@
 import { BarcodeDetector, prepareZXingModule } from '../vendor/barcode-detector/ponyfill.js';
 
 let detector;
+let ready;  // frames that arrive while the wasm still loads wait for it
 
 async function init(wasmUrl) {
   const wasm = new URL(wasmUrl, self.location.origin).href;
@@ -17,8 +18,9 @@ async function init(wasmUrl) {
 
 self.onmessage = async ({ data }) => {
   if (data.wasm) {
+    ready = init(data.wasm);
     try {
-      await init(data.wasm);
+      await ready;
     } catch (error) {
       self.postMessage({ ready: false, error: String(error) });
     }
@@ -26,6 +28,7 @@ self.onmessage = async ({ data }) => {
   }
   let codes = [];
   try {
+    await ready;
     codes = (await detector.detect(data.frame)).map((code) => code.rawValue);
   } finally {
     data.frame.close();

@@ -80,6 +80,7 @@ async function loadEvent() {
   state.bundle = kept?.data ?? null;
   state.fetchedAt = kept?.fetched_at ?? null;
   fillLists();
+  showAge();
   await refreshBundle();
   await Promise.all([refreshCounts(), showConflicts(), showQueue()]);
   markReady();
@@ -128,6 +129,7 @@ async function signIn(token) {
 
 function signOut() {
   for (const name of ['token', 'events', 'event', 'list']) store.settings.write(name, null);
+  Object.keys(localStorage).filter((key) => key.startsWith('kapi.scan.counts.')).forEach((key) => localStorage.removeItem(key));
   Object.assign(state, { token: null, events: [], bundle: null, fetchedAt: null });
   camera.stop();
   updateCameraButtons();
@@ -211,15 +213,24 @@ async function checkHere(secret, type, { eventId, list, nonce, scannedAt, starte
 
 // --- Counts, queue, connection, bundle -----------------------------------------------------------
 
+function showCounts(counts) {
+  document.querySelector('[data-count=checkin]').textContent = counts?.checkin_count ?? '–';
+  document.querySelector('[data-count=inside]').textContent = counts?.inside_count ?? '–';
+}
+
+/** The list's counts from the server; offline, the last ones it gave (kept on the device). */
 async function refreshCounts() {
   const list = currentList();
-  if (!list || !state.token || !isOnline()) return;
+  if (!list || !state.token) return;
+  const kept = `counts.${form.elements.event.value}.${list.id}`;
+  showCounts(JSON.parse(store.settings.read(kept) ?? 'null'));
+  if (!isOnline()) return;
   try {
     const { status, body } = await call(`/api/events/${form.elements.event.value}/checkin-lists/${list.id}/status`,
                                         { token: state.token });
     if (status !== 200) return;
-    document.querySelector('[data-count=checkin]').textContent = body.checkin_count;
-    document.querySelector('[data-count=inside]').textContent = body.inside_count;
+    store.settings.write(kept, JSON.stringify({ checkin_count: body.checkin_count, inside_count: body.inside_count }));
+    showCounts(body);
   } catch { /* shown as offline */ }
 }
 
