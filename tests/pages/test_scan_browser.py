@@ -210,6 +210,7 @@ def test_camera_wedge_forged_exit_and_search_online(open_scan, gate, camera_file
 
     page.fill("[name=q]", "DİLŞAD")
     page.press("[name=q]", "Enter")
+    expect(page.locator("#search-results li")).to_have_count(1, timeout=15000)
     admit = page.get_by_role("button", name="Admit Dilşad İnci")
     before = seq(page)
     admit.click()

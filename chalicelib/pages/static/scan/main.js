@@ -344,7 +344,7 @@ async function search(query) {
   try {
     const { status, body } = await call(
       `/api/events/${form.elements.event.value}/checkin-lists/${list.id}/search?q=${encodeURIComponent(query)}`,
-      { token: state.token, lang });
+      { token: state.token, lang, timeout: 10000 });
     if (status !== 200) return;
     results.replaceChildren(...body.items.map(resultItem));
     message.textContent = body.items.length ? '' : t('scan.search.none');
