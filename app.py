@@ -13,6 +13,7 @@ from chalicelib.pages import dashboard as dashboard_page
 from chalicelib.pages import form as form_pages
 from chalicelib.pages import home as home_pages
 from chalicelib.pages import registration as registration_pages
+from chalicelib.pages import scan as scan_pages
 from chalicelib.pages import ticket as ticket_pages
 from chalicelib.tickets import lookup
 from chalicelib.tickets.calendar import event_ics
@@ -304,6 +305,13 @@ def checkin_status(event_id, list_id):
     return counts.status(checkin_lists.event(event_id), checkin_lists.get(event_id, list_id))
 
 
+@app.route("/api/door/events", methods=["GET"])
+@json_view
+def door_events():
+    """The events the caller's token may scan: the scanner page's event picker."""
+    return {"items": checkin_lists.door_events(caller(auth.DOOR).events)}
+
+
 @app.route("/api/events/{event_id}/offline-bundle", methods=["GET"])
 @json_view
 def offline_bundle(event_id):
@@ -346,6 +354,17 @@ def ticket_page(secret):
     request = app.current_request
     return ticket_pages.ticket_page(secret, query_param(request, "lang"), request.headers.get("accept-language"),
                                     request.headers.get("cookie"))
+
+
+@app.route("/scan", methods=["GET"])
+def scan_page():
+    request = app.current_request
+    return scan_pages.scan_page(query_param(request, "lang"), request.headers.get("accept-language"))
+
+
+@app.route("/scan/sw.js", methods=["GET"])
+def scan_service_worker():
+    return scan_pages.service_worker()
 
 
 @app.route("/static/{name}", methods=["GET"])

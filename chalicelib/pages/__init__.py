@@ -96,12 +96,13 @@ def render(template: str, /, **values: object) -> Markup:
 
 
 def html_page(*, language: str, title: str, content: Markup, scripts: tuple[str, ...] = (),
-              modules: tuple[str, ...] = (), status: int = 200, posts_form: bool = False,
-              headers: dict[str, str] | None = None) -> Response:
+              modules: tuple[str, ...] = (), styles: tuple[str, ...] = (), status: int = 200,
+              posts_form: bool = False, headers: dict[str, str] | None = None) -> Response:
     """A whole page around `content`, in `language`, with a language switcher and the page headers.
 
-    `scripts` are classic scripts and `modules` ES modules under `static/`; `posts_form` lets the
-    page submit a form to this origin; `headers` are more headers (the language cookie).
+    `scripts` are classic scripts and `modules` ES modules under `static/`, `styles` more stylesheets;
+    `posts_form` lets the page submit a form to this origin; `headers` add to or replace the page
+    headers (the language cookie; a page that runs WebAssembly widens the CSP).
     """
     tags = [render("script.html", url=static.url(name)) for name in scripts]
     tags += [render("module.html", url=static.url(name)) for name in modules]
@@ -111,6 +112,7 @@ def html_page(*, language: str, title: str, content: Markup, scripts: tuple[str,
         title=title,
         icon_url=static.url("icon.svg"),
         css_url=static.url("kapi.css"),
+        styles=Markup("".join(render("style.html", url=static.url(name)) for name in styles)),
         scripts=Markup("".join(tags)),
         language_label=translate("page.language", language),
         languages=Markup("".join(_language_link(code, language) for code in SUPPORTED)),

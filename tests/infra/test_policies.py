@@ -132,6 +132,9 @@ def exercise_every_route(http: Http, event_id: str) -> set[str]:
     call("/api/events/{event_id}/registrations/{registration_id}", "DELETE",
          f"{event_path}/registrations/{ids[2]}")
     token = call("/api/tokens", "POST", "/api/tokens", {"role": "scanner", "events": [event_id], "label": "gate"})
+    call("/api/tokens", "GET", f"/api/tokens?event={event_id}")
+    call("/api/me/events", "GET", "/api/me/events")
+    call("/dashboard", "GET", "/dashboard", auth=False)
     call("/api/tokens/{token_id}", "DELETE", f"/api/tokens/{json.loads(token.body)['id']}")
     call("/api/openapi.json", "GET", "/api/openapi.json", auth=False)
     call("/t/{secret}", "GET", "/t/" + ticket.rpartition("/")[2], auth=False)

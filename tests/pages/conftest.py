@@ -109,7 +109,8 @@ def ticket(register) -> Ticket:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
+    """One Playwright driver for the session (the sync API allows only one); browsers launch from it."""
     if not os.access(CHROMIUM, os.X_OK):
         message = f"no browser at {CHROMIUM}: `apt-get install chromium` (make test does it when run as root)"
         if os.environ.get("CI"):
@@ -117,48 +118,65 @@ def browser():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield browser
-        browser.close()
+    with sync_playwright() as driver:
+        yield driver
 
 
-@pytest.fixture
-def open_page(browser, api):
-    """`open_page(**context_options)`: a fresh page whose relative URLs go to the local run.
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM)
+    yield browser
+    browser.close()
+
+
+class PageOpener:
+    """`opener(**context_options)`: a fresh page in a new context of `browser`, relative URLs to `base_url`.
 
     Every request the page makes is checked: one for any host but 127.0.0.1 is aborted and fails
     the test (a CDN font or script would break at a gate without signal). Console errors and
     uncaught exceptions fail it too; a CSP violation shows up there. A test that breaks the network
-    on purpose names the console error it expects with `open_page.tolerate(text)`.
+    on purpose names the console error it expects with `opener.tolerate(text)`.
     """
-    contexts, outside, errors, tolerated = [], [], [], []
 
-    def keep_local(route):
+    def __init__(self, browser, base_url: str) -> None:
+        self.browser, self.base_url = browser, base_url
+        self.contexts, self.outside, self.errors, self.tolerated = [], [], [], []
+
+    def tolerate(self, text: str) -> None:
+        self.tolerated.append(text)
+
+    def _keep_local(self, route) -> None:
         if urlsplit(route.request.url).hostname == "127.0.0.1":
             route.continue_()
         else:
-            outside.append(route.request.url)
+            self.outside.append(route.request.url)
             route.abort()
 
-    def console(message):
+    def _console(self, message) -> None:
         # The browser logs a 404 page's own status as an error; that one is expected.
         not_found_page = "status of 404" in message.text and urlsplit(message.location["url"]).path.startswith("/t/")
-        if message.type == "error" and not not_found_page and not any(t in message.text for t in tolerated):
-            errors.append(message.text)
+        if message.type == "error" and not not_found_page and not any(t in message.text for t in self.tolerated):
+            self.errors.append(message.text)
 
-    def run(**options):
-        context = browser.new_context(base_url=api.base_url, **options)
-        contexts.append(context)
-        context.route("**/*", keep_local)
+    def __call__(self, **options):
+        context = self.browser.new_context(base_url=self.base_url, **options)
+        self.contexts.append(context)
+        context.route("**/*", self._keep_local)
         page = context.new_page()
-        page.on("console", console)
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
         return page
 
-    run.tolerate = tolerated.append
-    yield run
-    for context in contexts:
-        context.close()
-    assert outside == [], "requests left 127.0.0.1"
-    assert errors == [], "console errors"
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+        assert self.outside == [], "requests left 127.0.0.1"
+        assert self.errors == [], "console errors"
+
+
+@pytest.fixture
+def open_page(browser, api):
+    """A `PageOpener` on the session's browser, its contexts closed and checked after the test."""
+    opener = PageOpener(browser, api.base_url)
+    yield opener
+    opener.close()
