@@ -132,6 +132,7 @@ def test_a_delivery_finishing_after_a_resend_leaves_the_resend_queued(tables, ma
     [rid] = register_many(event["id"], 1)
     transport = ResendingWhileSending(event["id"], rid)
     pipe = pipeline(transport)
+    index_settled()  # the message is found through an index
     [first] = OutboxMessage.by_due.query(settings().outbox_queue)
     assert pipe.deliver(first.id) == "sent"
     assert Registration.get(rid).email_status == "queued"  # the resent email has not gone yet
