@@ -6,6 +6,9 @@ become markup.
 
 Pages are sent with headers that suit a URL holding a ticket secret. The Content-Security-Policy
 allows only this origin's files: no inline script or style, so CSS and JS live in `static/`.
+Every URL a page renders goes through `web.app_url` (`static.url` does), so pages work under API
+Gateway's stage path (`/dev/t/…`) as well as under a custom domain; `<html data-base>` tells the
+page's scripts the same prefix for their fetches.
 `Referrer-Policy: no-referrer` keeps the URL out of the Referer header, and `no-store` keeps the
 page out of shared and back/forward caches.
 """
@@ -20,6 +23,7 @@ from chalice import Response
 
 from chalicelib.i18n import SUPPORTED, translate
 from chalicelib.pages import static
+from chalicelib.web import request_base
 
 _TEMPLATES = Path(__file__).with_name("templates")
 
@@ -56,6 +60,7 @@ def html_page(*, language: str, title: str, content: Markup, scripts: tuple[str,
     body = render(
         "layout.html",
         lang=language,
+        base=request_base(),
         title=title,
         icon_url=static.url("icon.svg"),
         css_url=static.url("kapi.css"),
