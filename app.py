@@ -8,7 +8,12 @@ from chalicelib.checkin import lists as checkin_lists
 from chalicelib.config import settings
 from chalicelib.i18n import negotiate
 from chalicelib.mail.pipeline import default_pipeline
-from chalicelib.pages import static
+from chalicelib.pages import LanguageChoice, static
+from chalicelib.pages import dashboard as dashboard_page
+from chalicelib.pages import form as form_pages
+from chalicelib.pages import home as home_pages
+from chalicelib.pages import registration as registration_pages
+from chalicelib.pages import scan as scan_pages
 from chalicelib.pages import ticket as ticket_pages
 from chalicelib.tickets import lookup
 from chalicelib.tickets.calendar import event_ics
@@ -152,11 +157,32 @@ def create_token():
     return respond(auth.create_token(principal, read_json(app.current_request)), 201)
 
 
+@app.route("/api/tokens", methods=["GET"])
+@json_view
+def list_tokens():
+    event_id = query_param(app.current_request, "event")
+    return {"items": auth.tokens_of_event(caller(auth.ORGANISERS), event_id)}
+
+
 @app.route("/api/tokens/{token_id}", methods=["DELETE"])
 @json_view
 def revoke_token(token_id):
     auth.revoke_token(caller(auth.ORGANISERS), token_id)
     return Response(body="", status_code=204)
+
+
+# --- Organiser dashboard ----------------------------------------------------------------------
+
+@app.route("/api/me/events", methods=["GET"])
+@json_view
+def my_events():
+    principal = caller(auth.ORGANISERS)
+    return {"role": principal.role, "items": [events.summary_view(e) for e in events.manageable(principal.events)]}
+
+
+@app.route("/dashboard", methods=["GET"])
+def dashboard():
+    return dashboard_page.page(LanguageChoice.of(app.current_request))
 
 
 # --- Email delivery (AWS event sources; the local run calls the same pipeline from a worker) -----
@@ -279,6 +305,13 @@ def checkin_status(event_id, list_id):
     return counts.status(checkin_lists.event(event_id), checkin_lists.get(event_id, list_id))
 
 
+@app.route("/api/door/events", methods=["GET"])
+@json_view
+def door_events():
+    """The events the caller's token may scan: the scanner page's event picker."""
+    return {"items": checkin_lists.door_events(caller(auth.DOOR).events)}
+
+
 @app.route("/api/events/{event_id}/offline-bundle", methods=["GET"])
 @json_view
 def offline_bundle(event_id):
@@ -286,13 +319,52 @@ def offline_bundle(event_id):
     return offline.bundle(event_id)
 
 
+@app.route("/api/forms/preview", methods=["POST"])
+@json_view
+def preview_form():
+    """A form schema's fields as the registration page renders them, for the organisers' editor."""
+    caller(auth.ORGANISERS)
+    return Response(body=form_pages.preview(read_json(app.current_request)),
+                    headers={"Content-Type": "text/html; charset=utf-8"})
+
+
 # --- Pages ------------------------------------------------------------------------------------
+
+@app.route("/", methods=["GET"])
+def home_page():
+    return home_pages.home_page(LanguageChoice.of(app.current_request))
+
+
+@app.route("/e/{event_id}", methods=["GET"])
+def registration_page(event_id):
+    return registration_pages.event_page(event_id, LanguageChoice.of(app.current_request))
+
+
+@app.route("/e/{event_id}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def registration_page_post(event_id):
+    """The form sent without JavaScript."""
+    request = app.current_request
+    return registration_pages.submit(event_id, LanguageChoice.of(request), request.raw_body or b"",
+                                     client_key=client_key(request, settings().client_ip_header),
+                                     rate_limit=settings().rate_limit_per_minute)
+
 
 @app.route("/t/{secret}", methods=["GET"])
 def ticket_page(secret):
     request = app.current_request
     return ticket_pages.ticket_page(secret, query_param(request, "lang"), request.headers.get("accept-language"),
                                     request.headers.get("cookie"))
+
+
+@app.route("/scan", methods=["GET"])
+def scan_page():
+    request = app.current_request
+    return scan_pages.scan_page(query_param(request, "lang"), request.headers.get("accept-language"))
+
+
+@app.route("/scan/sw.js", methods=["GET"])
+def scan_service_worker():
+    return scan_pages.service_worker()
 
 
 @app.route("/static/{name}", methods=["GET"])

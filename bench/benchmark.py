@@ -18,7 +18,9 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from tests.dates import day_at
 
@@ -122,11 +124,10 @@ def cold_start() -> dict:
             "app_over_boto3": round((app_ms - baseline) / (boto3_ms - baseline), 2)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", help="also write the results to this file")
-    args = parser.parse_args()
-
+@contextmanager
+def local_stack() -> Iterator:
+    """A fresh local run (own tables, data dir and admin token) and this process pointed at the same
+    DynamoDB endpoint, table prefix and signing keys; yields an `Api` for it."""
     os.environ["KAPI_TABLE_PREFIX"] = f"kapi-bench-{uuid.uuid4().hex[:6]}-"
     from tests.stack import Api, LocalRun
 
@@ -134,10 +135,20 @@ def main() -> None:
     run = LocalRun(data_dir, {"KAPI_RATE_LIMIT": "0", "AWS_ENDPOINT_URL_DYNAMODB": "",
                               "KAPI_ADMIN_TOKEN": "bench-admin"}).start()
     try:
-        api = Api(run.url, "bench-admin")
         os.environ.update({"AWS_ENDPOINT_URL_DYNAMODB": run.dynamodb_endpoint,
                            "AWS_DEFAULT_REGION": "eu-central-1", "AWS_ACCESS_KEY_ID": "local",
                            "AWS_SECRET_ACCESS_KEY": "local", "KAPI_DATA_DIR": str(data_dir)})
+        yield Api(run.url, "bench-admin")
+    finally:
+        run.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+
+    with local_stack() as api:
         results = {
             "registration": bench_registrations(api),
             "dynamodb": dynamodb_calls_per_registration(),
@@ -145,8 +156,6 @@ def main() -> None:
             "cold_start": cold_start(),
         }
         results.update(_companions(api))
-    finally:
-        run.stop()
     print(json.dumps(results, indent=2, ensure_ascii=False))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False))
@@ -154,10 +163,11 @@ def main() -> None:
 
 def _companions(api) -> dict:
     """The door and export benchmarks live beside the code they measure."""
-    from bench import checkin, export
+    from bench import checkin, export, offline_bundle
 
     return {"checkin": checkin.run(api.base_url, api.admin_token),
-            "export": export.run(api.base_url, api.admin_token)}
+            "export": export.run(api.base_url, api.admin_token),
+            "offline_bundle": offline_bundle.run(api.base_url, api.admin_token)}
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ _ARRIVALS = "arrivals__"
 
 
 def report(event_id: str) -> dict:
-    """`{registrations, lists, no_show, arrivals}` for the event; 404 if it does not exist."""
+    """`{registrations, lists, no_show, arrivals, offline_conflicts}` for the event; 404 if it does not exist."""
     event = events.load(event_id)
     registered = counters.read(event_id)
     checkin_lists = sorted((lists.view(record) for record in CheckinList.query(event_id, consistent_read=True)),
@@ -31,6 +31,7 @@ def report(event_id: str) -> dict:
         "lists": [_list_figures(event, found, registered, door) for found, door in zip(checkin_lists, doors)],
         "no_show": max(0, registered.get("confirmed", 0) - registered.get("arrived", 0)),
         "arrivals": _arrivals(doors, event["timezone"]),
+        "offline_conflicts": sum(door.get("offline_conflicts", 0) for door in doors),
     }
 
 

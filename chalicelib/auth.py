@@ -18,7 +18,8 @@ from chalicelib.cache import TTLCache
 from chalicelib.config import settings
 from chalicelib.errors import Forbidden, NotFound, Unauthorized, ValidationError
 from chalicelib.ids import new_id
-from chalicelib.storage.models import Token
+from chalicelib.storage.models import Token, TokenGrant
+from chalicelib.storage.transaction import Transaction
 
 ROLES = ("admin", "organiser", "scanner")
 _TOKEN = re.compile(r"^kapi_([a-z2-7]{16})_([A-Za-z0-9_-]{43})$")
@@ -82,9 +83,13 @@ def create_token(creator: Principal, body: dict) -> dict:
         outside = [e for e in events if not creator.may_access(e)]
         if outside:
             raise Forbidden("error.token.event")
-    token_id, secret = new_id(), secrets.token_urlsafe(32)
-    Token(token_id, secret_hash=_hash(secret), role=role, events=events, label=label,
-          created_at=clock.iso(clock.now()), created_by=creator.id).save()
+    token_id, secret, now = new_id(), secrets.token_urlsafe(32), clock.iso(clock.now())
+    tx = Transaction()
+    tx.put("token", Token(token_id, secret_hash=_hash(secret), role=role, events=events, label=label,
+                          created_at=now, created_by=creator.id), condition=Token.id.does_not_exist())
+    for event_id in events:
+        tx.put(f"grant {event_id}", TokenGrant(event_id, token_id, role=role, label=label, created_at=now))
+    tx.commit()
     return {"id": token_id, "token": f"kapi_{token_id}_{secret}", "role": role, "events": events,
             "label": label}
 
@@ -96,8 +101,23 @@ def revoke_token(caller: Principal, token_id: str) -> None:
     if caller.role != "admin" and (record.role != "scanner" or not record.events
                                    or not all(caller.may_access(e) for e in record.events)):
         raise Forbidden("error.token.revoke_scope")
-    record.update(actions=[Token.revoked.set(True)])
+    tx = Transaction()
+    tx.update("token", record, [Token.revoked.set(True)])
+    for grant in TokenGrant.batch_get([(event_id, token_id) for event_id in record.events]):
+        tx.update(f"grant {grant.event_id}", grant, [TokenGrant.revoked.set(True)])  # none for older tokens
+    tx.commit()
     _records.forget(token_id)
+
+
+def tokens_of_event(caller: Principal, event_id: str | None) -> list[dict]:
+    """The tokens scoped to one event, newest first, without secrets: one Query, however many there are.
+    Unscoped (all-events) admin and organiser tokens are not listed: they belong to no one event."""
+    if not event_id:
+        raise ValidationError.field("event", "error.form.required")
+    caller.require(ORGANISERS, event_id)
+    grants = sorted(TokenGrant.query(event_id), key=lambda grant: (grant.created_at, grant.token_id), reverse=True)
+    return [{"id": grant.token_id, "role": grant.role, "label": grant.label, "created_at": grant.created_at,
+             "revoked": grant.revoked} for grant in grants]
 
 
 def _validate_token_body(body: dict) -> tuple[str, list[str], str | None]:

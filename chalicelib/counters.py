@@ -154,3 +154,13 @@ def _rooms(event: dict, counts: dict[str, int]) -> dict[str, int | None]:
 
 def _ticket_type(event: dict, ticket_type: str) -> dict:
     return next(t for t in event["ticket_types"] if t["id"] == ticket_type)
+
+
+def available_in_all(event: dict, counts: dict[str, int]) -> int | None:
+    """Seats left in the event as a whole (None = unlimited): its types' rooms together, within its own."""
+    rooms = available(event, counts).values()
+    total = None if None in rooms else sum(rooms)
+    if event.get("capacity") is None:
+        return total
+    event_room = max(0, event["capacity"] - counts.get("held", 0))
+    return event_room if total is None else min(total, event_room)

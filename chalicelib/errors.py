@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.i18n import catalogue, translate
+from chalicelib.i18n import catalogue, pick_language, translate
 
 
 # A message that is not a catalogue key may quote what was sent (a parser's own text): cut short.
@@ -28,6 +28,8 @@ def render(message: str, language: str | None, params: dict[str, Any] | None = N
         return message if len(message) <= MAX_PLAIN else message[:MAX_PLAIN - 1] + "…"
     params = dict(params or {})
     label = params.pop("label", None)
+    if isinstance(label, dict):  # a form field's label in several languages (forms._title)
+        label = label.get(pick_language(language) or "") or label.get("")
     text = translate(message, language, **params)
     return translate("error.labelled", language, label=label, message=text) if label and labelled else text
 

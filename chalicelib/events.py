@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pynamodb.exceptions import PutError
 
-from chalicelib import clock, counters, forms, outbox
+from chalicelib import clock, counters, form_fields, forms, outbox
 from chalicelib.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationError
 from chalicelib.storage.models import Event
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
@@ -17,7 +17,7 @@ from chalicelib.storage.transaction import ConditionsFailed, Transaction
 DEFAULT_FORM = {"type": "object", "properties": {}, "additionalProperties": False}
 DEFAULT_TICKET_TYPE = {"id": "general", "name": {"tr": "Genel", "az": "Ümumi", "en": "General"}}
 DEFAULTS = {
-    "description": None, "status": "draft", "registration_opens_at": None,
+    "description": None, "privacy": None, "status": "draft", "registration_opens_at": None,
     "registration_closes_at": None, "capacity": None, "waitlist": False,
     "requires_approval": False, "allow_duplicate_emails": False, "retention_days": 180,
 }
@@ -25,7 +25,7 @@ DEFAULTS = {
 # date computed from them (retention's due date, a year of hourly arrivals) stays a real date.
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 LATEST_AHEAD = timedelta(days=10 * 366)
-PUBLIC_FIELDS = ("id", "name", "description", "venue", "starts_at", "ends_at", "timezone",
+PUBLIC_FIELDS = ("id", "name", "description", "privacy", "venue", "starts_at", "ends_at", "timezone",
                  "languages", "status", "requires_approval", "form", "version")
 PATCH_ATTEMPTS = 8
 
@@ -75,7 +75,7 @@ def _semantic_problems(event: dict) -> list[FieldError]:
     ids = [t["id"] for t in event["ticket_types"]]
     if len(ids) != len(set(ids)):
         problems.append(FieldError("ticket_types", "ticket type ids must be unique"))
-    problems += forms.form_schema_errors(event["form"])
+    problems += forms.form_schema_errors(event["form"]) or form_fields.problems(event["form"])
     return problems
 
 
@@ -209,6 +209,24 @@ def _refuse_removal_in_use(event_id: str, before: dict, after: dict) -> None:
 
 def published() -> list[dict]:
     return [_with_version(record) for record in Event.by_status.query("published")]
+
+
+STATUSES = ("draft", "published", "closed", "cancelled")
+
+
+def manageable(scope: tuple[str, ...]) -> list[dict]:
+    """The events a token may manage, soonest first: its own events (one BatchGetItem per 100), or every
+    event for an unscoped token (one index Query per status: never a Scan)."""
+    if scope:
+        docs = [record.doc for record in Event.batch_get(scope)]
+    else:
+        docs = [record.doc for status in STATUSES for record in Event.by_status.query(status)]
+    return sorted(docs, key=lambda doc: (doc["starts_at"], doc["id"]))
+
+
+def summary_view(event: dict) -> dict:
+    """One line of the organiser's event list."""
+    return {name: event.get(name) for name in ("id", "name", "status", "venue", "starts_at", "ends_at", "timezone")}
 
 
 def registration_open(event: dict, at: datetime | None = None) -> bool:

@@ -97,9 +97,19 @@ def _labelled(field: str, key: str, title: str | None, **params: Any) -> FieldEr
     return FieldError(field, key, **({"label": title} if title else {}), **params)
 
 
-def _title(schema: Any) -> str | None:
-    title = schema.get("title") if isinstance(schema, dict) else None
-    return " ".join(title.split())[:80] if isinstance(title, str) and title.strip() else None
+def _title(schema: Any) -> str | dict[str, str] | None:
+    """The field's label: its `title`, or with `x-kapi-labels` a map of language → label ("" for the
+    title), which `errors.render` reads in the reader's language."""
+    if not isinstance(schema, dict):
+        return None
+    texts = {"": schema.get("title")}
+    if isinstance(schema.get("x-kapi-labels"), dict):
+        texts.update(schema["x-kapi-labels"])
+    texts = {lang: " ".join(text.split())[:80] for lang, text in texts.items() if isinstance(text, str) and text.strip()}
+    if set(texts) <= {""}:
+        return texts.get("")
+    texts.setdefault("", next(iter(texts.values())))
+    return texts
 
 
 def _number(value: Any) -> str:

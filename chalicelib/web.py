@@ -90,7 +90,11 @@ def app_url(path: str) -> str:
 
 
 def error_response(error: ApiError) -> Response:
-    return respond(error.to_body(request_language()), error.status, error.headers)
+    """The spec's error body, with the error's headers; `retry_after` (seconds), when an error carries
+    it, is also the Retry-After header."""
+    retry = error.extra.get("retry_after")
+    headers = {**error.headers, **({"Retry-After": str(retry)} if retry is not None else {})}
+    return respond(error.to_body(request_language()), error.status, headers)
 
 
 def json_view(view: Callable[..., Any]) -> Callable[..., Any]:

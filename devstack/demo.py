@@ -32,12 +32,20 @@ def demo_event() -> dict:
             {"id": "general", "name": {"tr": "Genel giriş", "az": "Ümumi giriş", "en": "General admission"}},
             {"id": "volunteer", "name": {"tr": "Gönüllü", "az": "Könüllü", "en": "Volunteer"}, "capacity": 50},
         ],
-        "form": {
+        "form": {  # labels in three languages, and a question asked only of those it concerns
             "type": "object",
             "properties": {
-                "city": {"type": "string", "title": "City", "maxLength": 100},
-                "youth_programme": {"type": "boolean", "title": "Interested in the youth programme"},
+                "city": {"type": "string", "title": "City", "maxLength": 100,
+                         "x-kapi-labels": {"tr": "Şehir", "az": "Şəhər", "en": "City"}},
+                "youth_programme": {"type": "boolean", "title": "Interested in the youth programme",
+                                    "x-kapi-labels": {"tr": "Gençlik programıyla ilgileniyorum",
+                                                      "az": "Gənclik proqramı ilə maraqlanıram",
+                                                      "en": "I am interested in the youth programme"}},
+                "age_group": {"type": "string", "title": "Age group", "enum": ["15–18", "19–24", "25–30"],
+                              "x-kapi-labels": {"tr": "Yaş grubu", "az": "Yaş qrupu", "en": "Age group"}},
             },
+            "if": {"properties": {"youth_programme": {"const": True}}, "required": ["youth_programme"]},
+            "then": {"required": ["age_group"]},
             "additionalProperties": False,
         },
     }

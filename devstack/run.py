@@ -70,6 +70,7 @@ def serve(data_dir: Path, port: int, stack: ExitStack) -> None:
     base = host + stage_path
     print(f"Kapı is running at {base}\n"
           f"  API:          {base}/api/events  (described at {base}/api/openapi.json)\n"
+          f"  events:       {base}/  (each with its registration page, {base}/e/<event id>)\n"
           f"  ticket pages: {base}/t/<secret>  (linked from every ticket email)\n{_stage_note(stage_path)}"
           f"  admin token:  {os.environ['KAPI_ADMIN_TOKEN']}\n"
           f"  data:         {data_dir}  (emails in {data_dir / 'outbox'})\n"

@@ -6,6 +6,7 @@ Attributes (dynamic names, like the registration counters):
     checkin_count, checkin_count__<ticket type>   tickets with at least one entry on this list
     inside_count,  inside_count__<ticket type>    tickets whose latest scan is an entry
     arrivals__YYYYMMDDHH                          entries scanned in that hour, event timezone
+    offline_conflicts                             offline admissions the server would have refused (SPEC §7)
 
 `position_count` (tickets the list admits) is not stored here: it is the confirmed registrations
 of the admitted ticket types, `confirmed__<ticket type>` on the event's registration counters.
@@ -37,9 +38,10 @@ def hour_key(moment: datetime, timezone: str) -> str:
     return "arrivals__" + moment.astimezone(ZoneInfo(timezone)).strftime("%Y%m%d%H")
 
 
-def scan_actions(ticket_type: str, scan_type: str, change: Change, moment: datetime, timezone: str) -> list:
+def scan_actions(ticket_type: str, scan_type: str, change: Change, moment: datetime, timezone: str,
+                 conflict: bool = False) -> list:
     """ADD actions for one successful scan of a ticket of `ticket_type` made at `moment`."""
-    deltas: dict[str, int] = {}
+    deltas: dict[str, int] = {"offline_conflicts": int(conflict)}
     if change.first_entry:
         deltas.update({"checkin_count": 1, f"checkin_count__{ticket_type}": 1})
     if change.inside_delta:

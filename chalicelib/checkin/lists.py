@@ -50,6 +50,14 @@ def scans_from(event_id: str) -> datetime:
     return events.registrations_possible_from(_events.get_or_load(event_id, events.load_record))
 
 
+def door_events(scope: tuple[str, ...]) -> list[dict]:
+    """The events a door token may scan, for the scanner's event picker: those in its scope, or every
+    published event for a token scoped to all."""
+    docs = [event(event_id) for event_id in scope] if scope else events.published()
+    return [{name: doc[name] for name in ("id", "name", "starts_at", "ends_at", "timezone")}
+            for doc in sorted(docs, key=lambda doc: (doc["starts_at"], doc["id"]))]
+
+
 def _load(key: tuple[str, str]) -> dict:
     try:
         return view(CheckinList.get(*key, consistent_read=True))

@@ -39,7 +39,7 @@ MAX_ATTEMPTS = 8
 MAX_BATCH = 100  # each scan is a read and a write: a batch must answer well within API Gateway's 29 s
 MAX_NONCE = 200
 MAX_AHEAD = timedelta(minutes=5)  # a scanner's clock may run a little fast; more is a wrong clock
-_FIELDS = ("secret", "type", "nonce", "scanned_at", "force")
+_FIELDS = ("secret", "type", "nonce", "scanned_at", "force", "offline")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class ScanRequest:
     nonce: str | None = None
     scanned_at: str | None = None
     force: bool = False
+    offline: bool = False  # admitted at the gate while offline: a refusal here is a conflict to report
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ def _parse(body: Any, prefix: str, door: Door, now: datetime) -> tuple[ScanReque
         return None, [FieldError(prefix.rstrip(".") or "body", "must be an object")]
     problems = [FieldError(prefix + name, "unknown field") for name in sorted(set(body) - set(_FIELDS))]
     secret, scan_type = body.get("secret"), body.get("type", "entry")
-    nonce, scanned_at, force = body.get("nonce"), body.get("scanned_at"), body.get("force", False)
+    nonce, scanned_at = body.get("nonce"), body.get("scanned_at")
+    force, offline = body.get("force", False), body.get("offline", False)
     if not isinstance(secret, str) or not secret:
         problems.append(FieldError(prefix + "secret", "required: the scanned code as text"))
     if scan_type not in TYPES:
@@ -112,11 +114,12 @@ def _parse(body: Any, prefix: str, door: Door, now: datetime) -> tuple[ScanReque
         problem = _scan_time_problem(scanned_at, door, now)
         if problem:
             problems.append(FieldError(prefix + "scanned_at", problem))
-    if not isinstance(force, bool):
-        problems.append(FieldError(prefix + "force", "must be true or false"))
+    for name, flag in (("force", force), ("offline", offline)):
+        if not isinstance(flag, bool):
+            problems.append(FieldError(prefix + name, "must be true or false"))
     if problems:
         return None, problems
-    return ScanRequest(secret, scan_type, nonce, scanned_at, force), []
+    return ScanRequest(secret, scan_type, nonce, scanned_at, force, offline), []
 
 
 def _scan_time_problem(value: Any, door: Door, now: datetime) -> str | None:
@@ -225,6 +228,9 @@ def _admit(door: Door, request: ScanRequest, registration: Registration, ticket_
     stored = {"status": "ok", "type": request.type, "attendee": {"ticket_type": registration.ticket_type},
               "checkin": {"at": scanned_at, "forced": forced_past is not None},
               "list": {"id": list_id, "name": door.checkin_list["name"]}}
+    conflict = request.offline and forced_past is not None
+    if conflict:
+        stored["conflict"] = _conflict(forced_past, ticket_state, list_id)
     tx = Transaction()
     tx.update("state", registration, *_state_update(registration, list_id, ticket_state, change, request, scanned_at))
     if request.nonce:
@@ -232,13 +238,19 @@ def _admit(door: Door, request: ScanRequest, registration: Registration, ticket_
                condition=Claim.pk.does_not_exist())
     tx.put("audit", _audit(door, request, scanned_at, received, forced_past, registration.id, ok=True))
     list_counts = counts.scan_actions(registration.ticket_type, request.type, change,
-                                      clock.parse_iso(scanned_at), door.event["timezone"])
+                                      clock.parse_iso(scanned_at), door.event["timezone"], conflict)
     if list_counts:
         tx.update("counts", counts.item(event_id, list_id), list_counts)
     if request.type == "entry" and registration.first_entry_at is None:
         tx.update("arrived", counters.item(event_id), counters.adds({"arrived": 1}))
     tx.commit()
     return Answer(201, _with_name(stored, registration))
+
+
+def _conflict(reason: str, ticket_state: dict | None, list_id: str) -> dict:
+    """What the server would have refused an offline admission for, and the entry it clashes with."""
+    first_at = (ticket_state or {}).get("first_at")
+    return {"reason": reason, "first_entry": {"at": first_at, "list": list_id} if first_at else None}
 
 
 def _state_update(registration: Registration, list_id: str, ticket_state: dict | None, change: state.Change,

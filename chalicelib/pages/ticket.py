@@ -18,7 +18,7 @@ from chalicelib import events
 from chalicelib.errors import ApiError, NotFound
 from chalicelib.i18n import localized, translate
 from chalicelib.i18n.dates import format_event_time
-from chalicelib.pages import Markup, html_page, render
+from chalicelib.pages import Markup, html_page, message_page, render
 from chalicelib.storage.retries import unavailable_when_busy
 from chalicelib.pages.language import page_language, remember
 from chalicelib.tickets import lookup
@@ -39,10 +39,10 @@ def _page(secret: str, query_lang: str | None, accept_language: str | None, cook
         with unavailable_when_busy():
             registration, event = lookup.find(secret)
     except NotFound:
-        return _message_page("page.not_found", page_language(query_lang, cookie, accept_language), 404)
+        return message_page("page.not_found", page_language(query_lang, cookie, accept_language), 404)
     except ApiError as error:  # the store is busy or down: say so in the page's language, not in JSON
-        return _message_page("page.error", page_language(query_lang, cookie, accept_language), error.status,
-                             error.headers)
+        return message_page("page.error", page_language(query_lang, cookie, accept_language), error.status,
+                            error.headers)
     language = page_language(query_lang, cookie, accept_language, own=registration.language)
     event_name = localized(event["name"], language)
     status = registration.status
@@ -83,11 +83,3 @@ def _cancel_section(base: str, status: str, language: str) -> Markup:
     return render("cancel.html", url=f"{base}/cancel", heading=text("heading"), hint=text(f"hint.{status}"),
                   start=text("start"), question=text("question"), confirm=text("confirm"), keep=text("keep"),
                   working=text("working"), done=text("done"), failed=text("failed"))
-
-
-def _message_page(area: str, language: str, status: int, headers: dict[str, str] | None = None) -> Response:
-    title = translate(f"{area}.title", language)
-    content = render("message.html", title=title, lead=translate(f"{area}.lead", language))
-    page = html_page(language=language, title=title, content=content, status=status)
-    page.headers.update(headers or {})
-    return page

@@ -133,6 +133,18 @@ class Token(Model):
     revoked = BooleanAttribute(default=False)
 
 
+class TokenGrant(Model):
+    """One event in a token's scope: lets organisers list an event's tokens with one Query. Written in
+    the same transaction as the token, revoked with it; no secret or hash here."""
+    Meta = _meta("token_grants")
+    event_id = UnicodeAttribute(hash_key=True)
+    token_id = UnicodeAttribute(range_key=True)
+    role = UnicodeAttribute()
+    label = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    revoked = BooleanAttribute(default=False)
+
+
 class OutboxByDue(GlobalSecondaryIndex):
     Meta = _index_meta("by_due")
     queue = UnicodeAttribute(hash_key=True)
@@ -246,4 +258,4 @@ class RevokedSecret(Model):
 
 
 ALL_MODELS: tuple[type[Model], ...] = (Event, Registration, Counter, Claim, Token, OutboxMessage,
-                                       SearchEntry, CheckinList, Scan, RevokedSecret)
+                                       SearchEntry, CheckinList, Scan, RevokedSecret, TokenGrant)

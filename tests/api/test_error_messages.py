@@ -16,7 +16,7 @@ FORM = {
         "guests": {"type": "integer", "minimum": 0, "maximum": 3},
         "sessions": {"type": "array", "items": {"enum": ["b2b", "podcast"]}, "minItems": 1, "maxItems": 1},
         "code": {"type": "string", "pattern": "^[A-Z]{3}$"},
-        "terms": {"const": True},
+        "terms": {"type": "boolean", "const": True},
     },
     "required": ["company", "terms"],
     "additionalProperties": False,

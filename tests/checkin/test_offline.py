@@ -1,4 +1,8 @@
 """Offline scanners upload queued scans in batches: per-scan answers, scan-time order, idempotent."""
+import base64
+
+import pytest
+
 from chalicelib.checkin import counts
 from chalicelib.storage.models import Registration
 
@@ -58,3 +62,77 @@ def test_a_malformed_batch_names_each_bad_scan(door):
     empty = door.api.post(f"/api/events/{door.event_id}/checkin-lists/{gate['id']}/scans/batch", json={"scans": []},
                           token=door.scanner)
     assert empty.status_code == 400 and empty.json()["details"][0]["field"] == "scans"
+
+
+def attendance(door) -> dict:
+    response = door.api.get(f"/api/events/{door.event_id}/attendance", token=door.api.admin_token)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def offline_entry(secret: str, nonce: str, hhmm: str) -> dict:
+    return {"secret": secret, "type": "entry", "nonce": nonce, "scanned_at": at(hhmm), "force": True, "offline": True}
+
+
+def test_two_gates_admitting_one_ticket_offline_record_both_and_report_one_conflict(door):
+    gate = door.make_list(name="Kuzey kapısı")
+    guest, cancelled = door.register(name="Gülşən Əliyeva"), door.register()
+    door.move(cancelled, "cancel")
+    first = door.batch(gate, [offline_entry(guest["secret"], "a1", "10:00")]).json()["results"]
+    assert first[0]["status"] == "ok" and "conflict" not in first[0]
+
+    second_scans = [offline_entry(guest["secret"], "b1", "10:02"), offline_entry(cancelled["secret"], "b2", "10:03")]
+    second = door.batch(gate, second_scans).json()["results"]
+    assert [r["status"] for r in second] == ["ok", "ok"]
+    assert second[0]["attendee"]["name"] == "Gülşən Əliyeva"
+    assert second[0]["conflict"] == {"reason": "already_redeemed", "first_entry": {"at": at("10:00"), "list": gate["id"]}}
+    assert second[1]["conflict"] == {"reason": "canceled", "first_entry": None}
+    assert second[0]["checkin"]["forced"] is True
+    state = Registration.get(guest["id"]).checkins.as_dict()[gate["id"]]
+    assert (state["entries"], state["inside"]) == (2, True)  # both gates' entries are on record
+    status = door.status(gate)
+    assert (status["checkin_count"], status["inside_count"]) == (2, 2)  # tickets, not scans
+    assert attendance(door)["offline_conflicts"] == 2
+
+    again = door.batch(gate, second_scans).json()["results"]  # the device retries after a lost answer
+    assert again == second
+    assert attendance(door)["offline_conflicts"] == 2
+
+
+def test_offline_still_refuses_forged_codes_and_online_force_is_no_conflict(door):
+    gate = door.make_list()
+    guest = door.register()
+    forged = guest["secret"][:-4] + "AAAA"
+    results = door.batch(gate, [offline_entry(forged, "f1", "10:00"),
+                                {**offline_entry(guest["secret"], "g1", "10:01"), "offline": False},
+                                {**offline_entry(guest["secret"], "g2", "10:02"), "offline": False}]).json()["results"]
+    assert [(r["status"], r.get("reason")) for r in results] == [("error", "invalid"), ("ok", None), ("ok", None)]
+    assert "conflict" not in results[2] and results[2]["checkin"]["forced"] is True
+    assert attendance(door)["offline_conflicts"] == 0
+    bad = door.batch(gate, [{**offline_entry(guest["secret"], "g3", "10:03"), "offline": "yes"}])
+    assert bad.status_code == 400 and bad.json()["details"][0]["field"] == "scans.0.offline"
+
+
+def test_the_bundle_seals_each_name_under_its_own_tickets_secret(door):
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    def open_name(secret: str, registration_id: str, sealed: str) -> str:
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=b"kapi-name-v1\0" + door.event_id.encode()).derive(secret.encode())
+        raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
+        return AESGCM(key).decrypt(raw[:12], raw[12:], registration_id.encode()).decode()
+
+    ayse, vip, erased = door.register(name="Ayşe Işıklı"), door.register("vip", name="Əli İlkin"), door.register()
+    assert door.api.delete(f"/api/events/{door.event_id}/registrations/{erased['id']}",
+                           token=door.api.admin_token).status_code == 204
+    bundle = door.api.get(f"/api/events/{door.event_id}/offline-bundle", token=door.scanner).json()
+    assert set(bundle["tickets"]) == {ayse["id"], vip["id"]}  # erased registrations are left out
+    assert bundle["tickets"][ayse["id"]][0] == "std" and bundle["tickets"][vip["id"]][0] == "vip"
+    assert open_name(ayse["secret"], ayse["id"], bundle["tickets"][ayse["id"]][1]) == "Ayşe Işıklı"
+    assert open_name(vip["secret"], vip["id"], bundle["tickets"][vip["id"]][1]) == "Əli İlkin"
+    with pytest.raises(InvalidTag):  # another ticket's secret opens nothing
+        open_name(ayse["secret"], vip["id"], bundle["tickets"][vip["id"]][1])
+    assert "Ayşe" not in str(bundle) and "Işıklı" not in str(bundle) and "email" not in str(bundle)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import boto3
 import pytest
@@ -66,8 +67,8 @@ class Http:
         headers = {"Content-Type": "application/json", "Accept": "*/*", **(headers or {})}
         if auth:
             headers["Authorization"] = f"Bearer {self.token}"
-        response = self.client.http.request(method, path, headers=headers,
-                                            body=json.dumps(body).encode() if body is not None else b"")
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
+        response = self.client.http.request(method, path, headers=headers, body=raw)
         assert (400 <= response.status_code < 500) if refused else response.status_code < 400, (
             method, path, response.status_code, response.body)
         return response
@@ -131,10 +132,24 @@ def exercise_every_route(http: Http, event_id: str) -> set[str]:
     call("/api/events/{event_id}/registrations/{registration_id}", "DELETE",
          f"{event_path}/registrations/{ids[2]}")
     token = call("/api/tokens", "POST", "/api/tokens", {"role": "scanner", "events": [event_id], "label": "gate"})
+    call("/api/tokens", "GET", f"/api/tokens?event={event_id}")
+    call("/api/me/events", "GET", "/api/me/events")
+    call("/dashboard", "GET", "/dashboard", auth=False)
+    call("/scan", "GET", "/scan", auth=False)
+    call("/scan/sw.js", "GET", "/scan/sw.js", auth=False)
+    call("/api/door/events", "GET", "/api/door/events")
     call("/api/tokens/{token_id}", "DELETE", f"/api/tokens/{json.loads(token.body)['id']}")
     call("/api/openapi.json", "GET", "/api/openapi.json", auth=False)
     call("/t/{secret}", "GET", "/t/" + ticket.rpartition("/")[2], auth=False)
     call("/api/tickets/{secret}/cancel", "POST", f"{ticket}/cancel", {}, auth=False)
+    call("/", "GET", "/", auth=False)
+    call("/e/{event_id}", "GET", f"/e/{event_id}", auth=False)
+    form = urlencode({"name": "Şengül Əliyeva", "email": f"policy.form.{event_id}@example.org", "consent": "true",
+                      "ticket_type": "general", "idempotency_key": "form-key"}).encode()
+    call("/e/{event_id}", "POST", f"/e/{event_id}", form, auth=False,
+         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    call("/api/forms/preview", "POST", "/api/forms/preview",
+         {"form": {"type": "object", "properties": {"city": {"type": "string", "title": "City"}}}, "language": "az"})
     return called
 
 

@@ -49,6 +49,7 @@ def test_counts_after_a_scripted_day(make_day):
     assert report["arrivals"] == [{"hour": day.hours.hour(0), "entries": 2},
                                   {"hour": day.hours.hour(1), "entries": 2},
                                   {"hour": day.hours.hour(2), "entries": 1}]
+    assert report["offline_conflicts"] == 0  # forced online scans are not offline conflicts
 
 
 def test_arrival_hours_are_in_the_events_own_zone(make_day):
@@ -65,7 +66,7 @@ def test_an_event_without_lists_or_registrations(api, make_day):
     day = make_day()
     assert day.attendance() == {"registrations": {"confirmed": 0, "waitlisted": 0, "pending_approval": 0,
                                                   "cancelled": 0, "rejected": 0},
-                                "lists": [], "no_show": 0, "arrivals": []}
+                                "lists": [], "no_show": 0, "arrivals": [], "offline_conflicts": 0}
     assert api.get(f"{day.base}/attendance").status_code == 401
     assert api.get(f"{day.base}/attendance", token=day.scanner).status_code == 403
     assert api.get("/api/events/no-such-event/attendance", token=api.admin_token).status_code == 404

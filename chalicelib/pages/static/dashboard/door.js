@@ -1,0 +1,106 @@
+/* Door staff: a scanner token for this event, shown once as a QR code (and a link) that `/scan` reads
+   to sign in, so a steward is set up by pointing a phone at this screen. The token travels in the URL's
+   fragment, which browsers never send to a server or put in a Referer. The QR is drawn here, from the
+   vendored qrcode-generator, so the secret goes nowhere after the API hands it over. */
+import {BASE, call, explain, post} from "./api.js";
+import {el, eventTime, t} from "./i18n.js";
+import {ItemsPanel} from "./panel.js";
+import {qrcode} from "../vendor/qrcode-generator/qrcode.mjs";
+
+const SVG = "http://www.w3.org/2000/svg";
+
+/* The address `/scan` signs in from (`<site>/scan#token=<token>`, as the scanner page reads it). */
+export function signInUrl(token) {
+  return `${location.origin}${BASE}/scan#token=${encodeURIComponent(token)}`;
+}
+
+/* A QR code as SVG squares (4-module quiet zone), crisp at any size. */
+export function qrSvg(text, label) {
+  const code = qrcode(0, "M");
+  code.addData(text);
+  code.make();
+  const count = code.getModuleCount();
+  const size = count + 8;
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", `0 0 ${size} ${size}`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", label);
+  svg.setAttribute("shape-rendering", "crispEdges");
+  const background = document.createElementNS(SVG, "rect");
+  Object.entries({width: size, height: size, fill: "#ffffff"}).forEach(([name, value]) => background.setAttribute(name, value));
+  svg.append(background);
+  let path = "";
+  for (let row = 0; row < count; row += 1) {
+    for (let col = 0; col < count; col += 1) {
+      if (code.isDark(row, col)) {
+        path += `M${col + 4} ${row + 4}h1v1h-1z`;
+      }
+    }
+  }
+  const modules = document.createElementNS(SVG, "path");
+  modules.setAttribute("d", path);
+  modules.setAttribute("fill", "#000000");
+  svg.append(modules);
+  return svg;
+}
+
+export class DoorPanel extends ItemsPanel {
+  constructor() {
+    super({form: "door-form", list: "door-tokens", error: "door-error"});
+  }
+
+  open(event) {
+    super.open(event);
+    document.getElementById("door-new").hidden = true;
+    document.getElementById("door-qr").replaceChildren();
+    this.load();
+  }
+
+  load() {
+    return this.show(`/api/tokens?event=${encodeURIComponent(this.event.id)}`, (token) => this.line(token),
+                     t("door.none"));
+  }
+
+  line(token) {
+    const label = token.label || t("door.unnamed");
+    const when = eventTime(token.created_at, this.event.timezone);
+    return el("li", {dataset: {tokenId: token.id}},
+      el("span", {}, `${label} · ${when}`), " ",
+      token.revoked ? el("span", {class: "status status-cancelled"}, t("door.revoked"))
+        : el("button", {type: "button", class: "small-button", dataset: {action: "revoke"},
+                        "aria-label": t("door.revoke_label", {label}), on: {click: () => this.revoke(token)}}, t("door.revoke")));
+  }
+
+  async create() {
+    this.error.textContent = "";
+    try {
+      const label = this.form.elements.label.value.trim();
+      const created = await post("/api/tokens", {role: "scanner", events: [this.event.id], ...(label ? {label} : {})});
+      const url = signInUrl(created.token);
+      document.getElementById("door-qr").replaceChildren(qrSvg(url, t("door.qr_label")));
+      const link = document.getElementById("door-link");
+      link.href = url;
+      document.getElementById("door-new").hidden = false;
+      link.focus();
+      this.form.reset();
+      await this.load();
+    } catch (error) {
+      this.error.textContent = explain(error);
+    }
+  }
+
+  async revoke(token) {
+    this.error.textContent = "";
+    try {
+      await call("DELETE", `/api/tokens/${encodeURIComponent(token.id)}`);
+      await this.load();
+      const again = this.list.querySelector(`[data-token-id="${CSS.escape(token.id)}"]`);
+      if (again) {
+        again.setAttribute("tabindex", "-1");
+        again.focus();
+      }
+    } catch (error) {
+      this.error.textContent = explain(error);
+    }
+  }
+}

@@ -1,0 +1,17 @@
+// The result in place of the form, from the server's `<template data-result=...>`, with the
+// address shown back; failures in words from `<template data-failure=...>`.
+
+export function showResult(form, alert, status, email) {
+  const template = document.querySelector(`template[data-result="${status}"]`);
+  const result = template.content.firstElementChild.cloneNode(true);
+  result.querySelector("[data-slot=email]").textContent = email;
+  alert.hidden = true;
+  form.replaceWith(result);
+  result.focus();
+}
+
+export function failureText(code, seconds) {
+  const template = document.querySelector(`template[data-failure="${code}"]`) ||
+    document.querySelector('template[data-failure="other"]');
+  return template.content.textContent.trim().replace("{seconds}", String(seconds || 60));
+}

@@ -1,0 +1,434 @@
+// The door scanner: sign-in, the gate's choices, scanning from the camera or a keyboard-wedge
+// scanner, name search, live counts, and the switch between asking the server and deciding here.
+import { call, connection, isOnline, setOnline, Unreachable } from './api.js';
+import { Camera } from './camera.js';
+import { parseSecret } from './crypto.js';
+import { afterScan, decide, entryKey } from './decide.js';
+import { unlockOnFirstGesture } from './sound.js';
+import * as store from './store.js';
+import { sync } from './sync.js';
+import { lang, localized, t } from './texts.js';
+import * as verdict from './verdict.js';
+
+const BUNDLE_REFRESH_MS = 2 * 60 * 1000;
+const STATUS_MS = 10 * 1000;
+const PROBE_MS = 4 * 1000;
+const BUNDLE_TIMEOUT_MS = 120 * 1000;  // a big event's bundle is megabytes: slow is not offline here
+const SCAN_TIMEOUT_MS = 2500;  // slower than this at a gate is as bad as no answer: decide here
+const SIGN_IN_CODE = /#token=([^&\s]+)|^(kapi_[a-z2-7]{16}_[A-Za-z0-9_-]{43})$/;
+
+const root = document.getElementById('scanner');
+const $ = (id) => document.getElementById(id);
+const form = $('setup');
+const state = { token: store.settings.read('token'), events: JSON.parse(store.settings.read('events') ?? '[]'),
+                bundle: null, fetchedAt: null };
+
+// --- Decoder, camera, service worker --------------------------------------------------------------
+
+const worker = new Worker(root.dataset.decoder, { type: 'module' });
+const decoderReady = new Promise((resolve) => {
+  worker.addEventListener('message', ({ data }) => { if ('ready' in data) resolve(data.ready); });
+});
+worker.postMessage({ wasm: root.dataset.wasm });
+const camera = new Camera($('video'), worker, onCode);
+
+async function registerWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  await navigator.serviceWorker.register(root.dataset.sw, { scope: root.dataset.scope });
+  await navigator.serviceWorker.ready;
+}
+
+// --- Screens ------------------------------------------------------------------------------------
+
+function currentList() {
+  return state.bundle?.lists.find((list) => list.id === form.elements.list.value) ?? null;
+}
+
+function mode() { return form.elements.mode.value || 'entry'; }
+
+function ticketTypeName(id) {
+  const type = state.bundle?.ticket_types.find((candidate) => candidate.id === id);
+  return type ? localized(type.name) : (id ?? '');
+}
+
+function showSignIn() {
+  $('signin').hidden = false;
+  for (const id of ['door', 'manual']) $(id).hidden = true;
+  $('camera').hidden = !camera.running;
+  $('token').focus();
+}
+
+async function showDoor() {
+  $('signin').hidden = true;
+  for (const id of ['door', 'manual', 'camera']) $(id).hidden = false;
+  const select = form.elements.event;
+  select.replaceChildren(...state.events.map((event) => new Option(localized(event.name), event.id)));
+  select.value = store.settings.read('event') ?? state.events[0]?.id ?? '';
+  if (!select.value && state.events.length) select.value = state.events[0].id;
+  form.elements.mode.value = store.settings.read('mode') ?? 'entry';
+  form.elements.hold.value = store.settings.read('hold') ?? '3';
+  verdict.setHold(Number(form.elements.hold.value));
+  await loadEvent();
+  if (!camera.running) startCamera();
+  $('code').focus();
+}
+
+async function loadEvent() {
+  const eventId = form.elements.event.value;
+  store.settings.write('event', eventId);
+  const kept = await store.get('bundles', eventId);
+  state.bundle = kept?.data ?? null;
+  state.fetchedAt = kept?.fetched_at ?? null;
+  fillLists();
+  showAge();
+  await refreshBundle();
+  await Promise.all([refreshCounts(), showConflicts(), showQueue()]);
+  markReady();
+}
+
+function fillLists() {
+  const select = form.elements.list;
+  const chosen = select.value || store.settings.read('list');
+  select.replaceChildren(...(state.bundle?.lists ?? []).map((list) => new Option(list.name, list.id)));
+  if ([...select.options].some((option) => option.value === chosen)) select.value = chosen;
+  store.settings.write('list', select.value || null);
+}
+
+async function markReady() {
+  const ready = await Promise.all([decoderReady, registerWorker().then(() => true, () => false)]);
+  root.dataset.offlineReady = String(ready.every(Boolean) && state.bundle !== null);
+}
+
+// --- Sign-in ------------------------------------------------------------------------------------
+
+async function signIn(token) {
+  const error = $('signin-error');
+  error.textContent = '';
+  let answer;
+  try {
+    answer = await call('/api/door/events', { token, lang });
+  } catch {
+    error.textContent = t('scan.signin.error.network');
+    return;
+  }
+  if (answer.status !== 200) {
+    error.textContent = t('scan.signin.error.unknown');
+    return;
+  }
+  if (!answer.body.items.length) {
+    error.textContent = t('scan.signin.error.no_events');
+    return;
+  }
+  state.token = token;
+  state.events = answer.body.items;
+  store.settings.write('token', token);
+  store.settings.write('events', JSON.stringify(state.events));
+  $('token').value = '';
+  await showDoor();
+}
+
+function signOut() {
+  for (const name of ['token', 'events', 'event', 'list']) store.settings.write(name, null);
+  Object.keys(localStorage).filter((key) => key.startsWith('kapi.scan.counts.')).forEach((key) => localStorage.removeItem(key));
+  Object.assign(state, { token: null, events: [], bundle: null, fetchedAt: null });
+  camera.stop();
+  updateCameraButtons();
+  verdict.hide();
+  showSignIn();  // queued scans stay on the device and sync after the next sign-in
+}
+
+/** The token in a sign-in QR code: `<site>/scan#token=<token>` (the dashboard shows it) or a bare token. */
+function tokenIn(text) {
+  const match = SIGN_IN_CODE.exec(text.trim());
+  return match ? decodeURIComponent(match[1] ?? match[2]) : null;
+}
+
+function tokenFromAddress() {
+  const token = tokenIn(location.hash);
+  if (token) history.replaceState(null, '', location.pathname + location.search);  // out of history and screen
+  return token;
+}
+
+// --- Scanning -----------------------------------------------------------------------------------
+
+function onCode(code, decodedAt) {
+  if (!state.token) {
+    const token = tokenIn(code);
+    if (token) signIn(token);
+    return;
+  }
+  check(code, decodedAt, mode());
+}
+
+async function remember(secret, type, at) {
+  const ticket = parseSecret(secret);
+  if (!ticket) return;
+  const key = entryKey(form.elements.event.value, form.elements.list.value, ticket.registrationId);
+  await store.record(afterScan(await store.get('entries', key), key, type, at), null);
+}
+
+/** Asks the server when it answers in time; otherwise decides here and queues the admission. */
+async function check(secret, decodedAt, type) {
+  const started = decodedAt ?? performance.now();
+  const eventId = form.elements.event.value;
+  const list = currentList();
+  if (!list) return;
+  const nonce = crypto.randomUUID();
+  const scannedAt = new Date().toISOString();
+  if (isOnline()) {
+    try {
+      const { status, body } = await call(`/api/events/${eventId}/checkin-lists/${list.id}/scans`, {
+        method: 'POST', token: state.token, lang, body: { secret, type, nonce }, timeout: SCAN_TIMEOUT_MS });
+      if (status === 401 || status === 403) {
+        signOut();  // the organiser revoked this token: the device must not keep admitting on it
+        $('signin-error').textContent = t('scan.signin.error.unknown');
+        return;
+      }
+      if (body?.status === 'ok' || body?.status === 'error') {
+        if (body.status === 'ok') await remember(secret, type, scannedAt);
+        verdict.show({ status: body.status, reason: body.reason, name: body.attendee?.name, ticket: !!body.attendee,
+                       ticketTypeName: ticketTypeName(body.attendee?.ticket_type), offline: false }, type, started);
+        refreshCounts();
+        return;
+      }
+    } catch (error) {
+      if (!(error instanceof Unreachable)) throw error;
+    }
+  }
+  await checkHere(secret, type, { eventId, list, nonce, scannedAt, started });
+}
+
+async function checkHere(secret, type, { eventId, list, nonce, scannedAt, started }) {
+  if (!state.bundle) return;
+  const ticket = parseSecret(secret);
+  const key = ticket && entryKey(eventId, list.id, ticket.registrationId);
+  const entry = key ? await store.get('entries', key) : null;
+  const result = await decide({ bundle: state.bundle, list, secret, type, entry });
+  verdict.show({ ...result, ticketTypeName: ticketTypeName(result.ticketType), offline: true }, type, started);
+  if (result.status !== 'ok') return;
+  await store.record(afterScan(entry, key, type, scannedAt),
+                     { nonce, event: eventId, list: list.id, secret: result.ticket.text, type, scanned_at: scannedAt });
+  showQueue();
+}
+
+// --- Counts, queue, connection, bundle -----------------------------------------------------------
+
+function showCounts(counts) {
+  document.querySelector('[data-count=checkin]').textContent = counts?.checkin_count ?? '–';
+  document.querySelector('[data-count=inside]').textContent = counts?.inside_count ?? '–';
+}
+
+/** The list's counts from the server; offline, the last ones it gave (kept on the device). */
+async function refreshCounts() {
+  const list = currentList();
+  if (!list || !state.token) return;
+  const kept = `counts.${form.elements.event.value}.${list.id}`;
+  showCounts(JSON.parse(store.settings.read(kept) ?? 'null'));
+  if (!isOnline()) return;
+  try {
+    const { status, body } = await call(`/api/events/${form.elements.event.value}/checkin-lists/${list.id}/status`,
+                                        { token: state.token });
+    if (status !== 200) return;
+    store.settings.write(kept, JSON.stringify({ checkin_count: body.checkin_count, inside_count: body.inside_count }));
+    showCounts(body);
+  } catch { /* shown as offline */ }
+}
+
+async function refreshBundle() {
+  const eventId = form.elements.event.value;
+  if (!eventId || !state.token || !isOnline()) return;
+  try {
+    const { status, body } = await call(`/api/events/${eventId}/offline-bundle`, { token: state.token, timeout: BUNDLE_TIMEOUT_MS });
+    if (status !== 200) return;
+    state.bundle = body;
+    state.fetchedAt = Date.now();
+    await store.put('bundles', { event: eventId, fetched_at: state.fetchedAt, data: body });
+    fillLists();
+  } catch { /* keep the bundle we have */ }
+  showAge();
+}
+
+function showAge() {
+  $('data-age').textContent = state.fetchedAt === null ? t('scan.data_age.none')
+    : t('scan.data_age', { minutes: Math.floor((Date.now() - state.fetchedAt) / 60000) });
+}
+
+async function showQueue() {
+  const waiting = await store.count('queue');
+  const queue = $('queue');
+  queue.dataset.queue = String(waiting);
+  queue.textContent = t('scan.queue', { count: waiting });
+}
+
+function showConnection() {
+  const indicator = $('online');
+  indicator.dataset.online = String(isOnline());
+  indicator.textContent = t(`scan.online.${isOnline()}`);
+}
+
+/** A time as the gate's clock shows it: the event's own time zone. */
+function timeOf(iso) {
+  return new Date(iso).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit',
+                                                  timeZone: state.bundle?.event.timezone });
+}
+
+async function showConflicts() {
+  const eventId = form.elements.event.value;
+  const conflicts = (await store.all('conflicts')).filter((c) => c.event === eventId);
+  $('conflicts').hidden = conflicts.length === 0;
+  $('conflict-items').replaceChildren(...conflicts.map((conflict) => {
+    const item = document.createElement('li');
+    item.dataset.conflict = conflict.reason;
+    item.textContent = t('scan.conflicts.item', {
+      name: conflict.name ?? t('scan.verdict.no_name'), reason: t(`checkin.reason.${conflict.reason}`),
+      at: conflict.first_entry ? timeOf(conflict.first_entry.at) : t('scan.conflicts.first_unknown') });
+    return item;
+  }));
+}
+
+async function syncNow() {
+  if (!state.token || !isOnline()) return;
+  try {
+    if (await sync(state.token, lang)) {
+      await Promise.all([showConflicts(), refreshCounts()]);
+    }
+  } catch (error) {
+    if (!(error instanceof Unreachable)) throw error;
+  }
+  showQueue();
+}
+
+async function probe() {
+  if (isOnline() || !state.token) return;
+  try {
+    await call('/api/door/events', { token: state.token, timeout: 3000 });
+  } catch { /* still offline */ }
+}
+
+connection.addEventListener('change', () => {
+  showConnection();
+  if (isOnline()) {
+    syncNow();
+    refreshBundle();
+  }
+});
+addEventListener('offline', () => setOnline(false));
+addEventListener('online', probe);
+
+// --- Search -------------------------------------------------------------------------------------
+
+function resultItem(person) {
+  const item = document.createElement('li');
+  const label = document.createElement('span');
+  label.textContent = [person.name, ticketTypeName(person.ticket_type), person.inside ? t('scan.search.inside') : '']
+    .filter(Boolean).join(' · ');
+  const admit = document.createElement('button');
+  admit.type = 'button';
+  admit.className = 'button';
+  admit.textContent = t('scan.search.admit', { name: person.name });
+  admit.addEventListener('click', () => check(person.secret, undefined, 'entry'));
+  item.append(label, admit);
+  return item;
+}
+
+async function search(query) {
+  const message = $('search-message');
+  const results = $('search-results');
+  results.replaceChildren();
+  message.textContent = '';
+  if (query.trim().length < 3) {
+    message.textContent = t('scan.search.q');
+    return;
+  }
+  const list = currentList();
+  try {
+    const { status, body } = await call(
+      `/api/events/${form.elements.event.value}/checkin-lists/${list.id}/search?q=${encodeURIComponent(query)}`,
+      { token: state.token, lang, timeout: 10000 });
+    if (status !== 200) return;
+    results.replaceChildren(...body.items.map(resultItem));
+    message.textContent = body.items.length ? '' : t('scan.search.none');
+  } catch {
+    message.textContent = t('scan.search.offline');
+  }
+}
+
+// --- Camera controls ----------------------------------------------------------------------------
+
+function updateCameraButtons() {
+  const toggle = $('camera-toggle');
+  toggle.textContent = camera.running ? toggle.dataset.stop : toggle.dataset.start;
+  $('camera-switch').hidden = !camera.running || !camera.canSwitch();
+  $('camera-torch').hidden = !camera.running || !camera.hasTorch();
+}
+
+async function startCamera() {
+  $('camera-error').textContent = '';
+  try {
+    await camera.start();
+  } catch {
+    $('camera-error').textContent = t('scan.camera.error');
+  }
+  updateCameraButtons();
+}
+
+// --- Wiring -------------------------------------------------------------------------------------
+
+$('signin-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const token = $('token').value.trim();
+  if (token) signIn(token);
+});
+$('signin-camera').addEventListener('click', () => { $('camera').hidden = false; startCamera(); });
+$('signout').addEventListener('click', signOut);
+form.elements.event.addEventListener('change', () => { store.settings.write('list', null); loadEvent(); });
+form.elements.list.addEventListener('change', () => { store.settings.write('list', form.elements.list.value); refreshCounts(); });
+form.addEventListener('change', (event) => {
+  if (event.target.name === 'mode') store.settings.write('mode', mode());
+  if (event.target.name === 'hold') {
+    store.settings.write('hold', event.target.value);
+    verdict.setHold(Number(event.target.value));
+  }
+});
+form.addEventListener('submit', (event) => event.preventDefault());
+$('code-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = $('code');
+  const code = input.value.trim();
+  input.value = '';
+  if (code) check(code, undefined, mode());
+});
+$('search-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  search($('q').value);
+});
+$('camera-toggle').addEventListener('click', () => {
+  if (camera.running) {
+    camera.stop();
+    updateCameraButtons();
+  } else {
+    startCamera();
+  }
+});
+$('camera-switch').addEventListener('click', () => camera.switch().then(updateCameraButtons));
+$('camera-torch').addEventListener('click', async () => {
+  $('camera-torch').setAttribute('aria-pressed', String(await camera.toggleTorch()));
+});
+// A wedge scanner types wherever the focus is: typing outside a field goes to the code box.
+addEventListener('keydown', (event) => {
+  const typing = event.target.closest?.('input, select, textarea, button');
+  if (!typing && state.token && event.key.length === 1 && !event.ctrlKey && !event.metaKey) $('code').focus();
+});
+
+unlockOnFirstGesture();
+showConnection();
+setInterval(() => { refreshCounts(); showAge(); }, STATUS_MS);
+setInterval(probe, PROBE_MS);
+setInterval(refreshBundle, BUNDLE_REFRESH_MS);
+setInterval(syncNow, STATUS_MS);
+
+state.token = tokenFromAddress() ?? state.token;
+const fromAddress = state.token && store.settings.read('token') !== state.token;
+if (fromAddress) signIn(state.token);
+else if (state.token) showDoor().then(syncNow);
+else showSignIn();

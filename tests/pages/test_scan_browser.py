@@ -1,0 +1,355 @@
+"""The door scanner `/scan` in Debian's Chromium: a fake camera showing real tickets' QR codes (read back
+from real registration emails), a keyboard wedge, name search, and offline gates that sync later.
+
+One browser with a fake camera serves the module. Chromium re-reads the camera file at every
+`getUserMedia`, so a test shows the camera another code by rewriting the file and restarting the
+camera with the page's own button. Screenshots go to KAPI_SCREENSHOTS (a folder) when it is set;
+offline verdict times go to KAPI_SCAN_TIMINGS (a file) for the README's numbers.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import qrcode
+from axe_playwright_python.sync_playwright import Axe
+from PIL import Image
+from playwright.sync_api import expect
+
+from chalicelib.i18n import translate
+from tests.api.test_tokens import make_token
+from tests.pages.conftest import CHROMIUM, PageOpener
+
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+TICKET_TYPES = [{"id": "std", "name": {"tr": "Standart", "az": "Standart", "en": "Standard"}},
+                {"id": "vip", "name": {"tr": "VIP", "az": "VIP", "en": "VIP"}}]
+# Failed requests are the point of a scanner's refusals and of offline mode; the browser logs them.
+EXPECTED_CONSOLE = ("status of 400", "status of 404", "ERR_INTERNET_DISCONNECTED", "ERR_TIMED_OUT", "Failed to fetch",
+                    "fetching the script")
+
+
+def write_camera(path: Path, text: str | None) -> None:
+    """One 640×480 Y4M frame showing `text` as a QR code (or nothing), written atomically."""
+    width, height = 640, 480
+    image = Image.new("L", (width, height), 255)
+    if text is not None:
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+        code.add_data(text)
+        matrix = code.get_matrix()
+        scale = 400 // len(matrix)
+        qr = Image.new("L", (len(matrix), len(matrix)), 255)
+        qr.putdata([0 if dark else 255 for line in matrix for dark in line])
+        qr = qr.resize((len(matrix) * scale, len(matrix) * scale), Image.NEAREST)
+        image.paste(qr, ((width - qr.width) // 2, (height - qr.height) // 2))
+    luma = image.point(lambda v: 16 + v * 219 // 255).tobytes()
+    chroma = bytes([128]) * (width * height // 4)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
+                          + b"FRAME\n" + luma + chroma + chroma)
+    temporary.replace(path)
+
+
+@pytest.fixture(scope="module")
+def camera_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("camera") / "camera.y4m"
+    write_camera(path, None)
+    return path
+
+
+@pytest.fixture(scope="module")
+def camera_browser(playwright, camera_file):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={camera_file}"])
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def open_scan(camera_browser, api):
+    opener = PageOpener(camera_browser, api.base_url)
+    for text in EXPECTED_CONSOLE:
+        opener.tolerate(text)
+    yield opener
+    opener.close()
+
+
+@pytest.fixture(scope="module")
+def gate(api, make_event, register):
+    """An event with a check-in list and a scanner token; `gate.ticket(name)` registers a real ticket."""
+    event = make_event(name={"tr": "Dostluk Konseri", "az": "Dostluq Konserti", "en": "Friendship Concert"},
+                       ticket_types=TICKET_TYPES)
+    checkin_list = api.post(f"/api/events/{event['id']}/checkin-lists", json={"name": "Ana kapı"},
+                            token=api.admin_token).json()
+
+    class Gate:
+        def __init__(self):
+            self.event, self.list = event, checkin_list
+            self.token = make_token(api, "scanner", [event["id"]])["token"]
+
+        def ticket(self, name: str, **fields):
+            return register(event=event, name=name, ticket_type="std", **fields)
+
+        def status(self) -> dict:
+            return api.get(f"/api/events/{event['id']}/checkin-lists/{checkin_list['id']}/status",
+                           token=self.token).json()
+
+        def attendance(self) -> dict:
+            return api.get(f"/api/events/{event['id']}/attendance", token=api.admin_token).json()
+    return Gate()
+
+
+def sign_in(page, gate, language="en", hold="0"):
+    if f"lang={language}" not in page.url:
+        page.goto(f"/scan?lang={language}")
+    page.fill("[name=token]", gate.token)
+    page.press("[name=token]", "Enter")
+    expect(page.locator("[name=list] option")).to_have_count(1)
+    page.select_option("[name=event]", gate.event["id"])
+    page.select_option("[name=list]", gate.list["id"])
+    page.select_option("[name=hold]", hold)
+
+
+def verdict_after(page, seq: int, status: str, reason: str = "", offline: str = "false"):
+    """Waits for the verdict after the `seq`-th one and checks its attributes."""
+    card = page.locator("#verdict")
+    expect(card).to_have_attribute("data-seq", str(seq + 1), timeout=15000)
+    expect(card).to_be_visible()
+    assert (card.get_attribute("data-status"), card.get_attribute("data-reason"),
+            card.get_attribute("data-offline")) == (status, reason, offline)
+    return card
+
+
+def seq(page) -> int:
+    return int(page.locator("#verdict").get_attribute("data-seq"))
+
+
+def wedge(page, code: str) -> None:
+    """A USB/Bluetooth scanner: fast keystrokes into the focused code box, then Enter."""
+    page.locator("[name=code]").focus()
+    page.keyboard.type(code, delay=2)
+    page.keyboard.press("Enter")
+
+
+def dismiss(page) -> None:
+    if page.locator("#verdict").is_visible():
+        page.click("#verdict-next")
+
+
+def restart_camera(page, camera_file, text):
+    write_camera(camera_file, text)
+    dismiss(page)
+    toggle = page.locator("#camera-toggle")
+    if page.evaluate("!!document.getElementById('video').srcObject"):
+        toggle.click()
+    toggle.click()
+
+
+def assert_accessible(page):
+    violations = Axe().run(page, options=WCAG_21_AA).response["violations"]
+    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in violations
+               if v["impact"] in ("serious", "critical")]
+    assert serious == []
+
+
+def screenshot(page, name: str, full_page: bool = False) -> None:
+    folder = os.environ.get("KAPI_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"scan-{name}.png"), full_page=full_page)
+
+
+def test_camera_wedge_forged_exit_and_search_online(open_scan, gate, camera_file):
+    ayse, bora, cem, deniz, elif_ = (gate.ticket(name) for name in
+                                     ("Ayşe Yıldız", "Bora Işık", "Cem Öztürk", "Dilşad İnci", "Elif Ünal"))
+    page = open_scan(**PHONE)
+    sign_in(page, gate)
+    assert_accessible(page)
+
+    restart_camera(page, camera_file, ayse.secret)
+    card = verdict_after(page, 0, "ok")
+    expect(card).to_contain_text("Ayşe Yıldız")
+    expect(card).to_contain_text("Standard")
+    expect(page.locator("[data-count=checkin]")).to_have_text("1")
+    page.click("#verdict-next")
+    card = verdict_after(page, 1, "error", "already_redeemed")  # still in view: scanned again after a pause
+    expect(card).to_contain_text("Ayşe Yıldız")
+    expect(card).to_contain_text(translate("checkin.reason.already_redeemed", "en"))
+
+    forged = bora.secret[:-6] + ("AAAAAA" if not bora.secret.endswith("AAAAAA") else "BBBBBB")
+    before = seq(page)
+    restart_camera(page, camera_file, forged)
+    verdict_after(page, before, "error", "invalid")
+    restart_camera(page, camera_file, cem.secret)  # the scanner did not die on the bad code
+    expect(page.locator("#verdict")).to_contain_text("Cem Öztürk", timeout=15000)
+    assert page.locator("#verdict").get_attribute("data-status") == "ok"
+    dismiss(page)
+    page.click("#camera-toggle")
+    write_camera(camera_file, None)  # the page starts the camera again after a reload
+
+    before = seq(page)
+    wedge(page, bora.secret.lower())  # a wedge in lower-case mode still reads
+    expect(verdict_after(page, before, "ok")).to_contain_text("Bora Işık")
+    expect(page.locator("[data-count=inside]")).to_have_text("3")
+
+    dismiss(page)
+    page.check("[name=mode][value=exit]")
+    before = seq(page)
+    wedge(page, bora.secret)
+    expect(page.locator("#verdict-title")).to_have_text("EXIT RECORDED")
+    verdict_after(page, before, "ok")
+    expect(page.locator("[data-count=inside]")).to_have_text("2")
+    dismiss(page)
+    page.reload()  # the choices survive a reload
+    expect(page.locator("[name=mode][value=exit]")).to_be_checked()
+    assert page.locator("[name=list]").input_value() == gate.list["id"]
+    page.check("[name=mode][value=entry]")
+
+    page.fill("[name=q]", "DİLŞAD")
+    page.press("[name=q]", "Enter")
+    expect(page.locator("#search-results li")).to_have_count(1, timeout=15000)
+    admit = page.get_by_role("button", name="Admit Dilşad İnci")
+    before = seq(page)
+    admit.click()
+    expect(verdict_after(page, before, "ok")).to_contain_text("Dilşad İnci")
+    status = gate.status()
+    assert (status["checkin_count"], status["inside_count"]) == (4, 3)
+
+    # The browser still says it is online, but scans fail: the page decides here and queues.
+    page.route("**/scans", lambda route: route.abort("timedout"))
+    dismiss(page)
+    before = seq(page)
+    wedge(page, elif_.secret)
+    expect(verdict_after(page, before, "ok", offline="true")).to_contain_text("Elif Ünal")
+    assert page.evaluate("navigator.onLine") is True
+    expect(page.locator("[data-queue]")).to_have_attribute("data-queue", "0", timeout=20000)  # synced when back
+    assert gate.status()["checkin_count"] == 5
+
+
+@pytest.mark.parametrize("language", ["tr", "az", "en"])
+def test_each_verdict_is_readable_and_accessible(open_scan, gate, language):
+    guest = gate.ticket({"tr": "Gülşen Işıkgöz", "az": "Əli İlkin Qasımov", "en": "Mary O'Neill"}[language],
+                        language=language)
+    page = open_scan(**PHONE, locale=language)
+    page.goto(f"/scan?lang={language}")
+    expect(page.locator("#signin")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, f"{language}-sign-in")
+    sign_in(page, gate, language)
+    page.click("#camera-toggle")  # the camera shows nothing here; stop it for a still screenshot
+    screenshot(page, f"{language}-scanning", full_page=True)
+    shots = [(guest.secret, "ok", ""), (guest.secret, "error", "already_redeemed"),
+             (guest.secret[:-6] + "QQQQQQ", "error", "invalid")]
+    for n, (code, status, reason) in enumerate(shots):
+        before = seq(page)
+        wedge(page, code)
+        card = verdict_after(page, before, status, reason)
+        if status == "ok" or reason == "already_redeemed":
+            expect(card.locator(".verdict-name")).to_have_text(guest_name(language))
+        title = translate({"ok": "scan.verdict.ok.entry", "already_redeemed": "scan.verdict.already_redeemed",
+                           "": "scan.verdict.ok.entry", "invalid": "scan.verdict.error"}[reason or "ok"], language)
+        expect(card.locator(".verdict-title")).to_have_text(title.upper() if language == "en" else
+                                                            page.evaluate("([t, l]) => t.toLocaleUpperCase(l)",
+                                                                          [title, language]))
+        assert_accessible(page)
+        screenshot(page, f"{language}-{n + 1}-{reason or status}")
+
+
+def guest_name(language: str) -> str:
+    return {"tr": "Gülşen Işıkgöz", "az": "Əli İlkin Qasımov", "en": "Mary O'Neill"}[language]
+
+
+def go_offline_and_reload(page):
+    expect(page.locator("#scanner")).to_have_attribute("data-offline-ready", "true", timeout=20000)
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("[data-online]")).to_have_attribute("data-online", "false")
+    expect(page.locator("[data-count=checkin]")).not_to_have_text("–")  # the last counts the server gave
+    expect(page.locator("#data-age")).to_have_text("Offline data: 0 min old")
+
+
+def test_offline_gates_decide_queue_survive_reload_and_sync_once(open_scan, gate, api):
+    emin, ferda, gone = (gate.ticket(name) for name in ("Emin Ağaoğlu", "Ferda Çelik", "Gönül Şahin"))
+    assert api.post(f"/api/tickets/{gone.secret}/cancel").status_code == 200
+    posted: list[str] = []
+
+    def count_uploads(request):
+        if request.url.endswith("/scans/batch"):
+            posted.extend(scan["nonce"] for scan in json.loads(request.post_data)["scans"])
+
+    north, south = open_scan(**PHONE), open_scan(**PHONE)
+    for page in (north, south):
+        page.on("request", count_uploads)
+        sign_in(page, gate)
+        page.click("#camera-toggle")
+        go_offline_and_reload(page)
+        expect(page.locator("[name=list]")).to_have_value(gate.list["id"])
+    assert_accessible(north)
+    screenshot(north, "offline-scanning", full_page=True)
+
+    wedge(north, emin.secret)
+    card = verdict_after(north, 0, "ok", offline="true")
+    expect(card).to_contain_text("Emin Ağaoğlu")
+    expect(card.locator("#verdict-offline")).to_be_visible()
+    assert_accessible(north)
+    screenshot(north, "offline-ok")
+    timings = [float(card.get_attribute("data-ms"))]
+    wedge(north, gone.secret)
+    expect(verdict_after(north, 1, "error", "canceled", offline="true")).to_contain_text("Gönül Şahin")
+    wedge(north, emin.secret)  # this device knows it let Emin in
+    verdict_after(north, 2, "error", "already_redeemed", offline="true")
+    wedge(north, ferda.secret)
+    verdict_after(north, 3, "ok", offline="true")
+    timings += [float(north.locator("#verdict").get_attribute("data-ms"))]
+    expect(north.locator("[data-queue]")).to_have_attribute("data-queue", "2")
+    north.reload()  # still offline: the queue is on the device, not in the page
+    expect(north.locator("[data-queue]")).to_have_attribute("data-queue", "2")
+
+    wedge(south, emin.secret)  # the other gate cannot know: it admits Emin too
+    verdict_after(south, 0, "ok", offline="true")
+    expect(south.locator("[data-queue]")).to_have_attribute("data-queue", "1")
+    assert posted == []
+
+    north.context.set_offline(False)
+    expect(north.locator("[data-queue]")).to_have_attribute("data-queue", "0", timeout=20000)
+    expect(north.locator("[data-online]")).to_have_attribute("data-online", "true")
+    south.context.set_offline(False)
+    expect(south.locator("[data-queue]")).to_have_attribute("data-queue", "0", timeout=20000)
+    conflict = south.locator("#conflict-items li")
+    expect(conflict).to_have_count(1)
+    assert conflict.get_attribute("data-conflict") == "already_redeemed"
+    expect(conflict).to_contain_text("Emin Ağaoğlu")
+    expect(north.locator("#conflicts")).to_be_hidden()
+    dismiss(south)
+    assert_accessible(south)
+    screenshot(south, "conflict", full_page=True)
+
+    assert gate.attendance()["offline_conflicts"] == 1
+    for page in (north, south):
+        page.reload()  # a second sync finds nothing to send
+        expect(page.locator("[data-online]")).to_have_attribute("data-online", "true")
+    north.wait_for_timeout(500)
+    assert sorted(posted) == sorted(set(posted)) and len(posted) == 3
+    assert gate.attendance()["offline_conflicts"] == 1
+    timings_file = os.environ.get("KAPI_SCAN_TIMINGS")
+    if timings_file:
+        Path(timings_file).write_text(json.dumps({"offline_verdict_ms": timings}) + "\n")
+
+
+def test_signing_in_by_the_dashboards_qr_code_and_by_its_link(open_scan, gate, camera_file, api):
+    sign_in_url = f"{api.base_url}/scan#token={gate.token}"
+    write_camera(camera_file, sign_in_url)
+    page = open_scan(**PHONE)
+    page.goto("/scan?lang=tr")
+    page.click("#signin-camera")
+    expect(page.locator("[name=event] option")).to_have_text([gate.event["name"]["tr"]])
+    assert page.evaluate("localStorage.getItem('kapi.scan.token')") == gate.token
+    write_camera(camera_file, None)
+
+    other = open_scan(**PHONE)
+    other.goto(sign_in_url.removeprefix(api.base_url))  # the same QR opened by the phone's camera app
+    expect(other.locator("[name=list] option")).to_have_count(1)
+    assert "token" not in other.url  # the token leaves the address bar and history at once
