@@ -49,12 +49,13 @@ def settings() -> Settings:
     env = os.environ
     stage = env.get("KAPI_STAGE", "local")
     port = env.get("KAPI_PORT", "8000")
+    local_url = f"http://127.0.0.1:{port}{env.get('KAPI_STAGE_PATH', '')}"  # the local run, maybe under a stage
     return Settings(
         stage=stage,
         table_prefix=env.get("KAPI_TABLE_PREFIX", f"kapi-{stage}-"),
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-central-1",
         data_dir=Path(env.get("KAPI_DATA_DIR", ".kapi")),
-        public_url=env.get("KAPI_PUBLIC_URL", f"http://127.0.0.1:{port}").rstrip("/"),
+        public_url=env.get("KAPI_PUBLIC_URL", local_url).rstrip("/"),
         rate_limit_per_minute=int(env.get("KAPI_RATE_LIMIT", "30")),
         cache_seconds=float(env.get("KAPI_CACHE_SECONDS", "10")),
         mail_transport=env.get("KAPI_MAIL_TRANSPORT", "outbox"),

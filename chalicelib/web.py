@@ -62,6 +62,33 @@ def prefer_language(language: object) -> None:
         _language.set(chosen)
 
 
+# Where this request's app sits on its host: "/dev" when API Gateway is reached by its own URL
+# (https://<id>.execute-api.<region>.amazonaws.com/dev/t/…), "" under a custom domain, which maps the
+# API at the root. Routes never see the prefix (the app matches "/t/{secret}" either way), but a page
+# must put it before every URL it renders, and its scripts before every fetch (`data-base` on <html>),
+# or the browser asks the host's root, where nothing answers. Set for each request by the middleware,
+# like the language, so a page builds its URLs with `app_url` without the request handed down to it.
+_base_path: contextvars.ContextVar[str] = contextvars.ContextVar("kapi_base_path", default="")
+
+
+def base_path(context: dict | None) -> str:
+    """The stage prefix of a request, from its API Gateway context: "/<stage>" when the path the
+    caller asked for (`requestContext.path`) starts with it, else "" (a custom domain, or local)."""
+    context = context or {}
+    stage, path = context.get("stage"), context.get("path") or ""
+    prefix = f"/{stage}" if stage else ""
+    return prefix if prefix and (path == prefix or path.startswith(prefix + "/")) else ""
+
+
+def request_base() -> str:
+    return _base_path.get()
+
+
+def app_url(path: str) -> str:
+    """`path` (from the app's root, "/static/…") as the caller's browser must ask for it."""
+    return _base_path.get() + path
+
+
 def error_response(error: ApiError) -> Response:
     """The spec's error body, with the error's headers; `retry_after` (seconds), when an error carries
     it, is also the Retry-After header."""
@@ -145,11 +172,12 @@ def spec_errors_middleware(routes: dict) -> Callable[[Any, Callable[[Any], Respo
     def middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:
         started = time.perf_counter()
         language = negotiate((event.headers or {}).get("accept-language"))
-        token = _language.set(language)
+        token, base_token = _language.set(language), _base_path.set(base_path(event.context))
         try:
             response = get_response(event)
         finally:
             _language.reset(token)
+            _base_path.reset(base_token)
         if response.status_code >= 400 and isinstance(response.body, dict) and "Code" in response.body:
             code = _CHALICE_CODES.get(response.status_code, "bad_request")
             headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}

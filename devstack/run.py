@@ -62,23 +62,30 @@ def serve(data_dir: Path, port: int, stack: ExitStack) -> None:
     create_tables()
     if os.environ.get("KAPI_DEMO", "1") != "0":
         demo.seed()
-    server = make_server(app, "127.0.0.1", port)
+    stage_path = os.environ.get("KAPI_STAGE_PATH", "").rstrip("/")
+    server = make_server(app, "127.0.0.1", port, stage_path)
     bound = server.server.server_address[1]
     stack.callback(server.server.server_close)
     stack.enter_context(workers.running())
-    base = f"http://127.0.0.1:{bound}"
+    host = f"http://127.0.0.1:{bound}"
+    base = host + stage_path
     print(f"Kapı is running at {base}\n"
           f"  API:          {base}/api/events  (described at {base}/api/openapi.json)\n"
           f"  events:       {base}/  (each with its registration page, {base}/e/<event id>)\n"
-          f"  ticket pages: {base}/t/<secret>  (linked from every ticket email)\n"
+          f"  ticket pages: {base}/t/<secret>  (linked from every ticket email)\n{_stage_note(stage_path)}"
           f"  admin token:  {os.environ['KAPI_ADMIN_TOKEN']}\n"
           f"  data:         {data_dir}  (emails in {data_dir / 'outbox'})\n"
           f"  DynamoDB:     {os.environ['AWS_ENDPOINT_URL_DYNAMODB']}\n{_fault_note()}"
-          f"READY {base}", flush=True)
+          f"READY {host}", flush=True)
     try:
         server.server.serve_forever()
     except KeyboardInterrupt:
         pass
+
+
+def _stage_note(stage_path: str) -> str:
+    """KAPI_STAGE_PATH: served as API Gateway serves a stage without a custom domain (README)."""
+    return f"  stage path:   {stage_path} (nothing answers outside it)\n" if stage_path else ""
 
 
 def _fault_note() -> str:

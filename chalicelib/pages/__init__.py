@@ -11,6 +11,10 @@ out of the Referer header, and `no-store` keeps the page out of shared and back/
 
 A page's language is `?lang=` (the language switcher's links), then the language the switcher
 last remembered in a cookie, then Accept-Language (`pages.language`).
+
+Every URL a page renders goes through `web.app_url` (`static.url` does), so pages work under API
+Gateway's stage path (`/dev/t/…`) as well as under a custom domain; `<html data-base>` tells the
+page's scripts the same prefix for their fetches.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from chalice import Response
 from chalicelib.i18n import SUPPORTED, translate
 from chalicelib.pages import static
 from chalicelib.pages.language import page_language, remember
+from chalicelib.web import request_base
 
 _TEMPLATES = Path(__file__).with_name("templates")
 
@@ -109,6 +114,7 @@ def html_page(*, language: str, title: str, content: Markup, scripts: tuple[str,
     body = render(
         "layout.html",
         lang=language,
+        base=request_base(),
         title=title,
         icon_url=static.url("icon.svg"),
         css_url=static.url("kapi.css"),

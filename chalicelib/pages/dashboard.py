@@ -14,6 +14,7 @@ from chalice import Response
 
 from chalicelib.i18n import catalogue, translate
 from chalicelib.pages import LanguageChoice, html_page, render, static
+from chalicelib.web import app_url
 
 AREA = "dashboard."
 MODULE = "dashboard/main.js"
@@ -30,6 +31,6 @@ def page(choice: LanguageChoice) -> Response:
     messages = texts(language)
     labels = {key.replace(".", "_"): text for key, text in messages.items()}
     content = render("dashboard.html", lang=language, texts=json.dumps(messages, ensure_ascii=False),
-                     css_url=static.url("dashboard/dashboard.css"), **labels)
+                     css_url=static.url("dashboard/dashboard.css"), scan_url=app_url("/scan"), **labels)
     return html_page(language=language, title=translate("dashboard.title", language), content=content,
                      modules=(MODULE,), headers=choice.remember())

@@ -13,6 +13,7 @@ from chalicelib.errors import ApiError
 from chalicelib.i18n import localized, translate
 from chalicelib.i18n.dates import format_event_time
 from chalicelib.pages import LanguageChoice, Markup, attributes, html_page, message_page, render, seats
+from chalicelib.web import app_url
 
 
 def home_page(choice: LanguageChoice) -> Response:
@@ -40,4 +41,4 @@ def _card(event: dict, counts: dict, language: str, index: int) -> Markup:
         label_where=translate("form.label.where", language), where=event.get("venue") or "",
         label_seats=translate("form.label.seats", language),
         seats=seats.event_seats(event, counts, language),
-        url=f"/e/{event['id']}?lang={language}", register=translate("form.home.register", language))
+        url=app_url(f"/e/{event['id']}?lang={language}"), register=translate("form.home.register", language))

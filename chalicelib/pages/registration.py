@@ -27,7 +27,7 @@ from chalicelib.i18n import catalogue, localized, translate
 from chalicelib.i18n.dates import format_event_time
 from chalicelib.pages import LanguageChoice, Markup, attributes, escape, html_page, message_page, render
 from chalicelib.pages import form, seats
-from chalicelib.web import MAX_BODY_BYTES
+from chalicelib.web import MAX_BODY_BYTES, app_url
 
 log = logging.getLogger("kapi")
 
@@ -130,7 +130,7 @@ def _page(event: dict, counts: dict, choice: LanguageChoice, *, values: form.For
     description = localized(event.get("description"), language)
     content = render(
         "event.html",
-        back_url=f"/?lang={language}", back=translate("form.back", language),
+        back_url=app_url(f"/?lang={language}"), back=translate("form.back", language),
         event_name=event_name,
         label_when=translate("form.label.when", language),
         when=format_event_time(event["starts_at"], event["ends_at"], event["timezone"], language),
@@ -180,7 +180,8 @@ def _form(event: dict, rooms: dict, language: str, values: form.FormData, detail
     return render(
         "registration.html",
         alert=alert, alert_hidden=Markup("" if alert else " hidden"),
-        action=f"/e/{event['id']}?lang={language}", api=f"/api/events/{event['id']}/registrations",
+        action=app_url(f"/e/{event['id']}?lang={language}"),
+        api=app_url(f"/api/events/{event['id']}/registrations"),
         language=_registration_language(event, language), timezone=event["timezone"],
         errors_text=translate("form.errors", language), sending=translate("form.sending", language),
         heading=translate("form.heading", language), required_note=translate("form.required_note", language),

@@ -7,7 +7,8 @@ reasons, connection, queue) travel in the shell as one JSON attribute, so the pa
 in the language it was opened in.
 
 The service worker is served from `/scan/sw.js` with `Service-Worker-Allowed: /scan`, so its scope
-covers the page `/scan` itself (a worker's default scope is its own folder, `/scan/`). Its precache
+covers the page `/scan` itself (a worker's default scope is its own folder, `/scan/`). Under API
+Gateway's stage path all of these are `/dev/scan…`, like every URL here (`web.app_url`). Its precache
 list (the shell, the modules, the vendored decoder and its wasm) is written into the script with
 each file's content hash: any change to a file changes the script, and browsers install the new
 worker, which fetches the new files and drops the old cache.
@@ -28,6 +29,7 @@ from chalice import Response
 from chalicelib.i18n import SUPPORTED, catalogue, negotiate, translate
 from chalicelib.pages import CONTENT_SECURITY_POLICY, html_page, render
 from chalicelib.pages import static
+from chalicelib.web import app_url, request_base
 
 SCOPE = "/scan"
 WORKER_PATH = "/scan/sw.js"
@@ -52,7 +54,8 @@ def scan_page(query_lang: str | None, accept_language: str | None) -> Response:
         "scan.html",
         texts=json.dumps(client_texts(language), ensure_ascii=False, separators=(",", ":")),
         decoder_url=static.url("scan/decoder.js"), wasm_url=static.url(WASM),
-        ed25519_url=static.url("vendor/noble-ed25519/index.js"), sw_url=WORKER_PATH,
+        ed25519_url=static.url("vendor/noble-ed25519/index.js"), sw_url=app_url(WORKER_PATH),
+        scope=app_url(SCOPE),
         title=text("title"), signin_heading=text("signin.heading"), signin_lead=text("signin.lead"),
         token_label=text("signin.token"), signin_submit=text("signin.submit"),
         signin_scan_qr=text("signin.scan_qr"), setup_heading=text("setup.heading"), online=text("online.true"),
@@ -79,21 +82,24 @@ def client_texts(language: str) -> dict[str, str]:
 
 
 def service_worker() -> Response:
-    return Response(body=_worker_script(), headers={
+    return Response(body=_worker_script(request_base()), headers={
         "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache",
-        "Service-Worker-Allowed": SCOPE, "X-Content-Type-Options": "nosniff"})
+        "Service-Worker-Allowed": app_url(SCOPE), "X-Content-Type-Options": "nosniff"})
 
 
 @functools.cache
-def _worker_script() -> str:
-    """The worker's source after its precache list: every offline file, by plain and hashed URL."""
+def _worker_script(base: str) -> str:
+    """The worker's source after its precache list: every offline file, by plain and hashed URL, all
+    under the request's base path `base` (a stage prefix, `web.app_url`), one script per base."""
     files = sorted(path for path in static.paths()
                    if (path.startswith(OFFLINE_PREFIXES) or path in OFFLINE_FILES)
                    and path != "scan/sw.js" and not path.endswith("manifest.json"))
-    urls = [SCOPE] + [f"{SCOPE}?lang={code}" for code in SUPPORTED]
+    scope = base + SCOPE
+    urls = [scope] + [f"{scope}?lang={code}" for code in SUPPORTED]
     for path in files:
-        urls += [f"/static/{path}", static.url(path)]
+        urls += [f"{base}/static/{path}", static.url(path)]
     version = hashlib.sha256("\n".join(urls).encode()).hexdigest()[:12]
-    header = (f"const SCOPE = {json.dumps(SCOPE)};\nconst CACHE = \"kapi-scan-{version}\";\n"
+    header = (f"const SCOPE = {json.dumps(scope)};\nconst STATIC = {json.dumps(base + '/static/')};\n"
+              f"const CACHE = \"kapi-scan-{version}\";\n"
               f"const PRECACHE = {json.dumps(urls, indent=0)};\n")
     return header + _WORKER_SOURCE.read_text(encoding="utf-8")

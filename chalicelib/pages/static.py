@@ -16,6 +16,7 @@ from pathlib import Path
 from chalice import Response
 
 from chalicelib.errors import NotFound
+from chalicelib.web import app_url
 
 _DIRECTORY = Path(__file__).with_name("static")
 CONTENT_TYPES = {
@@ -51,7 +52,8 @@ def content_type(name: str) -> str:
 
 
 def url(name: str) -> str:
-    return f"/static/{name}?v={_file(name)[1]}"
+    """The file's URL with its hash, under this request's base path (a stage prefix, `web.app_url`)."""
+    return app_url(f"/static/{name}?v={_file(name)[1]}")
 
 
 def response(name: str, version: str | None) -> Response:

@@ -22,6 +22,7 @@ from chalicelib.pages import Markup, html_page, message_page, render
 from chalicelib.storage.retries import unavailable_when_busy
 from chalicelib.pages.language import page_language, remember
 from chalicelib.tickets import lookup
+from chalicelib.web import app_url
 
 CANCELLABLE = frozenset({"confirmed", "waitlisted", "pending_approval"})
 
@@ -46,7 +47,7 @@ def _page(secret: str, query_lang: str | None, accept_language: str | None, cook
     event_name = localized(event["name"], language)
     status = registration.status
     ticket_type = events.ticket_type(event, registration.ticket_type)
-    base = f"/api/tickets/{secret}"
+    base = app_url(f"/api/tickets/{secret}")
     content = render(
         "ticket.html",
         event_name=event_name,

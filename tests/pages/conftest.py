@@ -154,7 +154,7 @@ class PageOpener:
 
     def _console(self, message) -> None:
         # The browser logs a 404 page's own status as an error; that one is expected.
-        not_found_page = "status of 404" in message.text and urlsplit(message.location["url"]).path.startswith("/t/")
+        not_found_page = "status of 404" in message.text and "/t/" in urlsplit(message.location["url"]).path
         if message.type == "error" and not not_found_page and not any(t in message.text for t in self.tolerated):
             self.errors.append(message.text)
 

@@ -19,7 +19,7 @@ def test_the_shell_is_localised_and_carries_its_texts_and_hooks(api, language):
     assert page.status_code == 200
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert page.headers["Cache-Control"] == "no-store"
-    assert f'<html lang="{language}">' in page.text
+    assert f'<html lang="{language}" data-base="">' in page.text
     assert 'name="token"' in page.text and 'data-action="export"' in page.text and 'name="q"' in page.text
     texts = json.loads(html.unescape(re.search(r'data-texts="([^"]*)"', page.text).group(1)))
     expected = {key: text for key, text in catalogue(language).items() if key.startswith("dashboard.")}

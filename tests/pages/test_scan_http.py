@@ -14,7 +14,7 @@ VENDOR = Path(__file__).resolve().parents[2] / "chalicelib" / "pages" / "static"
 def test_the_shell_has_the_hooks_in_the_language_asked_for(api, language):
     page = api.get(f"/scan?lang={language}")
     assert page.status_code == 200
-    assert f'<html lang="{language}">' in page.text
+    assert f'<html lang="{language}" data-base="">' in page.text
     for hook in ('name="token"', 'name="event"', 'name="list"', 'name="mode" value="entry"', 'name="mode" value="exit"',
                  'name="code"', 'id="verdict"', "data-online=", "data-queue=", 'data-count="checkin"',
                  'data-count="inside"'):

@@ -17,7 +17,7 @@ from tests.pages.conftest import EVENT_NAMES
 
 
 def html_lang(response) -> str:
-    return re.search(r'<html lang="(\w+)">', response.text).group(1)
+    return re.search(r'<html lang="(\w+)"', response.text).group(1)
 
 
 def status_text(response) -> str:

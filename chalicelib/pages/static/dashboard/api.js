@@ -4,6 +4,9 @@
 import {lang, t} from "./i18n.js";
 
 const KEY = "kapi.dashboard.token";
+/* Where the app sits on its host: "" under a custom domain, "/dev" under API Gateway's stage path
+   (`<html data-base>`, rendered by the server). Every API path here is from the app's root. */
+export const BASE = document.documentElement.dataset.base || "";
 
 export const session = {
   get token() {
@@ -33,7 +36,7 @@ export async function call(method, path, {body, headers = {}, raw = false} = {})
   }
   let response;
   try {
-    response = await fetch(path, {method, headers: sent, cache: "no-store",
+    response = await fetch(BASE + path, {method, headers: sent, cache: "no-store",
                                   body: body === undefined ? undefined : JSON.stringify(body)});
   } catch (failure) {
     throw new ApiError(0, null);

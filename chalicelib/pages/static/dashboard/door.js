@@ -2,7 +2,7 @@
    to sign in, so a steward is set up by pointing a phone at this screen. The token travels in the URL's
    fragment, which browsers never send to a server or put in a Referer. The QR is drawn here, from the
    vendored qrcode-generator, so the secret goes nowhere after the API hands it over. */
-import {call, explain, post} from "./api.js";
+import {BASE, call, explain, post} from "./api.js";
 import {el, eventTime, t} from "./i18n.js";
 import {ItemsPanel} from "./panel.js";
 import {qrcode} from "../vendor/qrcode-generator/qrcode.mjs";
@@ -11,7 +11,7 @@ const SVG = "http://www.w3.org/2000/svg";
 
 /* The address `/scan` signs in from (`<site>/scan#token=<token>`, as the scanner page reads it). */
 export function signInUrl(token) {
-  return `${location.origin}/scan#token=${encodeURIComponent(token)}`;
+  return `${location.origin}${BASE}/scan#token=${encodeURIComponent(token)}`;
 }
 
 /* A QR code as SVG squares (4-module quiet zone), crisp at any size. */

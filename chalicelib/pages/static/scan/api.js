@@ -5,6 +5,10 @@ let online = navigator.onLine;
 
 export class Unreachable extends Error {}
 
+// API paths are from the app's root; under API Gateway's stage path (no custom domain) the page says
+// which prefix goes first (`<html data-base>`, rendered by the server).
+const BASE = document.documentElement.dataset.base || '';
+
 export function isOnline() { return online; }
 
 export function setOnline(value) {
@@ -23,7 +27,7 @@ export async function call(path, { method = 'GET', token, body, timeout = 4000, 
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    response = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
                                    signal: controller.signal, cache: 'no-store' });
   } catch {
     setOnline(false);

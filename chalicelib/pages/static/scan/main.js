@@ -34,7 +34,7 @@ const camera = new Camera($('video'), worker, onCode);
 
 async function registerWorker() {
   if (!('serviceWorker' in navigator)) return;
-  await navigator.serviceWorker.register(root.dataset.sw, { scope: '/scan' });
+  await navigator.serviceWorker.register(root.dataset.sw, { scope: root.dataset.scope });
   await navigator.serviceWorker.ready;
 }
 

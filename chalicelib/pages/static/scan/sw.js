@@ -1,7 +1,8 @@
-// The scanner's service worker (served as /scan/sw.js after its SCOPE, CACHE and PRECACHE lines):
-// the page, its modules and the decoder come from the cache when the network does not answer, so
-// the scanner opens and decides at a gate with no signal. The API is never cached here: the page
-// itself keeps the offline bundle and the queue in IndexedDB.
+// The scanner's service worker (served as /scan/sw.js after its SCOPE, STATIC, CACHE and PRECACHE
+// lines, all under the stage path if there is one): the page, its modules and the decoder come from
+// the cache when the network does not answer, so the scanner opens and decides at a gate with no
+// signal. The API is never cached here: the page itself keeps the offline bundle and the queue in
+// IndexedDB.
 const NETWORK_WAIT_MS = 3000;
 
 self.addEventListener('install', (event) => {
@@ -53,5 +54,5 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
   if (url.pathname === SCOPE) event.respondWith(page(event.request));
-  else if (url.pathname.startsWith('/static/')) event.respondWith(file(event.request));
+  else if (url.pathname.startsWith(STATIC)) event.respondWith(file(event.request));
 });
