@@ -7,11 +7,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pynamodb.exceptions import PutError
-
 from chalicelib import clock, counters, forms
 from chalicelib.errors import Conflict, FieldError, NotFound, ValidationError
 from chalicelib.storage.models import Event
+from chalicelib.storage.transaction import ConditionsFailed, Transaction
 
 DEFAULT_FORM = {"type": "object", "properties": {}, "additionalProperties": False}
 DEFAULT_TICKET_TYPE = {"id": "general", "name": {"tr": "Genel", "az": "Ümumi", "en": "General"}}
@@ -20,6 +19,7 @@ DEFAULTS = {
     "registration_closes_at": None, "capacity": None, "waitlist": False,
     "requires_approval": False, "allow_duplicate_emails": False, "retention_days": 180,
 }
+_RESIZE_ATTEMPTS = 5
 PUBLIC_FIELDS = ("id", "name", "description", "venue", "starts_at", "ends_at", "timezone",
                  "languages", "status", "requires_approval", "form")
 
@@ -95,12 +95,12 @@ def create(doc: dict) -> dict:
     now = clock.iso(clock.now())
     record = Event(event["id"], status=event["status"], starts_at=event["starts_at"], doc=event,
                    created_at=now, updated_at=now)
+    tx = Transaction().put("event", record, condition=Event.id.does_not_exist())
+    counters.allot(tx, "seats", event)
     try:
-        record.save(condition=Event.id.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict(f"The event id {event['id']} is already taken.") from None
-        raise
+        tx.commit()
+    except ConditionsFailed:
+        raise Conflict(f"The event id {event['id']} is already taken.") from None
     return event
 
 
@@ -108,18 +108,26 @@ def patch(event_id: str, changes: dict) -> dict:
     """Merge top-level fields into the event and validate the result as a whole."""
     if "id" in changes and changes["id"] != event_id:
         raise ValidationError.field("id", "an event's id cannot change")
-    current = load(event_id)
-    event = validate_event({**current, **changes})
-    removed = {t["id"] for t in current["ticket_types"]} - {t["id"] for t in event["ticket_types"]}
-    counts = counters.read(event_id)
-    in_use = sorted(t for t in removed if any(counts.get(f"{s}__{t}", 0) for s in counters.STATUSES))
-    if in_use:
-        raise Conflict(f"Ticket type {in_use[0]} has registrations and cannot be removed.")
-    Event(event_id).update(actions=[Event.doc.set(event), Event.status.set(event["status"]),
-                                    Event.starts_at.set(event["starts_at"]),
-                                    Event.updated_at.set(clock.iso(clock.now()))],
-                           condition=Event.id.exists())
-    return event
+    for _ in range(_RESIZE_ATTEMPTS):
+        current = load(event_id)
+        event = validate_event({**current, **changes})
+        removed = {t["id"] for t in current["ticket_types"]} - {t["id"] for t in event["ticket_types"]}
+        counts = counters.read(event_id)
+        in_use = sorted(t for t in removed if any(counts.get(f"{s}__{t}", 0) for s in counters.STATUSES))
+        if in_use:
+            raise Conflict(f"Ticket type {in_use[0]} has registrations and cannot be removed.")
+        tx = Transaction().update("event", Event(event_id), [
+            Event.doc.set(event), Event.status.set(event["status"]), Event.starts_at.set(event["starts_at"]),
+            Event.updated_at.set(clock.iso(clock.now()))], condition=Event.id.exists())
+        counters.resize(tx, "seats", current, event)
+        try:
+            tx.commit()
+            return event
+        except ConditionsFailed as failure:
+            if "event" in failure.labels:
+                raise NotFound(f"No event {event_id}.") from None
+            # a registration took a seat this resize was moving: read the shards again
+    raise Conflict("Seats were being taken while the capacity changed; retry.")
 
 
 def published() -> list[dict]:

@@ -1,9 +1,10 @@
 """Registering attendees and moving registrations between statuses.
 
-Every change is one DynamoDB transaction holding the registration, its counters (with the capacity
-condition), the email it owes (outbox), and where relevant the email-uniqueness claim, the
-idempotency record and the rate-limit window. Conditions, not reads, decide races: 60 people racing
-for 10 seats get 10 confirmations because the 11th transaction's capacity condition fails.
+Every change is one DynamoDB transaction holding the registration, its counter shard (with the seat
+condition, see `counters`), the email it owes (outbox), and where relevant the email-uniqueness claim,
+the idempotency record and the rate-limit window. Conditions, not reads, decide races: 60 people
+racing for 10 seats get 10 confirmations because every other transaction's seat condition fails; a
+read of the shards only chooses where to try next.
 """
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from dataclasses import dataclass
 
 from chalicelib import applicants, clock, counters, events, outbox, search
 from chalicelib.errors import (AlreadyRegistered, Conflict, FieldError, InvalidState, NotFound,
-                               RateLimited, RegistrationClosed, SoldOut, ValidationError)
+                               RateLimited, RegistrationClosed, ServiceUnavailable, SoldOut, ValidationError)
 from chalicelib.ids import new_registration_id
 from chalicelib.storage.models import Claim, Registration
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
 
 IDEMPOTENCY_SECONDS = 24 * 3600
+SEAT_ATTEMPTS = 8  # tries at a seat (each after a read showing one) before answering 503
 RATE_WINDOW_SECONDS = 60
 
 
@@ -41,14 +43,15 @@ def register(event_id: str, body: dict, *, client_key: str, rate_limit: int,
         raise RegistrationClosed("Registration for this event is not open.")
     applicant = applicants.parse(event, body)
     status = "pending_approval" if event["requires_approval"] else "confirmed"
-    while True:
+    seat = counters.first_try(event, applicant.ticket_type, event["waitlist"])
+    for _ in range(SEAT_ATTEMPTS):
         registration = _new_registration(event, applicant, status)
         if idempotency_key is not None:
             registration.idempotency_claim = _idempotency_claim_key(event_id, idempotency_key)
         result = Outcome(201, attendee_view(registration))
         try:
             _registration_transaction(event, registration, result, body_hash, client_key, rate_limit,
-                                      idempotency_key).commit()
+                                      idempotency_key, seat).commit()
             return result
         except ConditionsFailed as failure:
             if "idempotency" in failure.labels:
@@ -58,12 +61,15 @@ def register(event_id: str, body: dict, *, client_key: str, rate_limit: int,
             if "email" in failure.labels:
                 raise AlreadyRegistered("This email address is already registered for this event.",
                                         [FieldError("email", "already registered")]) from None
-            if "counts" in failure.labels and event["waitlist"] and status != "waitlisted":
-                status = "waitlisted"
-                continue
-            if "counts" in failure.labels:
+            if "counts" not in failure.labels or status == "waitlisted":
+                raise
+            seat = counters.find_room(event, applicant.ticket_type, event["waitlist"])
+            if seat is not None:
+                continue  # that shard ran out; this one had a seat a moment ago
+            if not event["waitlist"]:
                 raise SoldOut("This ticket type is sold out.") from None
-            raise
+            status = "waitlisted"
+    raise ServiceUnavailable("Seats are being taken very fast right now; please retry.")
 
 
 def _new_registration(event: dict, applicant: applicants.Applicant, status: str) -> Registration:
@@ -79,13 +85,13 @@ def _new_registration(event: dict, applicant: applicants.Applicant, status: str)
 
 
 def _registration_transaction(event: dict, registration: Registration, result: Outcome, body_hash: str,
-                              client_key: str, rate_limit: int, idempotency_key: str | None) -> Transaction:
+                              client_key: str, rate_limit: int, idempotency_key: str | None,
+                              seat: counters.Seat) -> Transaction:
     tx = Transaction()
     tx.put("registration", registration, condition=Registration.id.does_not_exist())
     holds_seat = registration.status in counters.HOLDS_SEAT
-    room = counters.room_condition(event, registration.ticket_type, event["waitlist"]) if holds_seat else None
-    tx.update("counts", counters.item(event["id"]),
-              counters.move(registration.ticket_type, None, registration.status), condition=room)
+    counters.stage(tx, "counts", event["id"], registration.ticket_type, None, registration.status,
+                   seat=seat if holds_seat else None)
     tx.put("outbox", outbox.message(registration.id, event["id"], outbox.KIND_FOR_STATUS[registration.status]))
     if registration.email_claim:
         tx.put("email", Claim(email_claim_key(registration), owner=registration.id),
@@ -202,9 +208,13 @@ def _move(registration: Registration, new_status: str, kind: str, room_event: di
         Registration.updated_at.set(now),
         Registration.email_status.set("queued"),
     ], condition=Registration.status == old_status)
-    room = counters.room_condition(room_event, registration.ticket_type, False) if room_event else None
-    tx.update("counts", counters.item(registration.event_id),
-              counters.move(registration.ticket_type, old_status, new_status), condition=room)
+    seat = None
+    if room_event is not None:
+        seat = counters.find_room(room_event, registration.ticket_type, False)
+        if seat is None:
+            raise ConditionsFailed({"counts"})
+    counters.stage(tx, "counts", registration.event_id, registration.ticket_type, old_status, new_status,
+                   seat=seat)
     tx.put("outbox", outbox.message(registration.id, registration.event_id, kind))
     if registration.email_claim and new_status in ("cancelled", "rejected"):
         tx.delete("email", Claim(email_claim_key(registration)), condition=Claim.owner == registration.id)
