@@ -2,7 +2,8 @@
 #   make run    the whole system locally (local DynamoDB-compatible server, email outbox, no AWS account)
 #   make test   the test suite, against the same local server
 # and, for AWS (infra/README.md):
-#   make package STAGE=dev   the deployable stack in build/dev/ (sam.json, checked by cfn-lint)
+#   make package STAGE=dev           the deployable stack in build/dev/ (sam.json, checked by cfn-lint)
+#   make deploy STAGE=dev [DRY_RUN=1] package and deploy it (the dry run works offline)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -26,7 +27,7 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
 	fi
 
-.PHONY: run test bench package chromium
+.PHONY: run test bench package deploy chromium
 run: $(VENV)/.installed
 	$(PY) -m devstack.run
 
@@ -37,7 +38,22 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.benchmark
 
 package: $(VENV)/.installed
+	$(PY) -m infra.runtime
+	$(PY) -m infra.policies
 	$(PY) -m infra.template --stage $(STAGE) --output $(BUILD)/$(STAGE)-extras.json
 	AWS_DEFAULT_REGION=$(AWS_DEFAULT_REGION) $(VENV)/bin/chalice package --stage $(STAGE) \
 		--merge-template $(BUILD)/$(STAGE)-extras.json $(BUILD)/$(STAGE)
+	$(PY) -m infra.bytecode $(BUILD)/$(STAGE)/deployment.zip $(BUILD)/$(STAGE)/layer-deployment.zip
 	$(VENV)/bin/cfn-lint --regions $(AWS_DEFAULT_REGION) -- $(BUILD)/$(STAGE)/sam.json
+
+# DRY_RUN=1 prints what would be created and stops; a placeholder left in .chalice/config.json fails
+# either way, before anything is packaged. BUCKET and ALARM_TOPIC_ARN are optional.
+deploy: $(VENV)/.installed
+ifeq ($(DRY_RUN),1)
+	$(PY) -m infra.deploy --stage $(STAGE) --dry-run
+else
+	$(PY) -m infra.deploy --stage $(STAGE) --dry-run > /dev/null
+	$(MAKE) package STAGE=$(STAGE)
+	AWS_DEFAULT_REGION=$(AWS_DEFAULT_REGION) $(PY) -m infra.deploy --stage $(STAGE) --build $(BUILD)/$(STAGE) \
+		$(if $(BUCKET),--bucket $(BUCKET)) $(if $(ALARM_TOPIC_ARN),--alarm-topic-arn $(ALARM_TOPIC_ARN))
+endif

@@ -2,7 +2,7 @@
 from chalice import Chalice, Response
 
 from chalicelib import (attendance, auth, counters, erasure, events, export_csv, listing, registrations,
-                        retention)
+                        retention, waitlist)
 from chalicelib.checkin import attendees, counts, offline, scan
 from chalicelib.checkin import lists as checkin_lists
 from chalicelib.config import settings
@@ -14,11 +14,12 @@ from chalicelib.tickets import lookup
 from chalicelib.tickets.calendar import event_ics
 from chalicelib.tickets.links import ticket_links
 from chalicelib.tickets.qr import qr_png
-from chalicelib.web import (client_key, configure_logging, json_view, openapi_json, query_param, read_json,
-                            respond, spec_errors_middleware)
+from chalicelib.web import (BROWSER_IMAGE_ACCEPTS, client_key, configure_logging, json_view, openapi_json,
+                            prefer_language, query_param, read_json, respond, spec_errors_middleware)
 
 app = Chalice(app_name="kapi")
-app.api.binary_types.extend(t for t in static.BINARY_TYPES if t not in app.api.binary_types)
+app.api.binary_types.extend(
+    t for t in (*static.BINARY_TYPES, *BROWSER_IMAGE_ACCEPTS) if t not in app.api.binary_types)
 app.register_middleware(spec_errors_middleware, "http")
 configure_logging()
 
@@ -62,7 +63,7 @@ def get_event(event_id):
 def patch_event(event_id):
     caller(auth.ORGANISERS, event_id)
     event = events.patch(event_id, read_json(app.current_request))
-    registrations.promote_waitlist(event_id)
+    registrations.settle_promotion(event_id)
     return events.full_view(event, counters.read(event_id))
 
 
@@ -72,8 +73,10 @@ def patch_event(event_id):
 @json_view
 def register(event_id):
     request = app.current_request
+    body = read_json(request)
+    prefer_language(body.get("language"))  # the attendee's own choice, over the browser's
     outcome = registrations.register(
-        event_id, read_json(request), client_key=client_key(request, settings().client_ip_header),
+        event_id, body, client_key=client_key(request, settings().client_ip_header),
         rate_limit=settings().rate_limit_per_minute,
         idempotency_key=request.headers.get("idempotency-key"))
     return respond(outcome.body, outcome.status)
@@ -149,14 +152,16 @@ def revoke_token(token_id):
 
 @app.lambda_function(name="outbox_stream")
 def outbox_stream(event, context):
-    """New outbox items from the table's stream, delivered at once; failures go back for retry."""
+    """New outbox items from the table's stream, done at once; failures go back for retry."""
+    waitlist.settle_stream_records(event.get("Records", []))
     return default_pipeline().deliver_stream_records(event.get("Records", []))
 
 
 @app.schedule("rate(1 minute)")
 def retry_emails(event):
-    """Retries due messages, and anything the stream missed."""
+    """Retries due messages and owed waitlist promotions, and anything the stream missed."""
     default_pipeline().run_due()
+    waitlist.settle_due()
 
 
 # --- Organisers: lists, exports, personal data ------------------------------------------------

@@ -20,6 +20,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from tests.dates import day_at
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -34,7 +36,7 @@ def bench_registrations(api, count: int = 400, threads: int = 8) -> dict:
     event_id = f"bench-{uuid.uuid4().hex[:8]}"
     api.post("/api/events", token=api.admin_token, json={
         "id": event_id, "name": {"tr": "Ölçüm"}, "venue": "İzmir", "timezone": "Europe/Istanbul",
-        "starts_at": "2027-05-19T10:00:00+03:00", "ends_at": "2027-05-19T18:00:00+03:00",
+        "starts_at": day_at(60, "10:00"), "ends_at": day_at(60, "18:00"),
         "status": "published", "capacity": count // 2, "waitlist": True})
 
     def one(_):
@@ -69,7 +71,7 @@ def dynamodb_calls_per_registration(samples: int = 20) -> dict:
     botocore.session.Session.create_client = counting_client
     event_id = f"bench-calls-{uuid.uuid4().hex[:6]}"
     events.create({"id": event_id, "name": {"en": "Calls"}, "venue": "Baku", "timezone": "Asia/Baku",
-                   "starts_at": "2027-05-19T10:00:00+04:00", "ends_at": "2027-05-19T18:00:00+04:00",
+                   "starts_at": day_at(60, "10:00", "Asia/Baku"), "ends_at": day_at(60, "18:00", "Asia/Baku"),
                    "status": "published", "capacity": 1000})
     registrations.register(event_id, registration_body(), client_key="bench", rate_limit=30)  # warm clients
     calls.clear()
@@ -87,7 +89,7 @@ def bench_compose(count: int = 200) -> dict:
 
     signer = TicketSigner(Keyring.generate())
     event = {"id": "bench", "name": {"tr": "İzmir–Bakü Festivali"}, "venue": "Kültürpark",
-             "starts_at": "2027-05-19T10:00:00+03:00", "ends_at": "2027-05-19T18:00:00+03:00",
+             "starts_at": day_at(60, "10:00"), "ends_at": day_at(60, "18:00"),
              "timezone": "Europe/Istanbul"}
     started = time.perf_counter()
     for _ in range(count):

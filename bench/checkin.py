@@ -32,6 +32,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Iterator
 
+from tests.dates import day_at
+
 
 def run(api_base_url: str, admin_token: str, scans: int = 400, threads: int = 8, pairs: int = 100,
         samples: int = 50) -> dict:
@@ -52,7 +54,7 @@ def _setup(api) -> tuple[str, str, str]:
     event_id = f"bench-door-{uuid.uuid4().hex[:8]}"
     created = api.post("/api/events", token=api.admin_token, json={
         "id": event_id, "name": {"tr": "Kapı ölçümü"}, "venue": "Kültürpark, İzmir", "timezone": "Europe/Istanbul",
-        "starts_at": "2027-05-19T10:00:00+03:00", "ends_at": "2027-05-19T18:00:00+03:00", "status": "published"})
+        "starts_at": day_at(60, "10:00"), "ends_at": day_at(60, "18:00"), "status": "published"})
     assert created.status_code == 201, created.text
     gate = api.post(f"/api/events/{event_id}/checkin-lists", token=api.admin_token, json={"name": "Ana kapı"})
     assert gate.status_code == 201, gate.text

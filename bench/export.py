@@ -28,6 +28,8 @@ import uuid
 from contextlib import contextmanager
 from typing import Iterator
 
+from tests.dates import day_at
+
 FORM = {"type": "object", "properties": {
     "company": {"type": "string", "maxLength": 200},
     "city": {"type": "string", "maxLength": 100},
@@ -75,7 +77,7 @@ def _event(api_base_url: str, admin_token: str) -> str:
     event_id = f"bench-export-{uuid.uuid4().hex[:8]}"
     created = Api(api_base_url, admin_token).post("/api/events", token=admin_token, json={
         "id": event_id, "name": {"tr": "Dışa aktarma ölçümü", "az": "İxrac ölçüsü"}, "venue": "Bakı Konqres Mərkəzi",
-        "timezone": "Asia/Baku", "starts_at": "2027-06-10T10:00:00+04:00", "ends_at": "2027-06-10T18:00:00+04:00",
+        "timezone": "Asia/Baku", "starts_at": day_at(60, "10:00", "Asia/Baku"), "ends_at": day_at(60, "18:00", "Asia/Baku"),
         "status": "published", "form": FORM})
     assert created.status_code == 201, created.text
     return event_id

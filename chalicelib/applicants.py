@@ -25,23 +25,31 @@ class Applicant:
 
 def parse(event: dict, body: dict) -> Applicant:
     """The applicant, or one ValidationError listing every bad field (form answers included)."""
-    problems: list[FieldError] = [FieldError(name, "unknown field") for name in body if name not in FIELDS]
+    problems: list[FieldError] = [FieldError(name, "error.field.unknown") for name in body if name not in FIELDS]
     ticket_type = _ticket_type(event, body.get("ticket_type"), problems)
     name = _name(body.get("name"), problems)
     email, email_key = _email(body.get("email"), problems)
-    language = body.get("language", event["languages"][0])
-    if language not in LANGUAGES:
-        problems.append(FieldError("language", f"must be one of {', '.join(LANGUAGES)}"))
+    language = _language(event, body.get("language", event["languages"][0]), problems)
     answers = body.get("answers", {})
     if not isinstance(answers, dict):
-        problems.append(FieldError("answers", "must be an object"))
+        problems.append(FieldError("answers", "error.answers.not_object"))
     else:
         problems += forms.validate(event["form"], answers, "answers")
     if body.get("consent") is not True:
-        problems.append(FieldError("consent", "must be true: consent to the processing of your data"))
+        problems.append(FieldError("consent", "error.consent.required"))
     if problems:
-        raise ValidationError("Some fields need attention.", problems)
+        raise ValidationError("error.registration.invalid", problems)
     return Applicant(ticket_type, name, email, email_key, language, answers)
+
+
+def _language(event: dict, value: object, problems: list[FieldError]) -> str:
+    """One of the event's languages: its emails and pages are written only in those."""
+    offered = [language for language in event["languages"] if language in LANGUAGES]
+    if value not in offered:
+        problems.append(FieldError("language", "error.language.not_offered",
+                                   languages=", ".join(offered)))
+        return offered[0] if offered else LANGUAGES[-1]
+    return value  # type: ignore[return-value]
 
 
 def _ticket_type(event: dict, value: object, problems: list[FieldError]) -> str:
@@ -49,20 +57,20 @@ def _ticket_type(event: dict, value: object, problems: list[FieldError]) -> str:
     if value is None and len(known) == 1:
         return known[0]
     if value not in known:
-        problems.append(FieldError("ticket_type", f"must be one of {', '.join(known)}"))
+        problems.append(FieldError("ticket_type", "error.ticket_type.choose" if value is None else "error.ticket_type.unknown"))
         return ""
     return value  # type: ignore[return-value]
 
 
 def _name(value: object, problems: list[FieldError]) -> str:
     if not isinstance(value, str) or not value.strip():
-        problems.append(FieldError("name", "required"))
+        problems.append(FieldError("name", "error.name.required"))
         return ""
     name = unicodedata.normalize("NFC", " ".join(value.split()))
     if len(name) > MAX_NAME:
-        problems.append(FieldError("name", f"at most {MAX_NAME} characters"))
+        problems.append(FieldError("name", "error.name.too_long", limit=MAX_NAME))
     elif any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in name):
-        problems.append(FieldError("name", "contains control characters"))
+        problems.append(FieldError("name", "error.name.control_characters"))
     return name
 
 
@@ -75,12 +83,12 @@ def _email(value: object, problems: list[FieldError]) -> tuple[str, str]:
     from email_validator import EmailNotValidError, validate_email
 
     if not isinstance(value, str) or not value.strip():
-        problems.append(FieldError("email", "required"))
+        problems.append(FieldError("email", "error.email.required"))
         return "", ""
     typed = value.strip()
     try:
         checked = validate_email(typed, check_deliverability=False)
-    except EmailNotValidError as error:
-        problems.append(FieldError("email", str(error)))
+    except EmailNotValidError:  # its text quotes parts of the address, in English: ours does neither
+        problems.append(FieldError("email", "error.email.invalid"))
         return "", ""
     return typed, f"{fold_case(checked.local_part)}@{checked.ascii_domain.lower()}"

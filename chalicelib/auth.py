@@ -37,9 +37,9 @@ class Principal:
 
     def require(self, roles: tuple[str, ...], event_id: str | None = None) -> "Principal":
         if self.role not in roles:
-            raise Forbidden(f"This needs a token with role {' or '.join(roles)}.")
+            raise Forbidden("error.token.role", params={"roles": " / ".join(roles)})
         if event_id is not None and not self.may_access(event_id):
-            raise Forbidden("This token is not valid for this event.")
+            raise Forbidden("error.token.event")
         return self
 
 
@@ -54,7 +54,7 @@ def _hash(secret: str) -> str:
 def authenticate(authorization: str | None) -> Principal:
     """The caller behind an `Authorization: Bearer ...` header; 401 when missing, unknown or revoked."""
     if not authorization or not authorization.lower().startswith("bearer "):
-        raise Unauthorized("Send an Authorization: Bearer token.")
+        raise Unauthorized("error.token.missing")
     presented = authorization[7:].strip()
     bootstrap = settings().admin_token
     if bootstrap and hmac.compare_digest(_hash(presented), _hash(bootstrap)):
@@ -62,7 +62,7 @@ def authenticate(authorization: str | None) -> Principal:
     match = _TOKEN.match(presented)
     record = _records.get_or_load(match.group(1), _load) if match else None
     if record is None or record.revoked or not hmac.compare_digest(record.secret_hash, _hash(match.group(2))):
-        raise Unauthorized("The token is unknown or revoked.")
+        raise Unauthorized("error.token.unknown")
     return Principal(id=record.id, role=record.role, events=tuple(record.events))
 
 
@@ -78,10 +78,10 @@ def create_token(creator: Principal, body: dict) -> dict:
     role, events, label = _validate_token_body(body)
     if creator.role != "admin":
         if creator.role != "organiser" or role != "scanner":
-            raise Forbidden("Only an admin creates admin and organiser tokens.")
+            raise Forbidden("error.token.admin_only")
         outside = [e for e in events if not creator.may_access(e)]
         if outside:
-            raise Forbidden(f"This token is not valid for event {outside[0]}.")
+            raise Forbidden("error.token.event")
     token_id, secret = new_id(), secrets.token_urlsafe(32)
     Token(token_id, secret_hash=_hash(secret), role=role, events=events, label=label,
           created_at=clock.iso(clock.now()), created_by=creator.id).save()
@@ -92,10 +92,10 @@ def create_token(creator: Principal, body: dict) -> dict:
 def revoke_token(caller: Principal, token_id: str) -> None:
     record = _load(token_id)
     if record is None:
-        raise NotFound("No such token.")
+        raise NotFound("error.token.not_found")
     if caller.role != "admin" and (record.role != "scanner" or not record.events
                                    or not all(caller.may_access(e) for e in record.events)):
-        raise Forbidden("Organisers may revoke only scanner tokens of their own events.")
+        raise Forbidden("error.token.revoke_scope")
     record.update(actions=[Token.revoked.set(True)])
     _records.forget(token_id)
 
@@ -103,11 +103,11 @@ def revoke_token(caller: Principal, token_id: str) -> None:
 def _validate_token_body(body: dict) -> tuple[str, list[str], str | None]:
     role, events, label = body.get("role"), body.get("events", []), body.get("label")
     if role not in ROLES:
-        raise ValidationError.field("role", f"must be one of {', '.join(ROLES)}")
+        raise ValidationError.field("role", "error.choose_one", choices=", ".join(ROLES))
     if not isinstance(events, list) or not all(isinstance(e, str) and _EVENT_ID.match(e) for e in events):
-        raise ValidationError.field("events", "must be a list of event ids")
+        raise ValidationError.field("events", "error.token.events")
     if role == "scanner" and not events:
-        raise ValidationError.field("events", "a scanner token needs at least one event")
+        raise ValidationError.field("events", "error.token.scanner_events")
     if label is not None and (not isinstance(label, str) or len(label) > 200):
-        raise ValidationError.field("label", "must be a text of at most 200 characters")
+        raise ValidationError.field("label", "error.text.too_long", limit=200)
     return role, sorted(set(events)), label

@@ -291,17 +291,27 @@ class _Writes:
 
 
 def available(event: dict, counts: dict[str, int]) -> dict[str, int | None]:
-    """Seats left per ticket type (None = unlimited), the smaller of the event's and the type's tokens."""
+    """Seats left per ticket type (None = unlimited), the smaller of the event's and the type's room;
+    none for newcomers while people of that type wait."""
+    return {tt: 0 if room and counts.get(f"waitlisted__{tt}", 0) > 0 else room
+            for tt, room in _rooms(event, counts).items()}
+
+
+def waiting_with_room(event: dict, counts: dict[str, int]) -> list[str]:
+    """Ticket types whose waitlisted people have a free seat: the waitlist still owes them a move."""
+    return [tt for tt, room in _rooms(event, counts).items()
+            if counts.get(f"waitlisted__{tt}", 0) > 0 and (room is None or room > 0)]
+
+
+def _rooms(event: dict, counts: dict[str, int]) -> dict[str, int | None]:
+    """Seats left per ticket type from the tokens (None = unlimited), whoever they are for."""
     event_room = None if event.get("capacity") is None else counts.get("free", 0)
     result = {}
     for ticket_type in event["ticket_types"]:
         tt = ticket_type["id"]
         own = None if ticket_type.get("capacity") is None else counts.get(f"free__{tt}", 0)
         rooms = [r for r in (event_room, own) if r is not None]
-        room = max(0, min(rooms)) if rooms else None
-        if room and counts.get(f"waitlisted__{tt}", 0) > 0:
-            room = 0
-        result[tt] = room
+        result[tt] = max(0, min(rooms)) if rooms else None
     return result
 
 

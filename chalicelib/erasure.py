@@ -16,17 +16,30 @@ sends and skips an `erased` one.
 """
 from __future__ import annotations
 
-from chalicelib import clock, registrations, search
-from chalicelib.errors import Conflict
+from chalicelib import clock, events, registrations, search
+from chalicelib.errors import Conflict, InvalidState
 from chalicelib.storage.models import Claim, Registration
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
 
 _ATTEMPTS = 4
 
 
+# Statuses that hold a seat or a place in the queue: erasing one would keep a seat nobody can use
+# (an erased ticket neither opens nor scans), so until the event ends it must be cancelled first.
+ACTIVE = ("confirmed", "pending_approval", "waitlisted")
+
+
 def erase(event_id: str, registration_id: str) -> None:
-    """Erase the personal data of one registration; erasing an erased one is a no-op (404 if unknown)."""
-    erase_registration(registrations.get(event_id, registration_id))
+    """Erase the personal data of one registration; erasing an erased one is a no-op (404 if unknown).
+
+    An active registration of an event that has not ended is refused (409 invalid_state): cancelling
+    frees its seat, moves the waitlist and tells the attendee, then erasure takes the rest.
+    """
+    registration = registrations.get(event_id, registration_id)
+    if (registration.status in ACTIVE and not registration.erased
+            and clock.parse_iso(events.load(event_id)["ends_at"]) > clock.now()):
+        raise InvalidState("error.registration.erase_active")
+    erase_registration(registration)
 
 
 def erase_registration(registration: Registration) -> None:
@@ -47,7 +60,7 @@ def erase_registration(registration: Registration) -> None:
         except ConditionsFailed as failure:
             foreign |= failure.labels & {"email", "idempotency"}
             registration = Registration.get(registration.id, consistent_read=True)
-    raise Conflict("The registration kept changing while its personal data was erased; retry.")
+    raise Conflict("error.registration.busy")
 
 
 def _transaction(registration: Registration, foreign: set[str]) -> Transaction:

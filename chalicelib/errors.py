@@ -2,34 +2,75 @@
 
 Services raise these; one place in the HTTP layer turns them into the spec's error body
 `{"error", "message", "details": [{"field", "message"}]}`, so no handler builds an error by hand.
+Messages are catalogue keys (`chalicelib/i18n/messages/error.<lang>.json`) with their parameters,
+rendered in the reader's language only when the body is written: the code that finds a problem
+does not know who will read about it. A message that is not a catalogue key is shown as it is.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.i18n import catalogue, translate
 
 
-@dataclass(frozen=True)
+def render(message: str, language: str | None, params: dict[str, Any] | None = None,
+           labelled: bool = True) -> str:
+    """A catalogue key in `language`, its placeholders filled; any other text unchanged.
+
+    A `label` parameter (a form field's title) is put before the message ("City: Enter at most 100
+    characters."), unless `labelled` is false: a form shows the message under the label already.
+    """
+    if message not in catalogue("en"):
+        return message
+    params = dict(params or {})
+    label = params.pop("label", None)
+    text = translate(message, language, **params)
+    return translate("error.labelled", language, label=label, message=text) if label and labelled else text
+
+
 class FieldError:
-    field: str
-    message: str
+    """One bad field: its dotted path and a catalogue key (e.g. `error.field.required`) with parameters."""
 
-    def to_dict(self) -> dict:
-        return {"field": self.field, "message": self.message}
+    __slots__ = ("field", "message", "params")
+
+    def __init__(self, field: str, message: str, **params: Any) -> None:
+        self.field = field
+        self.message = message
+        self.params = params
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FieldError) and (self.field, self.message, self.params) == (
+            other.field, other.message, other.params)
+
+    def __repr__(self) -> str:
+        return f"FieldError({self.field!r}, {self.message!r}, **{self.params!r})"
+
+    def text(self, language: str | None, labelled: bool = True) -> str:
+        """The message for a person, in `language`; a form page passes `labelled=False` to show it
+        under the field's own label."""
+        return render(self.message, language, self.params, labelled)
+
+    def to_dict(self, language: str | None = None) -> dict:
+        return {"field": self.field, "message": self.text(language)}
 
 
 class ApiError(Exception):
+    """`message` is a catalogue key (default `error.<code>`); `params` fill its placeholders;
+    `extra` are more top-level members of the body."""
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, details: list[FieldError] | None = None, **extra):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | None = None, details: list[FieldError] | None = None, *,
+                 params: dict[str, Any] | None = None, **extra: Any) -> None:
+        self.message = message or f"error.{self.code}"
+        super().__init__(self.message)
         self.details = list(details or [])
+        self.params = params or {}
         self.extra = extra
 
-    def to_body(self) -> dict:
-        body = {"error": self.code, "message": self.message,
-                "details": [d.to_dict() for d in self.details]}
+    def to_body(self, language: str | None = None) -> dict:
+        body = {"error": self.code, "message": render(self.message, language, self.params),
+                "details": [d.to_dict(language) for d in self.details]}
         body.update(self.extra)
         return body
 
@@ -38,8 +79,8 @@ class ValidationError(ApiError):
     status, code = 400, "validation_error"
 
     @classmethod
-    def field(cls, field: str, message: str) -> "ValidationError":
-        return cls(f"{field}: {message}", [FieldError(field, message)])
+    def field(cls, field: str, message: str, **params: Any) -> "ValidationError":
+        return cls("error.validation_error", [FieldError(field, message, **params)])
 
 
 class Unauthorized(ApiError):

@@ -7,8 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib import clock, counters, forms
-from chalicelib.errors import Conflict, FieldError, NotFound, ValidationError
+from chalicelib import clock, counters, forms, outbox
+from chalicelib.errors import Conflict, FieldError, NotFound, ServiceUnavailable, ValidationError
 from chalicelib.storage.models import Event
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
 
@@ -79,14 +79,14 @@ def load(event_id: str) -> dict:
     try:
         return Event.get(event_id, consistent_read=True).doc
     except Event.DoesNotExist:
-        raise NotFound(f"No event {event_id}.") from None
+        raise NotFound("error.event.not_found") from None
 
 
 def load_visible(event_id: str) -> dict:
     """An event the public may see: anything but a draft."""
     event = load(event_id)
     if event["status"] == "draft":
-        raise NotFound(f"No event {event_id}.")
+        raise NotFound("error.event.not_found")
     return event
 
 
@@ -119,15 +119,16 @@ def patch(event_id: str, changes: dict) -> dict:
         tx = Transaction().update("event", Event(event_id), [
             Event.doc.set(event), Event.status.set(event["status"]), Event.starts_at.set(event["starts_at"]),
             Event.updated_at.set(clock.iso(clock.now()))], condition=Event.id.exists())
+        tx.put("waitlist", outbox.promotion_owed(event_id))  # a capacity raised or a type added has room
         counters.resize(tx, "seats", current, event)
         try:
             tx.commit()
             return event
         except ConditionsFailed as failure:
             if "event" in failure.labels:
-                raise NotFound(f"No event {event_id}.") from None
+                raise NotFound("error.event.not_found") from None
             # a registration took a seat this resize was moving: read the shards again
-    raise Conflict("Seats were being taken while the capacity changed; retry.")
+    raise ServiceUnavailable()  # seats were taken faster than the capacity could be moved
 
 
 def published() -> list[dict]:

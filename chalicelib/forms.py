@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.errors import FieldError
 
-_REQUIRED = re.compile(r"""^('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*") is a required property$""")
+_MISSING = re.compile(r"""^('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*") is a (?:required property$|dependency of )""")
 
 
 @functools.lru_cache(maxsize=128)
@@ -25,22 +25,88 @@ def _validator(schema_json: str) -> Any:
 
 
 def validate(schema: dict, instance: Any, prefix: str) -> list[FieldError]:
-    """One FieldError per problem, its field a dotted path under `prefix` (e.g. `answers.company`)."""
+    """One FieldError per bad field, its path dotted under `prefix` (e.g. `answers.company`).
+
+    The messages are written for the person who typed the answer (`error.form.*` keys), never
+    jsonschema's own text, which quotes the value whole and speaks of "properties". A field with
+    several problems gets the most basic one (missing before wrong type before too short).
+    """
     validator = _validator(json.dumps(schema, sort_keys=True))
-    errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
-    return [FieldError(_field(prefix, error), error.message) for error in errors]
+    chosen: dict[str, tuple[int, FieldError]] = {}
+    for error in validator.iter_errors(instance):
+        rank = _RANK.get(error.validator, len(_RANK))
+        for problem in _problems(prefix, error):
+            if problem.field not in chosen or rank < chosen[problem.field][0]:
+                chosen[problem.field] = (rank, problem)
+    return [chosen[field][1] for field in sorted(chosen)]
 
 
-def _field(prefix: str, error: Any) -> str:
+# Which of a field's problems to tell first: the one a person fixes first.
+_RANK = {name: rank for rank, name in enumerate((
+    "required", "dependentRequired", "additionalProperties", "unevaluatedProperties", "type", "const",
+    "enum", "format", "minLength", "maxLength", "pattern", "minimum", "exclusiveMinimum", "maximum",
+    "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems"))}
+
+_TYPES = {"string": "text", "integer": "integer", "number": "number", "boolean": "boolean",
+          "array": "array", "object": "object", "null": "null"}
+_LIMITS = ("minLength", "maxLength", "minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum",
+           "multipleOf", "minItems", "maxItems", "minProperties", "maxProperties")
+_FORMATS = {"email": "email", "idn-email": "email", "date": "date", "date-time": "date_time", "time": "time",
+            "uri": "link", "iri": "link", "uri-reference": "link", "iri-reference": "link"}
+
+
+def _problems(prefix: str, error: Any) -> list[FieldError]:
     path = [prefix, *map(str, error.absolute_path)]
-    if error.validator == "required":
+    kind = error.validator
+    if kind in ("required", "dependentRequired"):
         # jsonschema yields one error per missing property, naming it only in the message.
-        match = _REQUIRED.match(error.message)
-        if match:
-            path.append(ast.literal_eval(match.group(1)))
-    elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        match = _MISSING.match(error.message)
+        name = ast.literal_eval(match.group(1)) if match else ""
+        wanted = error.schema.get("properties", {}).get(name) if isinstance(error.schema, dict) else None
+        # A box that must be ticked ("const": true) is "missing" when left unticked.
+        key = "error.form.const.tick" if isinstance(wanted, dict) and wanted.get("const") is True else "error.form.required"
+        return [_labelled(_join(path + [name]), key, _title(wanted))]
+    if kind in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
         known = error.schema.get("properties", {})
-        path.append(sorted(str(name) for name in error.instance if name not in known)[0])
+        return [FieldError(_join(path + [name]), "error.form.unknown")
+                for name in sorted(map(str, error.instance)) if name not in known]
+    field = _join(path)
+    title = _title(error.schema)
+    if kind == "type":
+        expected = error.validator_value if isinstance(error.validator_value, str) else next(
+            (t for t in error.validator_value if t != "null"), "null")
+        return [_labelled(field, f"error.form.type.{_TYPES.get(expected, 'object')}", title)]
+    if kind == "const":
+        key = "error.form.const.tick" if error.validator_value is True else "error.form.const"
+        return [_labelled(field, key, title)]
+    if kind == "enum":
+        return [_labelled(field, "error.form.enum", title)]
+    if kind == "format":
+        return [_labelled(field, f"error.form.format.{_FORMATS.get(error.validator_value, 'other')}", title)]
+    if kind == "minLength" and error.validator_value == 1:
+        return [_labelled(field, "error.form.required", title)]
+    if kind in _LIMITS:
+        return [_labelled(field, f"error.form.{kind}", title, limit=_number(error.validator_value))]
+    if kind in ("pattern", "uniqueItems"):
+        return [_labelled(field, f"error.form.{kind}", title)]
+    return [_labelled(field, "error.form.invalid", title)]
+
+
+def _labelled(field: str, key: str, title: str | None, **params: Any) -> FieldError:
+    """The message, naming the field by its form label when the schema gives one (`title`)."""
+    return FieldError(field, key, **({"label": title} if title else {}), **params)
+
+
+def _title(schema: Any) -> str | None:
+    title = schema.get("title") if isinstance(schema, dict) else None
+    return " ".join(title.split())[:80] if isinstance(title, str) and title.strip() else None
+
+
+def _number(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _join(path: list[str]) -> str:
     return ".".join(part for part in path if part)
 
 
@@ -50,12 +116,12 @@ def form_schema_errors(form: Any, field: str = "form") -> list[FieldError]:
     from jsonschema.exceptions import SchemaError
 
     if not isinstance(form, dict):
-        return [FieldError(field, "must be a JSON Schema object")]
+        return [FieldError(field, "error.form_schema.not_object")]
     try:
         Draft202012Validator.check_schema(form)
     except SchemaError as error:
         where = ".".join([field, *map(str, error.absolute_path)])
-        return [FieldError(where, f"not a valid JSON Schema: {error.message}")]
+        return [FieldError(where, "error.form_schema.invalid")]
     if form.get("type") != "object":
-        return [FieldError(f"{field}.type", 'a form must describe an object ("type": "object")')]
+        return [FieldError(f"{field}.type", "error.form_schema.not_object")]
     return []

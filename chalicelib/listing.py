@@ -40,16 +40,16 @@ def parse_filters(event: dict, params: dict[str, str]) -> Filters:
     """The query string checked against the event; a 400 names the first bad parameter."""
     status = params.get("status") or None
     if status is not None and status not in counters.STATUSES:
-        raise ValidationError.field("status", f"must be one of {', '.join(counters.STATUSES)}")
+        raise ValidationError.field("status", "error.choose_one", choices=", ".join(counters.STATUSES))
     ticket_type = params.get("ticket_type") or None
     known = [t["id"] for t in event["ticket_types"]]
     if ticket_type is not None and ticket_type not in known:
-        raise ValidationError.field("ticket_type", f"must be one of {', '.join(known)}")
+        raise ValidationError.field("ticket_type", "error.ticket_type.unknown")
     raw_limit = params.get("limit")
     limit = DEFAULT_LIMIT
     if raw_limit is not None:
         if not (raw_limit.isascii() and raw_limit.isdigit() and 1 <= int(raw_limit) <= MAX_LIMIT):
-            raise ValidationError.field("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+            raise ValidationError.field("limit", "error.whole_number", low=1, high=MAX_LIMIT)
         limit = int(raw_limit)
     q = (params.get("q") or "").strip() or None
     cursor = _decode_cursor(params["cursor"], event["id"], status) if params.get("cursor") else None
@@ -94,7 +94,7 @@ def _encode_cursor(key: dict) -> str:
 
 def _decode_cursor(cursor: str, event_id: str, status: str | None) -> dict:
     """The DynamoDB ExclusiveStartKey behind a cursor, if it was made for this very listing."""
-    bad = ValidationError.field("cursor", "not a cursor of this listing; start again without one")
+    bad = ValidationError.field("cursor", "error.cursor.invalid")
     try:
         plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, UnicodeDecodeError, ValueError):

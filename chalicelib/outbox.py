@@ -1,17 +1,25 @@
-"""Emails owed to attendees, recorded in the same transaction as the change that owes them.
+"""Work owed after a change, recorded in the same transaction as the change that owes it: emails to
+attendees, and the waitlist promotion an event is owed once a seat is freed.
 
-Writing the message as an item beside the registration (the transactional-outbox pattern) means an
-email is never sent for a write that failed and never lost for one that succeeded: the delivery
-pipeline (`chalicelib/mail/pipeline.py`) picks pending messages up from the sparse `by_due` index.
+Writing the work as an item beside the registration (the transactional-outbox pattern) means it is
+never done for a write that failed and never lost for one that succeeded: the delivery pipeline
+(`chalicelib/mail/pipeline.py`) picks pending messages up from the sparse `by_due` index, and
+`chalicelib/waitlist.py` the owed promotions from their own partition of it.
 """
 from __future__ import annotations
+
+from datetime import timedelta
 
 from chalicelib import clock
 from chalicelib.config import settings
 from chalicelib.ids import new_id
-from chalicelib.storage.models import OutboxMessage
+from chalicelib.storage.models import OutboxMessage, OwedPromotion
 
 PENDING = "pending"
+PROMOTION_PREFIX = "waitlist#"
+# The request that freed the seat settles its own promotion at once; the workers take over an owed
+# promotion only after this grace, when that request has evidently died (or the waitlist lagged).
+PROMOTION_GRACE_SECONDS = 2
 # Messages wait in the `by_due` partition named by KAPI_OUTBOX_QUEUE ("pending" unless set), so that
 # workers of two processes sharing tables (the test suite and its local run) never take each other's.
 
@@ -29,3 +37,23 @@ def message(registration_id: str, event_id: str, kind: str) -> OutboxMessage:
     now = clock.iso(clock.now())
     return OutboxMessage(new_id("m"), registration_id=registration_id, event_id=event_id, kind=kind,
                          queue=settings().outbox_queue, due_at=now, state=PENDING, attempts=0, created_at=now)
+
+
+def promotion_owed(event_id: str) -> OwedPromotion:
+    """The record that the event's waitlist must move, to put in the transaction that freed a seat."""
+    due = clock.now() + timedelta(seconds=PROMOTION_GRACE_SECONDS)
+    return OwedPromotion(promotion_key(event_id), event_id=event_id, queue=promotion_queue(),
+                         due_at=clock.iso(due), token=new_id())
+
+
+def promotion_key(event_id: str) -> str:
+    return f"{PROMOTION_PREFIX}{event_id}"
+
+
+def promotion_queue() -> str:
+    return f"{settings().outbox_queue}#waitlist"
+
+
+def is_email(item_id: str) -> bool:
+    """Whether an outbox item is an email (and not an owed promotion), e.g. in the table's stream."""
+    return not item_id.startswith(PROMOTION_PREFIX)

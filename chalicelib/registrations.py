@@ -5,6 +5,7 @@ condition, see `counters`), the email it owes (outbox), and where relevant the e
 the idempotency record and the rate-limit window. Conditions, not reads, decide races: 60 people
 racing for 10 seats get 10 confirmations because every other transaction's seat condition fails; a
 read of the shards only chooses where to try next.
+A change that frees a seat also records, in its transaction, that the waitlist is owed a move.
 """
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from pynamodb.exceptions import DeleteError
+
 from chalicelib import applicants, clock, counters, events, outbox, search
 from chalicelib.errors import (AlreadyRegistered, Conflict, FieldError, InvalidState, NotFound,
                                RateLimited, RegistrationClosed, ServiceUnavailable, SoldOut, ValidationError)
 from chalicelib.ids import new_registration_id
-from chalicelib.storage.models import Claim, Registration
+from chalicelib.storage.models import Claim, OwedPromotion, Registration
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
 
 IDEMPOTENCY_SECONDS = 24 * 3600
@@ -40,7 +43,7 @@ def register(event_id: str, body: dict, *, client_key: str, rate_limit: int,
         if replay:
             return replay
     if not events.registration_open(event):
-        raise RegistrationClosed("Registration for this event is not open.")
+        raise RegistrationClosed()
     applicant = applicants.parse(event, body)
     status = "pending_approval" if event["requires_approval"] else "confirmed"
     seat = counters.first_try(event, applicant.ticket_type, event["waitlist"])
@@ -57,19 +60,18 @@ def register(event_id: str, body: dict, *, client_key: str, rate_limit: int,
             if "idempotency" in failure.labels:
                 return _replay(event_id, idempotency_key, body_hash) or _replay_gone()
             if "rate" in failure.labels:
-                raise RateLimited("Too many registrations from this address; try again in a minute.") from None
+                raise RateLimited() from None
             if "email" in failure.labels:
-                raise AlreadyRegistered("This email address is already registered for this event.",
-                                        [FieldError("email", "already registered")]) from None
+                raise AlreadyRegistered(details=[FieldError("email", "error.email.already_registered")]) from None
             if "counts" not in failure.labels or status == "waitlisted":
                 raise
             seat = counters.find_room(event, applicant.ticket_type, event["waitlist"])
             if seat is not None:
                 continue  # that shard ran out; this one had a seat a moment ago
             if not event["waitlist"]:
-                raise SoldOut("This ticket type is sold out.") from None
+                raise SoldOut() from None
             status = "waitlisted"
-    raise ServiceUnavailable("Seats are being taken very fast right now; please retry.")
+    raise ServiceUnavailable()  # every shard that showed a seat was taken before we got there
 
 
 def _new_registration(event: dict, applicant: applicants.Applicant, status: str) -> Registration:
@@ -114,7 +116,7 @@ def _registration_transaction(event: dict, registration: Registration, result: O
 
 def _check_idempotency_key(key: str) -> None:
     if not (1 <= len(key) <= 200 and key.isascii() and key.isprintable()):
-        raise ValidationError.field("Idempotency-Key", "must be 1 to 200 printable ASCII characters")
+        raise ValidationError.field("Idempotency-Key", "error.idempotency_key.invalid")
 
 
 def _replay(event_id: str, key: str | None, body_hash: str) -> Outcome | None:
@@ -126,13 +128,13 @@ def _replay(event_id: str, key: str | None, body_hash: str) -> Outcome | None:
     if claim.expires_at is not None and claim.expires_at < clock.now().timestamp():
         return None
     if claim.body_hash != body_hash:
-        raise Conflict("This Idempotency-Key was already used with a different body.",
-                       [FieldError("Idempotency-Key", "reused with a different body")])
+        raise Conflict("error.idempotency_key.reused",
+                       [FieldError("Idempotency-Key", "error.idempotency_key.reused")])
     return Outcome(claim.response["status"], claim.response["body"])
 
 
 def _replay_gone() -> Outcome:
-    raise Conflict("A request with this Idempotency-Key is being processed; retry shortly.")
+    raise Conflict("error.idempotency_key.in_progress")
 
 
 def _idempotency_claim_key(event_id: str, key: str | None) -> str:
@@ -159,36 +161,36 @@ def get(event_id: str, registration_id: str) -> Registration:
     except Registration.DoesNotExist:
         registration = None
     if registration is None or registration.event_id != event_id:
-        raise NotFound("No such registration.")
+        raise NotFound("error.registration.not_found")
     return registration
 
 
 def apply_move(event_id: str, registration_id: str, move: str) -> Registration:
     """Approve, reject or cancel; cancelling an already cancelled registration changes nothing."""
     if move not in MOVES:
-        raise NotFound(f"No action {move}.")
+        raise NotFound("error.route.not_found")
     allowed_from, new_status, kind = MOVES[move]
     for _ in range(5):
         registration = get(event_id, registration_id)
         if move == "cancel" and registration.status == "cancelled":
             return registration
         if registration.status not in allowed_from or registration.erased:
-            raise InvalidState(f"Cannot {move} a registration that is {registration.status}.")
+            raise InvalidState("error.registration.invalid_move", params={"move": move, "status": registration.status})
         try:
             _move(registration, new_status, kind)
         except ConditionsFailed:
             continue  # it changed under us; look again
-        if registration.status in counters.HOLDS_SEAT and new_status not in counters.HOLDS_SEAT:
-            promote_waitlist(event_id)
+        if frees_seat(registration.status, new_status):
+            settle_promotion(event_id)
         return get(event_id, registration_id)
-    raise Conflict("The registration kept changing; retry.")
+    raise Conflict("error.registration.busy")
 
 
 def resend(event_id: str, registration_id: str) -> Registration:
     """Queue the message for the registration's current status again (the ticket, if confirmed)."""
     registration = get(event_id, registration_id)
     if registration.erased:
-        raise InvalidState("This registration's personal data was erased.")
+        raise InvalidState("error.registration.erased")
     tx = Transaction()
     tx.update("registration", registration,
               [Registration.email_status.set("queued"), Registration.updated_at.set(clock.iso(clock.now()))],
@@ -216,9 +218,39 @@ def _move(registration: Registration, new_status: str, kind: str, room_event: di
     counters.stage(tx, "counts", registration.event_id, registration.ticket_type, old_status, new_status,
                    seat=seat)
     tx.put("outbox", outbox.message(registration.id, registration.event_id, kind))
+    if frees_seat(old_status, new_status):
+        tx.put("waitlist", outbox.promotion_owed(registration.event_id))
     if registration.email_claim and new_status in ("cancelled", "rejected"):
         tx.delete("email", Claim(email_claim_key(registration)), condition=Claim.owner == registration.id)
     tx.commit()
+
+
+def frees_seat(old_status: str, new_status: str) -> bool:
+    return old_status in counters.HOLDS_SEAT and new_status not in counters.HOLDS_SEAT
+
+
+def settle_promotion(event_id: str) -> int:
+    """Move the waitlist if the event is owed a promotion, then strike the debt; returns how many moved.
+
+    The debt (`outbox.promotion_owed`) was written by the transaction that freed the seat, so a crash
+    anywhere before the strike leaves it for the workers (`chalicelib/waitlist.py`), which call this
+    again: promoting is conditional on each registration still waiting, so running twice moves and
+    emails nobody twice. The debt stays while someone waits for a seat that is free (the waitlist
+    index lagged behind the counters); it is struck only if no newer freeing rewrote it meanwhile.
+    """
+    try:
+        owed = OwedPromotion.get(outbox.promotion_key(event_id), consistent_read=True)
+    except OwedPromotion.DoesNotExist:
+        return 0
+    promoted = promote_waitlist(event_id)
+    if counters.waiting_with_room(events.load(event_id), counters.read(event_id)):
+        return promoted
+    try:
+        owed.delete(condition=OwedPromotion.token == owed.token)
+    except DeleteError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    return promoted
 
 
 def promote_waitlist(event_id: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from chalicelib.storage.models import Registration, SearchEntry
-from chalicelib.text import fold_case, search_words
+from chalicelib.text import fold_case, name_words, search_words
 
 MAX_NAME_WORDS = 8
 MIN_QUERY = 3
@@ -23,7 +23,11 @@ def _compact_email(email: str) -> str:
 
 
 def terms(name: str, email: str) -> set[str]:
-    return set(search_words(name)[:MAX_NAME_WORDS]) | {_compact_email(email)}
+    """The index terms of a registration: its first name words, each in both romanisations of Ə
+    (registrations indexed before the "a" spelling existed keep their "e" terms, still found by
+    them), and its email."""
+    return (set(search_words(name)[:MAX_NAME_WORDS]) | set(search_words(name, "a")[:MAX_NAME_WORDS])
+            | {_compact_email(email)})
 
 
 def entries(registration: Registration) -> list[SearchEntry]:
@@ -53,6 +57,6 @@ def find(event_id: str, query: str, limit: int = 20, by_email: bool = True) -> l
 
 
 def _matches(registration: Registration, words: list[str], email_prefix: str | None) -> bool:
-    own = search_words(registration.name or "")
+    own = name_words(registration.name or "")
     by_name = all(any(w.startswith(q) for w in own) for q in words)
     return by_name or (email_prefix is not None and _compact_email(registration.email or "").startswith(email_prefix))

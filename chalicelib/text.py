@@ -18,12 +18,24 @@ def fold_case(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(_I_VARIANTS).casefold()
 
 
-def search_fold(text: str) -> str:
-    """Lower-case ASCII words separated by single spaces: 'Şengül  Əliyeva' → 'sengul eliyeva'."""
+# Azerbaijani Ə has two romanisations in everyday use: "e" (Turkish keyboards, anyascii's choice)
+# and "a" (passports, Russian-era spelling): Əliyeva is typed Eliyeva or Aliyeva.
+_SCHWA = {"e": str.maketrans({"Ə": "E", "ə": "e"}), "a": str.maketrans({"Ə": "A", "ə": "a"})}
+
+
+def search_fold(text: str, schwa: str = "e") -> str:
+    """Lower-case ASCII words separated by single spaces: 'Şengül  Əliyeva' → 'sengul eliyeva'
+    (with `schwa="a"`: 'sengul aliyeva')."""
     from anyascii import anyascii
 
-    return " ".join(_NON_WORD.split(anyascii(fold_case(text)).lower())).strip()
+    return " ".join(_NON_WORD.split(anyascii(fold_case(text.translate(_SCHWA[schwa]))).lower())).strip()
 
 
-def search_words(text: str) -> list[str]:
-    return [w for w in search_fold(text).split(" ") if w]
+def search_words(text: str, schwa: str = "e") -> list[str]:
+    return [w for w in search_fold(text, schwa).split(" ") if w]
+
+
+def name_words(name: str) -> list[str]:
+    """A name's words in every romanisation a person may type, "e" spellings first (the older index)."""
+    words = search_words(name)
+    return words + [w for w in search_words(name, "a") if w not in words]

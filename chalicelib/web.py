@@ -7,6 +7,7 @@ ever sees one error shape.
 """
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import json
@@ -19,9 +20,14 @@ from typing import Any, Callable
 
 from chalice import Response
 
-from chalicelib.errors import ApiError, PayloadTooLarge, UnsupportedMediaType, ValidationError
+from chalicelib.errors import ApiError, PayloadTooLarge, UnsupportedMediaType, ValidationError, render
+from chalicelib.i18n import negotiate, pick_language
 
 MAX_BODY_BYTES = 64 * 1024
+# API Gateway turns a function's base64 body back into bytes only when the request's FIRST Accept type
+# is a binary media type. Browsers ask for an image with image/avif (Chrome, Firefox) or image/webp
+# (Safari) first; without these, a ticket's QR reached them as base64 text.
+BROWSER_IMAGE_ACCEPTS = ("image/avif", "image/webp")
 JSON_TYPE = "application/json; charset=utf-8"
 
 log = logging.getLogger("kapi")
@@ -37,8 +43,24 @@ def respond(body: Any, status: int = 200, headers: dict | None = None) -> Respon
     return Response(body=text, status_code=status, headers={"Content-Type": JSON_TYPE, **(headers or {})})
 
 
+# The language error messages are written in: the request's Accept-Language, set for each request
+# by the middleware; a handler that knows better (a registration's own `language`) overrides it.
+_language: contextvars.ContextVar[str] = contextvars.ContextVar("kapi_language", default="en")
+
+
+def request_language() -> str:
+    return _language.get()
+
+
+def prefer_language(language: object) -> None:
+    """Write this request's error messages in `language` if it is one of ours (else keep the header's)."""
+    chosen = pick_language(language) if isinstance(language, str) else None
+    if chosen:
+        _language.set(chosen)
+
+
 def error_response(error: ApiError) -> Response:
-    return respond(error.to_body(), error.status)
+    return respond(error.to_body(request_language()), error.status)
 
 
 def json_view(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -59,16 +81,16 @@ def read_json(request: Any) -> dict:
     """The request body as a JSON object: 413 over 64 KiB, 415 for another type, 400 if malformed."""
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"The request body is over {MAX_BODY_BYTES // 1024} KiB.")
+        raise PayloadTooLarge(params={"limit": MAX_BODY_BYTES // 1024})
     content_type = (request.headers.get("content-type") or "application/json").lower()
     if raw and "json" not in content_type:
-        raise UnsupportedMediaType("Send the body as application/json.")
+        raise UnsupportedMediaType()
     try:
         body = json.loads(raw.decode("utf-8")) if raw else None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValidationError.field("body", f"not valid JSON ({error.__class__.__name__})") from None
+        raise ValidationError.field("body", "error.body.not_json") from None
     if not isinstance(body, dict):
-        raise ValidationError.field("body", "must be a JSON object")
+        raise ValidationError.field("body", "error.body.not_object")
     return body
 
 
@@ -85,10 +107,15 @@ def query_param(request: Any, name: str) -> str | None:
 def spec_errors_middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:
     """Rewrite Chalice's own error bodies into the spec shape and log one JSON line per request."""
     started = time.perf_counter()
-    response = get_response(event)
+    language = negotiate((event.headers or {}).get("accept-language"))
+    token = _language.set(language)
+    try:
+        response = get_response(event)
+    finally:
+        _language.reset(token)
     if response.status_code >= 400 and isinstance(response.body, dict) and "Code" in response.body:
         code = _CHALICE_CODES.get(response.status_code, "bad_request")
-        response = respond({"error": code, "message": response.body.get("Message", ""), "details": []},
+        response = respond({"error": code, "message": render(f"error.{code}", language), "details": []},
                            response.status_code, {k: v for k, v in response.headers.items()
                                                   if k.lower() != "content-type"})
     _log_request(event, response.status_code, started)

@@ -8,11 +8,13 @@ than a thread, so the server does not share the GIL with its client and a test c
         boto3.client("dynamodb", endpoint_url=dynamo.endpoint, ...)
 """
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import threading
+import urllib.request
 from typing import Any
 
 READY_TIMEOUT_SECONDS = 60
@@ -21,13 +23,16 @@ READY_TIMEOUT_SECONDS = 60
 class DynamoProcess:
     """One server on 127.0.0.1 keeping its data in ``data_dir``; ``port=0`` picks a free port.
 
-    Extra command-line options (e.g. ``["--ttl-sweep-seconds", "1"]``) go in ``args``.
+    Extra command-line options (e.g. ``["--ttl-sweep-seconds", "1"]``) go in ``args``; ``faults``
+    (e.g. ``"conflicts=0.1,index_lag_ms=200"``) starts it in fault mode, and ``set_faults`` changes
+    that while it runs. Without ``faults`` the server reads KAPI_DYNAMO_FAULTS, like any child.
     """
 
-    def __init__(self, data_dir: str, port: int = 0, args: list[str] | None = None) -> None:
+    def __init__(self, data_dir: str, port: int = 0, args: list[str] | None = None,
+                 faults: str | None = None) -> None:
         self.data_dir = os.path.abspath(data_dir)
         self.port = port
-        self.args = list(args or [])
+        self.args = list(args or []) + (["--faults", faults] if faults is not None else [])
         self.endpoint: str | None = None
         self.process: subprocess.Popen[str] | None = None
 
@@ -57,6 +62,18 @@ class DynamoProcess:
         finally:
             timer.cancel()
             self.process.stdout.close()  # the server prints nothing after READY
+
+    def faults(self) -> dict[str, Any]:
+        """``{"config": {...}, "injected": {"throttling": n, ...}}``: what the server injected so far."""
+        with urllib.request.urlopen(self.endpoint + "/_kapi/faults", timeout=30) as response:
+            return json.load(response)
+
+    def set_faults(self, **config: Any) -> dict[str, Any]:
+        """Replace the fault configuration (unnamed settings go back to off); answers like ``faults()``."""
+        request = urllib.request.Request(self.endpoint + "/_kapi/faults", method="PUT",
+                                         data=json.dumps(config).encode())
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
 
     def kill(self) -> None:
         """SIGKILL, as a crash would: nothing gets the chance to flush."""

@@ -21,12 +21,17 @@ served by werkzeug on 127.0.0.1, with the four things moto lacks as it ships
 Because the dashboard (``/moto-api/data.json``) needs the tracked instances, sent
 SES mail is read back from ``GET /_kapi/ses/messages`` instead.
 
+Opt-in, it also fails as DynamoDB does (``--faults`` or ``KAPI_DYNAMO_FAULTS``: transaction
+conflicts, throttling, 500s, index lag; see dynamo_faults.py), and it always refuses a whole
+BatchWriteItem when one of its requests is bad, as DynamoDB does (moto kept the ones before it).
+
 Run: ``python -m devstack.dynamo_server --port 0 --data-dir .kapi/dynamodb``. It
 prints ``READY http://127.0.0.1:PORT`` once it accepts connections, and otherwise
 logs errors only: requests are never logged, since they carry personal data.
 """
 
 import argparse
+import io
 import json
 import logging
 import os
@@ -48,8 +53,12 @@ from werkzeug.datastructures import Headers
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from devstack import dynamo_transactions
+from devstack import dynamo_items, dynamo_transactions
+from devstack.dynamo_faults import DATA_OPERATIONS, FAULTS_PATH, FaultConfig, Faults, Injected
+from devstack.dynamo_index_lag import IndexLag, reads_index
+from devstack.dynamo_items import all_tables
 from devstack.dynamo_journal import CorruptJournal, DataDirInUse, Store
+from devstack.dynamo_transactions import UndoLog
 
 log = logging.getLogger("devstack.dynamo_server")
 
@@ -108,29 +117,85 @@ class RecoveryError(Exception):
 class DynamoServer:
     """The WSGI application: moto behind one lock, with journaling and TTL expiry."""
 
-    def __init__(self, data_dir: str, compact_bytes: int = COMPACT_BYTES) -> None:
+    def __init__(self, data_dir: str, compact_bytes: int = COMPACT_BYTES,
+                 faults: FaultConfig | None = None) -> None:
         self.lock = threading.Lock()
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.store = Store(data_dir)
         self.compact_bytes = compact_bytes
+        self.faults = Faults(faults)
+        self.index_lag = IndexLag()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == SES_MESSAGES_PATH and environ["REQUEST_METHOD"] == "GET":
-            body, status = json.dumps(self.ses_messages()).encode(), "200 OK"
-            start_response(status, [("Content-Type", "application/json"),
-                                    ("Content-Length", str(len(body)))])
-            return [body]
+        path = environ.get("PATH_INFO")
+        if path == SES_MESSAGES_PATH and environ["REQUEST_METHOD"] == "GET":
+            return _json_answer(start_response, "200 OK", self.ses_messages())
+        if path == FAULTS_PATH:
+            return self._faults_endpoint(environ, start_response)
+        operation = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")[2]
+        body = _read_body(environ) if self._inspects(operation) else None
         with self.lock:
-            try:
-                app_iter, status, headers = self._execute(environ)
-            except Exception:
-                # moto lets its own bugs propagate; werkzeug would log them with their
-                # message, which can quote request data. Answer like DynamoDB instead.
-                log.exception("request failed")
-                app_iter, status = [INTERNAL_FAILURE], "500 INTERNAL SERVER ERROR"
-                headers = Headers({"Content-Type": "application/x-amz-json-1.0"})
+            touches = dynamo_items.touches(operation, body) if isinstance(body, dict) else []
+            decision = self.faults.admit(operation, touches, time.monotonic())
+            if decision == 0:
+                answer = self._answer(environ, operation, body, touches)
+        if isinstance(decision, Injected):
+            status, header_list, payload = decision.wsgi()
+            start_response(status, header_list)
+            return [payload]
+        if decision:  # a transaction in flight: others may meet its items meanwhile
+            time.sleep(decision)
+            with self.lock:
+                self.faults.release(touches)
+                answer = self._answer(environ, operation, body, touches)
+        app_iter, status, headers = answer
         start_response(status, headers.to_wsgi_list())
         return app_iter
+
+    def _inspects(self, operation: str) -> bool:
+        """Whether the server needs the request's body before moto sees it."""
+        return (operation == "BatchWriteItem"
+                or (operation in DATA_OPERATIONS and self.faults.config != FaultConfig()))
+
+    def _answer(self, environ: dict[str, Any], operation: str, body: Any,
+                touches: list[dynamo_items.Touch]) -> tuple[Iterable[bytes], str, Headers]:
+        """moto's answer to one request, or DynamoDB's InternalFailure where moto itself breaks. Hold the lock."""
+        try:
+            lag = self.faults.config.index_lag_ms / 1000
+            if lag and reads_index(operation, body):
+                with self.index_lag.as_of(lag):
+                    return self._execute(environ)
+            images = self.index_lag.before_write(touches) if lag else []
+            undo = _undo_log(touches) if operation == "BatchWriteItem" else None
+            answer = self._execute(environ)
+            if answer[1].startswith("200 "):
+                self.index_lag.written(images, lag)
+            elif undo is not None:  # DynamoDB writes none of a batch it refuses; moto kept the items before the bad one
+                undo.restore()
+            return answer
+        except Exception:
+            # moto lets its own bugs propagate; werkzeug would log them with their
+            # message, which can quote request data. Answer like DynamoDB instead.
+            log.exception("request failed")
+            return ([INTERNAL_FAILURE], "500 INTERNAL SERVER ERROR",
+                    Headers({"Content-Type": "application/x-amz-json-1.0"}))
+
+    def _faults_endpoint(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        """GET: the configuration and the faults injected so far; PUT: a new configuration (JSON)."""
+        if environ["REQUEST_METHOD"] == "PUT":
+            values = _read_body(environ) or {}
+            try:
+                if not isinstance(values, dict):
+                    raise ValueError("send the fault settings as a JSON object")
+                config = FaultConfig.from_dict(values)
+            except (ValueError, TypeError) as error:
+                return _json_answer(start_response, "400 Bad Request", {"message": str(error)})
+            with self.lock:
+                self.faults.configure(config)
+        elif environ["REQUEST_METHOD"] != "GET":
+            return _json_answer(start_response, "405 Method Not Allowed", {"message": "GET or PUT"})
+        with self.lock:
+            return _json_answer(start_response, "200 OK", self.faults.report())
 
     def _execute(self, environ: dict[str, Any]) -> tuple[Iterable[bytes], str, Headers]:
         """Run one request through moto and journal it if it changed data. Hold the lock."""
@@ -208,7 +273,7 @@ class DynamoServer:
         self.store.compact(self._state_records())
 
     def _state_records(self) -> Iterator[dict[str, Any]]:
-        for account, region, table in _tables():
+        for account, region, table in all_tables():
             streams = table.stream_specification
             yield {"table": {
                 "account": account, "region": region, "ttl": table.ttl,
@@ -257,7 +322,7 @@ class DynamoServer:
         a defaultdict, so every lookup of a missing partition key leaves an empty dict
         behind (about 370 bytes each), and a day of lookups that miss adds up.
         """
-        for account, region, table in _tables():
+        for account, region, table in all_tables():
             if table.range_key_attr is not None:
                 for hash_value in [h for h, partition in table.items.items() if not partition]:
                     del table.items[hash_value]
@@ -289,11 +354,29 @@ class DynamoServer:
             ]
 
 
-def _tables() -> Iterator[tuple[str, str, Table]]:
-    for account, regions in list(dynamodb_backends.items()):
-        for region, backend in list(regions.items()):
-            for table in list(backend.tables.values()):
-                yield account, region, table
+def _read_body(environ: dict[str, Any]) -> Any:
+    """The request's JSON body (None if it is not JSON), left in place for moto to read again."""
+    raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    environ["wsgi.input"] = io.BytesIO(raw)
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _undo_log(touches: list[dynamo_items.Touch]) -> UndoLog:
+    undo = UndoLog()
+    for touch in touches:
+        table = dynamo_items.find_table(touch.table)
+        hash_value, range_value = dynamo_items.key_values(table, touch.key)
+        undo.remember(table, hash_value, range_value, dynamo_items.current_item(table, hash_value, range_value))
+    return undo
+
+
+def _json_answer(start_response: Any, status: str, value: Any) -> list[bytes]:
+    body = json.dumps(value).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def _key(table: Table, item: Any) -> dict[str, Any]:
@@ -335,13 +418,20 @@ def main(argv: list[str] | None = None) -> None:
                         help="how often expired items (and empty partitions) are swept away")
     parser.add_argument("--compact-bytes", type=int, default=COMPACT_BYTES,
                         help="compact when the journal grows past this size")
+    parser.add_argument("--faults", default=os.environ.get("KAPI_DYNAMO_FAULTS", ""),
+                        help="fault mode, e.g. conflicts=0.1,throttles=0.05,errors=0.01,index_lag_ms=200 "
+                             "(default: $KAPI_DYNAMO_FAULTS; see devstack/dynamo_faults.py)")
     args = parser.parse_args(argv)
+    try:
+        faults = FaultConfig.parse(args.faults)
+    except ValueError as error:
+        parser.error(str(error))
 
     _configure_logging()
     dynamo_transactions.install()
     _record_dispatch()
     try:
-        app = DynamoServer(args.data_dir, compact_bytes=args.compact_bytes)
+        app = DynamoServer(args.data_dir, compact_bytes=args.compact_bytes, faults=faults)
         app.recover()
     except (DataDirInUse, CorruptJournal, RecoveryError) as error:
         log.error("cannot start: %s", error)

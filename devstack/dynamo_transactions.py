@@ -34,6 +34,8 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
+from devstack.dynamo_items import place_item
+
 _OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
 
 
@@ -42,7 +44,7 @@ def install() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items
 
 
-class _UndoLog:
+class UndoLog:
     """The before-images of the items one transaction writes, and how to put them back."""
 
     def __init__(self) -> None:
@@ -59,19 +61,7 @@ class _UndoLog:
 
     def restore(self) -> None:
         for table, hash_value, range_value, item in reversed(self._items):
-            if range_value is None:
-                if item is None:
-                    table.items.pop(hash_value, None)
-                else:
-                    table.items[hash_value] = item
-                continue
-            bucket = table.items[hash_value]
-            if item is None:
-                bucket.pop(range_value, None)
-                if not bucket:
-                    del table.items[hash_value]
-            else:
-                bucket[range_value] = item
+            place_item(table, hash_value, range_value, item)
         # A cancelled transaction must not show up in a table's stream either.
         for shard, length in self._stream_lengths.values():
             del shard.items[length:]
@@ -80,7 +70,7 @@ class _UndoLog:
 def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
     if len(transact_items) > 100:
         raise TooManyTransactionsException()
-    undo = _UndoLog()
+    undo = UndoLog()
     target_items: set[tuple[str, str]] = set()
     errors: list[tuple[str | None, str | None, dict[str, Any] | None]] = []
     try:

@@ -14,6 +14,14 @@ def deliver_emails() -> bool:
     return default_pipeline().run_due() > 0
 
 
+def settle_waitlists() -> bool:
+    """What the outbox stream and the minute schedule do in AWS for owed waitlist promotions."""
+    from chalicelib import waitlist
+
+    waitlist.settle_due()
+    return False
+
+
 def erase_expired_personal_data() -> bool:
     """What the hourly retention schedule does in AWS (app.erase_expired_personal_data)."""
     from chalicelib import retention
@@ -25,6 +33,7 @@ def erase_expired_personal_data() -> bool:
 # (name, seconds to wait after a round that found nothing, function returning whether it found work)
 WORKERS: list[tuple[str, float, Callable[[], bool]]] = [
     ("mail", 0.2, deliver_emails),
+    ("waitlist", 1.0, settle_waitlists),
     ("retention", 60.0, erase_expired_personal_data),
 ]
 

@@ -34,12 +34,16 @@ class Stage:
         return self.environment["KAPI_SIGNING_KEY_NAME"]
 
     @property
+    def signing_key_source(self) -> str:
+        return self.environment.get("KAPI_SIGNING_KEY_SOURCE", "file")
+
+    @property
     def sender_domain(self) -> str:
         return parseaddr(self.environment["KAPI_MAIL_FROM"])[1].rpartition("@")[2]
 
 
-def load_stage(name: str) -> Stage:
-    from_disk = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text(encoding="utf-8"))
+def load_stage(name: str, project_dir: Path = PROJECT_DIR) -> Stage:
+    from_disk = json.loads((project_dir / ".chalice" / "config.json").read_text(encoding="utf-8"))
     if name not in from_disk.get("stages", {}):
         raise ValueError(f"no stage {name!r} in .chalice/config.json")
     config = Config(chalice_stage=name, config_from_disk=from_disk)

@@ -28,6 +28,7 @@ from pynamodb.models import Model
 
 from chalicelib.storage.models import ALL_MODELS, OutboxMessage
 from chalicelib.storage.tables import TTL_ATTRIBUTES, short_name
+from infra.policies import FUNCTIONS, function_name
 from infra.stages import Stage, load_stage
 
 PROTECTED_STAGES = frozenset({"prod"})
@@ -42,6 +43,21 @@ STREAM_RETRIES = 3
 # Older records are skipped by the stream consumer; the retry schedule has long since sent them.
 STREAM_MAX_RECORD_AGE_SECONDS = 3600
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
+# Public registration through API Gateway, per second, before the app's own per-address limit:
+# above SPEC §11's opening burst the gateway answers 429 itself instead of starting more functions.
+REGISTRATION_RATE_LIMIT = 5000
+REGISTRATION_BURST_LIMIT = 5000
+ACCESS_LOG_FORMAT = json.dumps({
+    "requestId": "$context.requestId", "time": "$context.requestTime", "method": "$context.httpMethod",
+    "route": "$context.resourcePath", "status": "$context.status", "latencyMs": "$context.responseLatency",
+    "error": "$context.error.responseType", "integrationError": "$context.integration.error"})
+# The retention run is a legal duty (KVKK/GDPR): an hour without one is worth a page.
+RETENTION_FUNCTION = "erase_expired_personal_data"
+
+
+def logical_id(function: str) -> str:
+    """Chalice's logical id of a function's resource (the API's is fixed)."""
+    return "APIHandler" if function == "api_handler" else to_cfn_resource_name(function)
 
 
 def build(stage: Stage) -> dict:
@@ -57,7 +73,20 @@ def build(stage: Stage) -> dict:
         "Properties": {"EmailIdentity": {"Ref": "SenderDomain"},
                        "DkimSigningAttributes": {"NextSigningKeyLength": "RSA_2048_BIT"}},
     }
-    resources["RestAPI"] = {"Properties": {"GatewayResponses": gateway_responses()}}
+    resources["RestAPI"] = {"Properties": {"GatewayResponses": gateway_responses(),
+                                           "MethodSettings": method_settings(),
+                                           "AccessLogSetting": {"DestinationArn": {"Fn::GetAtt": ["ApiAccessLogs", "Arn"]},
+                                                                "Format": ACCESS_LOG_FORMAT}}}
+    resources["ApiAccessLogs"] = {
+        "Type": "AWS::Logs::LogGroup",
+        "Properties": {"LogGroupName": f"/aws/apigateway/{stage.app_name}-{stage.name}-access",
+                       "RetentionInDays": stage.log_retention_in_days or 14},
+    }
+    # Fixed function names, so that each function's policy can name its own log group whatever
+    # the stack is called.
+    for function in FUNCTIONS:
+        resources.setdefault(logical_id(function), {}).setdefault("Properties", {})["FunctionName"] = \
+            function_name(stage, function)
     if stage.log_retention_in_days:
         resources[API_LOG_GROUP] = {"Properties": {"LogGroupName": {"Fn::Sub": "/aws/lambda/${APIHandler}"}}}
     return {
@@ -181,12 +210,71 @@ def alarms(stage: Stage) -> dict:
             "timed out.",
             "AWS/ApiGateway", "5XXError",
             {"ApiName": stage.app_name, "Stage": stage.api_gateway_stage}, "Sum", 5),
-        "OutboxStreamErrorsAlarm": _alarm(
-            f"{prefix}-outbox-stream-errors",
-            "The outbox_stream function crashed or timed out (failed single messages are retried "
-            "without counting here).",
-            "AWS/Lambda", "Errors", {"FunctionName": {"Ref": STREAM_FUNCTION}}, "Sum", 1),
+        **{f"{logical_id(function)}ErrorsAlarm": _alarm(
+            f"{prefix}-{function}-errors".replace("_", "-"),
+            f"The {function} function crashed or timed out. {FUNCTION_ERRORS[function]}",
+            "AWS/Lambda", "Errors", {"FunctionName": {"Ref": logical_id(function)}}, "Sum", 1)
+           for function in FUNCTIONS},
+        **{f"{logical_id(function)}ThrottlesAlarm": _alarm(
+            f"{prefix}-{function}-throttles".replace("_", "-"),
+            f"Lambda refused to start the {function} function (account or reserved concurrency "
+            "exhausted): requests failed or events wait.",
+            "AWS/Lambda", "Throttles", {"FunctionName": {"Ref": logical_id(function)}}, "Sum", 1)
+           for function in FUNCTIONS},
+        "RetentionMissedAlarm": _missed_run_alarm(prefix),
+        **{f"{table_logical_id(model)}ThrottlesAlarm": _throttle_alarm(prefix, model) for model in ALL_MODELS},
     }
+
+
+FUNCTION_ERRORS = {
+    "api_handler": "Requests answered 502/504 instead of the app's own errors.",
+    "outbox_stream": "Single messages that fail to send are retried without counting here.",
+    "retry_emails": "Due emails and retries wait until it runs again.",
+    RETENTION_FUNCTION: "Personal data due for erasure stays until a run succeeds: a legal duty.",
+}
+
+
+def _throttle_alarm(prefix: str, model: type[Model]) -> dict:
+    """DynamoDB throttled reads or writes on one table: requests were retried and may have ended 503."""
+    name = short_name(model)
+    alarm = _alarm(f"{prefix}-dynamodb-{name}-throttles",
+                   f"DynamoDB throttled requests on the {name} table: a hot item or partition. Requests "
+                   "were retried and may have been answered 503.", "AWS/DynamoDB", "", {}, "Sum", 1)
+    properties = alarm["Properties"]
+    for key in ("Namespace", "MetricName", "Dimensions", "Statistic", "Period"):
+        del properties[key]
+    table_name = {"Ref": table_logical_id(model)}
+    properties["Metrics"] = [
+        {"Id": "throttles", "Expression": "reads + writes", "Label": "throttled requests", "ReturnData": True},
+        *({"Id": metric_id, "ReturnData": False, "MetricStat": {
+            "Metric": {"Namespace": "AWS/DynamoDB", "MetricName": metric,
+                       "Dimensions": [{"Name": "TableName", "Value": table_name}]},
+            "Period": 300, "Stat": "Sum"}}
+          for metric_id, metric in (("reads", "ReadThrottleEvents"), ("writes", "WriteThrottleEvents")))]
+    return alarm
+
+
+def _missed_run_alarm(prefix: str) -> dict:
+    """The hourly retention run (erasing personal data after each event's retention days) not seen."""
+    alarm = _alarm(f"{prefix}-retention-missed",
+                   "The hourly retention run did not start in the last two hours: personal data due for "
+                   "erasure is being kept, a legal duty (KVKK/GDPR) is not being done.",
+                   "AWS/Lambda", "Invocations", {"FunctionName": {"Ref": logical_id(RETENTION_FUNCTION)}}, "Sum", 1)
+    alarm["Properties"].update({"Period": 3600, "EvaluationPeriods": 2, "ComparisonOperator": "LessThanThreshold",
+                                "TreatMissingData": "breaching"})
+    return alarm
+
+
+def method_settings() -> list[dict]:
+    """Metrics for every method; the public registration route throttled at the gateway.
+
+    A resource path in method settings escapes its slashes as `~1`."""
+    registration = "/" + "/api/events/{event_id}/registrations".replace("/", "~1")
+    return [
+        {"ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": True},
+        {"ResourcePath": registration, "HttpMethod": "POST",
+         "ThrottlingRateLimit": REGISTRATION_RATE_LIMIT, "ThrottlingBurstLimit": REGISTRATION_BURST_LIMIT},
+    ]
 
 
 def _alarm(name: str, description: str, namespace: str, metric: str, dimensions: dict, statistic: str,

@@ -20,6 +20,7 @@ os.environ["KAPI_TABLE_PREFIX"] = f"kapi-test-{uuid.uuid4().hex[:8]}-"
 os.environ["KAPI_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
 os.environ["KAPI_DATA_DIR"] = tempfile.mkdtemp(prefix="kapi-tests-")  # this process's signing keys
 
+from tests import dates  # noqa: E402
 from tests.stack import Api, LocalRun  # noqa: E402
 
 
@@ -61,14 +62,16 @@ def api(local_run) -> Api:
 
 @pytest.fixture(scope="session")
 def make_event(api):
-    """Create a published event with a unique id; keyword arguments override the defaults."""
+    """Create a published event with a unique id; keyword arguments override the defaults.
+
+    By default it takes place two months from today (tests/dates.py: never a fixed day)."""
     def make(**overrides) -> dict:
         event = {
             "id": f"ev-{uuid.uuid4().hex[:10]}",
             "name": {"tr": "Gençlik Forumu", "az": "Gənclik Forumu", "en": "Youth Forum"},
             "venue": "Ahmet Adnan Saygun Sanat Merkezi, İzmir",
-            "starts_at": "2027-05-19T10:00:00+03:00",
-            "ends_at": "2027-05-19T18:00:00+03:00",
+            "starts_at": dates.day_at(60, "10:00"),
+            "ends_at": dates.day_at(60, "18:00"),
             "timezone": "Europe/Istanbul",
             "status": "published",
             **overrides,

@@ -16,7 +16,7 @@ def find(event_id: str, checkin_list: dict, query: str | None, with_email: bool)
     """Registrations the list admits whose name (for organisers, also email) starts with the query,
     ignoring case and accents."""
     if len((query or "").strip()) < search.MIN_QUERY:
-        raise ValidationError.field("q", f"search with at least {search.MIN_QUERY} characters")
+        raise ValidationError.field("q", "error.search.too_short", limit=search.MIN_QUERY)
     items = []
     for registration in search.find(event_id, query, by_email=with_email):
         if not lists.admits(checkin_list, registration.ticket_type):

@@ -49,7 +49,7 @@ def _load(key: tuple[str, str]) -> dict:
     try:
         return view(CheckinList.get(*key, consistent_read=True))
     except CheckinList.DoesNotExist:
-        raise NotFound("No such check-in list.") from None
+        raise NotFound("error.checkin_list.not_found") from None
 
 
 def view(record: CheckinList) -> dict:
@@ -77,20 +77,20 @@ def open_at(checkin_list: dict, moment: datetime) -> bool:
 
 
 def _validate(event_doc: dict, body: dict) -> dict:
-    problems = [FieldError(name, "unknown field") for name in sorted(set(body) - set(_FIELDS))]
+    problems = [FieldError(name, "error.field.unknown") for name in sorted(set(body) - set(_FIELDS))]
     name = body.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
-        problems.append(FieldError("name", f"required, a text of 1 to {MAX_NAME} characters"))
+        problems.append(FieldError("name", "error.text.length", low=1, high=MAX_NAME))
     ticket_types = body.get("ticket_types", [])
     known = {t["id"] for t in event_doc["ticket_types"]}
     if not isinstance(ticket_types, list) or not all(isinstance(t, str) for t in ticket_types):
-        problems.append(FieldError("ticket_types", "must be a list of ticket type ids (empty = all)"))
+        problems.append(FieldError("ticket_types", "error.checkin_list.ticket_types"))
         ticket_types = []
-    problems += [FieldError(f"ticket_types.{i}", "not a ticket type of this event")
+    problems += [FieldError(f"ticket_types.{i}", "error.ticket_type.unknown")
                  for i, t in enumerate(ticket_types) if t not in known]
     for flag in ("allow_multiple_entries", "allow_entry_after_exit"):
         if flag in body and not isinstance(body[flag], bool):
-            problems.append(FieldError(flag, "must be true or false"))
+            problems.append(FieldError(flag, "error.boolean"))
     window = {}
     for bound in ("valid_from", "valid_until"):
         value = body.get(bound)
@@ -100,12 +100,12 @@ def _validate(event_doc: dict, body: dict) -> dict:
             if not isinstance(value, str):
                 raise ValueError("not text")
             window[bound] = clock.parse_iso(value)
-        except ValueError as error:
-            problems.append(FieldError(bound, f"must be an ISO 8601 time with offset, or null ({error})"))
+        except ValueError:
+            problems.append(FieldError(bound, "error.time.invalid"))
     if window.get("valid_from") and window.get("valid_until") and window["valid_until"] <= window["valid_from"]:
-        problems.append(FieldError("valid_until", "must be after valid_from"))
+        problems.append(FieldError("valid_until", "error.time.order", before="valid_from"))
     if problems:
-        raise ValidationError("The check-in list is not valid.", problems)
+        raise ValidationError("error.checkin_list.invalid", problems)
     return {"name": name.strip(), "ticket_types": list(dict.fromkeys(ticket_types)),
             "allow_multiple_entries": body.get("allow_multiple_entries", False),
             "allow_entry_after_exit": body.get("allow_entry_after_exit", True),

@@ -158,7 +158,7 @@ def perform_batch(door: Door, requests: list[ScanRequest]) -> list[dict]:
         try:
             results[n] = perform(door, requests[n]).body
         except ApiError as error:
-            results[n] = error.to_body()
+            results[n] = error.to_body(door.language)
     return results
 
 
@@ -176,7 +176,13 @@ def _registration(registration_id: str, event_id: str) -> Registration | None:
 
 def _reason(checkin_list: dict, request: ScanRequest, registration: Registration, revision: int,
             ticket_state: dict | None, moment: datetime) -> str | None:
-    """Why this scan is refused, checked in SPEC §7's order; None if it is admitted."""
+    """Why this scan is refused, checked in SPEC §7's order; None if it is admitted.
+
+    An exit of a genuine ticket of this event is always admitted, whatever happened to it since the
+    person came in (cancelled, replaced by a reissue, another ticket type): nobody is kept inside.
+    """
+    if request.type == "exit":
+        return None
     if revision < registration.revision:
         return "revoked"
     if registration.status in CANCELED:
@@ -255,10 +261,18 @@ def _refuse(door: Door, request: ScanRequest, scanned_at: str, received: datetim
     except PutError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
-    body = {"status": "error", "reason": reason, "message": i18n.translate(f"checkin.reason.{reason}", door.language)}
+    body = {"status": "error", "reason": reason, "message": i18n.translate(_message_key(reason, registration),
+                                                                           door.language)}
     if registration is not None:
         body["attendee"] = {"name": registration.name, "ticket_type": registration.ticket_type}
     return Answer(404 if reason == "invalid" else 400, body)
+
+
+def _message_key(reason: str, registration: Registration | None) -> str:
+    """`unapproved` covers two statuses the door staff answer differently: "wait" and "on the list"."""
+    if reason == "unapproved" and registration is not None and registration.status == "waitlisted":
+        return "checkin.reason.unapproved.waitlisted"
+    return f"checkin.reason.{reason}"
 
 
 def _audit(door: Door, request: ScanRequest, scanned_at: str, received: datetime, reason: str | None,

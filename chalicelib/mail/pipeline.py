@@ -35,7 +35,7 @@ from chalicelib.mail.errors import PermanentSendError, SendError, ThrottledSendE
 from chalicelib.mail.pacing import SharedPacer
 from chalicelib.mail.quota import CachedQuota, Quota
 from chalicelib.mail.transports import Transport
-from chalicelib.outbox import PENDING
+from chalicelib.outbox import PENDING, is_email
 from chalicelib.storage.models import OutboxMessage, Registration
 from chalicelib.tickets.issuing import secret_for
 from chalicelib.tickets.links import ticket_links
@@ -109,10 +109,10 @@ class Pipeline:
         return self._finish(message, registration, "sent", None)
 
     def deliver_stream_records(self, records: list[dict]) -> dict:
-        """A DynamoDB stream batch (new outbox items); failed ones are reported for Lambda to retry."""
+        """A DynamoDB stream batch (new outbox emails); failed ones are reported for Lambda to retry."""
         failures = []
         for record in records:
-            if record.get("eventName") != "INSERT":
+            if record.get("eventName") != "INSERT" or not is_email(record["dynamodb"]["Keys"]["id"]["S"]):
                 continue
             try:
                 self.deliver(record["dynamodb"]["Keys"]["id"]["S"])

@@ -56,7 +56,7 @@ def url(name: str) -> str:
 
 def response(name: str, version: str | None) -> Response:
     if name not in paths():
-        raise NotFound("No such file.")
+        raise NotFound("error.file.not_found")
     content, digest = _file(name)
     kind = content_type(name)
     cache = "public, max-age=31536000, immutable" if version == digest else "no-cache"

@@ -157,6 +157,30 @@ class OutboxMessage(Model):
     by_due = OutboxByDue()
 
 
+class OwedPromotionsByDue(GlobalSecondaryIndex):
+    Meta = _index_meta("by_due")
+    queue = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
+
+
+class OwedPromotion(Model):
+    """A waitlist promotion an event is owed: written in the same transaction as the change that freed
+    a seat or raised a capacity, deleted once the waitlist has moved (`chalicelib/waitlist.py`).
+
+    It lives in the outbox table, beside the emails owed, on its own `by_due` partition (the email
+    queue's name + `#waitlist`), so the same index, stream and schedule that deliver emails find it.
+    One item per event (`waitlist#<event id>`): freeings in a row merge into one owed promotion, and
+    `token` says which freeing wrote it last, so settling an older one never deletes a newer one.
+    """
+    Meta = _meta("outbox")
+    id = UnicodeAttribute(hash_key=True)
+    event_id = UnicodeAttribute()
+    queue = UnicodeAttribute()
+    due_at = UnicodeAttribute()
+    token = UnicodeAttribute()
+    by_due = OwedPromotionsByDue()
+
+
 class SearchEntry(Model):
     """One searchable word of a registration (a name word, or the email), for prefix Queries.
 

@@ -20,11 +20,11 @@ def find(secret: str) -> tuple[Registration, dict]:
         registration = Registration.get(ref.registration_id, consistent_read=True)
         verify(secret, registration.event_id)
     except (InvalidTicket, Registration.DoesNotExist):
-        raise NotFound("No such ticket.") from None
+        raise NotFound("error.ticket.not_found") from None
     if registration.erased:
-        raise NotFound("This ticket's personal data was erased.")
+        raise NotFound("error.ticket.erased")
     if ref.revision != registration.revision:
-        raise NotFound("This ticket was replaced by a newer one; use the latest email.")
+        raise NotFound("error.ticket.replaced")
     return registration, events.load(registration.event_id)
 
 

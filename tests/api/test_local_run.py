@@ -5,11 +5,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests import dates
+from tests.dates import faketime_env
 from tests.data import registration_body
 from tests.stack import Api, LocalRun
 
 EVENT = {"id": "restart-check", "name": {"tr": "Podcast kaydı"}, "venue": "İzmir",
-         "starts_at": "2027-03-01T10:00:00+03:00", "ends_at": "2027-03-01T12:00:00+03:00",
+         "starts_at": dates.day_at(30, "10:00"), "ends_at": dates.day_at(30, "12:00"),
          "timezone": "Europe/Istanbul", "status": "published", "capacity": 1000}
 
 
@@ -63,3 +65,17 @@ def test_rate_limit_per_client_address(own_run):
     assert codes == [201, 201, 201, 429]
     limited = api.post("/api/events/rate-check/registrations", json=registration_body())
     assert limited.json()["error"] == "rate_limited"
+
+
+def test_the_demo_event_stays_ahead_of_the_calendar(own_run):
+    """A data dir kept from an earlier run: two months later the demo event is still open."""
+    admin = os.environ["KAPI_ADMIN_TOKEN"]
+    first = own_run(KAPI_DEMO="1", **faketime_env(days_ahead=0))
+    created = Api(first.url, admin).get("/api/events/izmir-baku-festival").json()
+    assert created["registration_open"] is True
+    first.stop()
+    later = Api(own_run(KAPI_DEMO="1", **faketime_env(days_ahead=60)).url, admin)
+    demo = later.get("/api/events/izmir-baku-festival").json()
+    assert demo["registration_open"] is True and demo["starts_at"] > created["ends_at"]
+    assert later.post("/api/events/izmir-baku-festival/registrations",
+                      json=registration_body(ticket_type="general")).status_code == 201

@@ -5,6 +5,7 @@ import pytest
 
 from chalicelib import counters
 from chalicelib.storage.models import Claim, Registration
+from tests import dates
 from tests.data import registration_body
 
 
@@ -160,10 +161,10 @@ def test_rejecting_frees_the_email_for_a_new_registration(api, make_event):
 
 
 def test_closed_window_draft_and_cancelled_events(api, make_event):
-    past = make_event(registration_closes_at="2025-01-01T00:00:00+03:00")
+    past = make_event(registration_closes_at=dates.from_now(days=-1))
     closed = register(api, past["id"], registration_body())
     assert closed.status_code == 409 and closed.json()["error"] == "registration_closed"
-    future = make_event(registration_opens_at="2027-01-01T00:00:00+03:00")
+    future = make_event(registration_opens_at=dates.from_now(days=1))
     assert register(api, future["id"], registration_body()).json()["error"] == "registration_closed"
     cancelled = make_event(status="cancelled")
     assert register(api, cancelled["id"], registration_body()).json()["error"] == "registration_closed"

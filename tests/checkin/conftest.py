@@ -12,6 +12,7 @@ from chalicelib.storage.models import Scan
 from chalicelib.tickets import issuing
 from tests.api.test_tokens import make_token
 from tests.data import registration_body
+from tests.dates import DoorDay
 from tests.stack import Api
 
 TICKET_TYPES = [{"id": "std", "name": {"tr": "Standart", "en": "Standard"}},
@@ -36,10 +37,12 @@ def server_keys(local_run):
 
 @dataclass
 class Door:
-    """One event at the door: register attendees, make lists, scan, read counts."""
+    """One event at the door, its doors opened a few hours ago (`hours`): register attendees, make
+    lists, scan, read counts."""
     api: Api
     event: dict
     scanner: str
+    hours: DoorDay
 
     @property
     def event_id(self) -> str:
@@ -88,9 +91,10 @@ class Door:
 @pytest.fixture
 def make_door(api, make_event):
     def make(**event_fields) -> Door:
-        event = make_event(ticket_types=TICKET_TYPES, **event_fields)
+        hours = DoorDay()
+        event = make_event(**{"ticket_types": TICKET_TYPES, **hours.event_fields(), **event_fields})
         scanner = make_token(api, "scanner", [event["id"]])["token"]
-        return Door(api, event, scanner)
+        return Door(api, event, scanner, hours)
     return make
 
 

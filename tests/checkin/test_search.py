@@ -47,3 +47,14 @@ def test_search_needs_three_characters_and_keeps_to_the_lists_ticket_types(door)
     assert short.status_code == 400 and short.json()["details"][0]["field"] == "q"
     assert search(door, vip_only, "  e ").status_code == 400
     assert [item["name"] for item in search(door, vip_only, "elv").json()["items"]] == ["Elvira Hüseynova"]
+
+
+@pytest.mark.parametrize("query", ["aliyeva", "Eliyeva", "ƏLİYEVA", "mammadova seb", "memmedova"])
+def test_azerbaijani_schwa_is_found_spelled_a_or_e(api, door, query):
+    """Ə is romanised both ways (Əliyeva: Aliyeva on a passport, Eliyeva in Turkish spelling)."""
+    gate = door.make_list()
+    wanted = door.register(name="Səbinə Məmmədova Əliyeva")
+    door.register(name="Sabina Mammadli")
+    assert [item["id"] for item in search(door, gate, query).json()["items"]] == [wanted["id"]]
+    listed = api.get(f"/api/events/{door.event_id}/registrations", params={"q": query}, token=api.admin_token)
+    assert [item["id"] for item in listed.json()["items"]] == [wanted["id"]]

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib import clock
 from chalicelib.storage.models import ALL_MODELS
+from infra import policies, runtime, template
 from infra.stages import PROJECT_DIR
 
 VENV = Path(sys.executable).parent.parent
@@ -37,8 +39,14 @@ def _offline(tmp_path: Path) -> bool:
     return probe.returncode != 0
 
 
+def _runtime_supported() -> bool:
+    return runtime.check(runtime.current(), clock.now().date())[0]
+
+
 @pytest.fixture(scope="module", params=["dev", "prod"])
 def packaged(request, tmp_path_factory):
+    if not _runtime_supported():
+        pytest.skip(f"{runtime.current()} is deprecated on Lambda: packaging is refused (tested below)")
     build = tmp_path_factory.mktemp("build")
     result = _package(request.param, build)
     if result.returncode != 0 and not os.environ.get("CI") and _offline(build):
@@ -50,6 +58,13 @@ def packaged(request, tmp_path_factory):
 @pytest.fixture(scope="module")
 def sam(packaged):
     return json.loads((packaged / "sam.json").read_text())
+
+
+@pytest.mark.skipif(_runtime_supported(), reason="this interpreter's runtime is still supported")
+def test_packaging_for_a_deprecated_runtime_is_refused_before_anything_is_built(tmp_path):
+    result = _package("dev", tmp_path)
+    assert result.returncode != 0 and "deprecated on Lambda" in result.stderr
+    assert not (tmp_path / "dev").exists()
 
 
 def test_the_merged_stack_has_the_tables_the_stream_mapping_and_the_dead_letter_queue(sam):
@@ -74,12 +89,11 @@ def test_the_api_log_group_names_the_api_function(sam):
         "Fn::Sub": "/aws/lambda/${APIHandler}"}
 
 
-def test_the_functions_get_the_stage_policy_and_no_generated_one(sam, packaged):
-    policy = json.loads((PROJECT_DIR / ".chalice" / f"policy-{packaged.name}.json").read_text())
-    roles = [r for r in sam["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
-
-    assert roles
-    assert all(role["Properties"]["Policies"][0]["PolicyDocument"] == policy for role in roles)
+def test_each_function_gets_its_own_policy_and_no_generated_one(sam, packaged):
+    for function in policies.FUNCTIONS:
+        policy = json.loads(policies.policy_file(packaged.name, function).read_text())
+        role = sam["Resources"][f"{template.logical_id(function).replace('APIHandler', 'ApiHandler')}Role"]
+        assert role["Properties"]["Policies"][0]["PolicyDocument"] == policy, function
 
 
 def test_every_compiled_dependency_is_a_manylinux_wheel_the_lambda_runtime_can_load(packaged):
@@ -102,3 +116,42 @@ def _loadable(tag: str) -> bool:
     if match:
         return (int(match[1]), int(match[2])) <= RUNTIME_GLIBC
     return _LEGACY_MANYLINUX.get(platform.removesuffix("_x86_64"), (99, 0)) <= RUNTIME_GLIBC
+
+
+def test_every_function_runs_on_the_runtime_of_the_interpreter_that_packaged_it(sam):
+    functions = [r for r in sam["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
+    assert functions and {f["Properties"]["Runtime"] for f in functions} == {runtime.current()}
+
+
+@pytest.mark.parametrize("zip_name", ["deployment.zip", "layer-deployment.zip"])
+def test_the_zips_hold_unchecked_bytecode_for_every_module(packaged, zip_name):
+    # Lambda's file system is read-only: a module without its .pyc is compiled at every cold start.
+    tag = sys.implementation.cache_tag
+    with zipfile.ZipFile(packaged / zip_name) as archive:
+        names = set(archive.namelist())
+        sources = [n for n in names if n.endswith(".py") and "/tests/" not in n]
+        missing = [n for n in sources if _pyc(n, tag) not in names]
+        flags = {int.from_bytes(archive.read(_pyc(n, tag))[4:8], "little") for n in sources[:50]}
+    assert sources and missing == []
+    assert flags == {0b01}  # hash-based, unchecked (PEP 552)
+
+
+def _pyc(source: str, tag: str) -> str:
+    folder, _, name = source.rpartition("/")
+    return f"{folder + '/' if folder else ''}__pycache__/{name[:-3]}.{tag}.pyc"
+
+
+# Accept headers browsers send for an <img>; API Gateway decodes a base64 body into bytes only when
+# the FIRST type listed is one of the API's binary media types.
+BROWSER_IMAGE_ACCEPT = {
+    "chromium": "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
+    "firefox": "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5",
+    "safari": "image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,video/*;q=0.8,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5",
+}
+
+
+@pytest.mark.parametrize("browser", sorted(BROWSER_IMAGE_ACCEPT))
+def test_the_packaged_api_sends_a_qr_png_as_bytes_to_every_browser(sam, browser):
+    first = BROWSER_IMAGE_ACCEPT[browser].split(",")[0].split(";")[0]
+    definition = sam["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    assert first in definition["x-amazon-apigateway-binary-media-types"]

@@ -5,7 +5,7 @@ import pytest
 
 from chalicelib.storage.models import ALL_MODELS, Claim, OutboxMessage
 from chalicelib.storage.tables import TTL_ATTRIBUTES, short_name
-from infra import template
+from infra import policies, template
 from infra.stages import PROJECT_DIR, load_stage
 
 STAGES = ("dev", "prod")
@@ -96,17 +96,55 @@ def test_the_outbox_stream_feeds_the_outbox_stream_function_with_inserts_and_a_d
     assert queue["Properties"]["QueueName"] == f"kapi-{stage.name}-outbox-stream-dlq"
 
 
-def test_alarms_watch_dead_letters_api_errors_and_stream_failures_and_notify_an_optional_topic(stage, resources):
-    alarms = {r["Properties"]["MetricName"]: r["Properties"] for r in resources.values()
-              if r.get("Type") == "AWS::CloudWatch::Alarm"}
+def _alarms(resources):
+    return {r["Properties"]["AlarmName"]: r["Properties"] for r in resources.values()
+            if r.get("Type") == "AWS::CloudWatch::Alarm"}
 
-    assert set(alarms) == {"ApproximateNumberOfMessagesVisible", "5XXError", "Errors"}
-    assert {d["Name"]: d["Value"] for d in alarms["5XXError"]["Dimensions"]} == {
+
+def test_alarms_watch_dead_letters_api_errors_every_function_and_every_table_and_notify_an_optional_topic(
+        stage, resources):
+    alarms = _alarms(resources)
+    prefix = f"kapi-{stage.name}"
+
+    assert {d["Name"]: d["Value"] for d in alarms[f"{prefix}-api-5xx"]["Dimensions"]} == {
         "ApiName": "kapi", "Stage": stage.api_gateway_stage}
-    assert alarms["Errors"]["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "OutboxStream"}}]
+    assert alarms[f"{prefix}-outbox-dead-letters"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    for function, logical_id in (("api-handler", "APIHandler"), ("outbox-stream", "OutboxStream"),
+                                 ("retry-emails", "RetryEmails"),
+                                 ("erase-expired-personal-data", "EraseExpiredPersonalData")):
+        for metric in ("errors", "throttles"):
+            alarm = alarms[f"{prefix}-{function}-{metric}"]
+            assert alarm["MetricName"] == metric.capitalize()
+            assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": logical_id}}]
+    for model in ALL_MODELS:
+        throttles = alarms[f"{prefix}-dynamodb-{short_name(model)}-throttles"]
+        assert {m["Id"] for m in throttles["Metrics"]} == {"throttles", "reads", "writes"}
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == {
             "Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
+
+
+def test_a_retention_run_missing_for_two_hours_alarms_even_with_no_data(stage, resources):
+    alarm = _alarms(resources)[f"kapi-{stage.name}-retention-missed"]
+
+    assert (alarm["MetricName"], alarm["ComparisonOperator"], alarm["Threshold"]) == ("Invocations", "LessThanThreshold", 1)
+    assert alarm["Period"] * alarm["EvaluationPeriods"] == 7200 and alarm["TreatMissingData"] == "breaching"
+
+
+def test_the_api_throttles_public_registration_at_the_gateway_and_writes_access_logs(stage, resources):
+    api = resources["RestAPI"]["Properties"]
+    [registration] = [m for m in api["MethodSettings"] if "ThrottlingRateLimit" in m]
+
+    assert (registration["ResourcePath"], registration["HttpMethod"]) == ("/~1api~1events~1{event_id}~1registrations", "POST")
+    assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogs", "Arn"]}
+    assert set(json.loads(api["AccessLogSetting"]["Format"])) >= {"requestId", "status", "route"}
+
+
+def test_every_function_has_a_fixed_name_its_policy_names_the_log_group_of(stage, resources):
+    for function in policies.FUNCTIONS:
+        name = resources[template.logical_id(function)]["Properties"]["FunctionName"]
+        [logs] = [s for s in policies.policy(stage, function)["Statement"] if s["Sid"] == "Logs"]
+        assert logs["Resource"] == f"arn:aws:logs:*:*:log-group:/aws/lambda/{name}:*"
 
 
 def test_the_sender_domain_defaults_to_the_domain_kapi_mail_from_sends_from(stage):
@@ -136,19 +174,37 @@ def test_what_api_gateway_answers_itself_has_the_spec_error_shape(resources, res
 
 
 @pytest.mark.parametrize("stage_name", STAGES)
-def test_the_iam_policy_names_the_stages_tables_stream_queue_key_and_sender(stage_name):
+def test_the_iam_policies_name_the_stages_tables_stream_queue_key_and_sender(stage_name):
     stage = load_stage(stage_name)
-    policy = json.loads((PROJECT_DIR / ".chalice" / f"policy-{stage_name}.json").read_text())
-    statements = {s["Sid"]: s for s in policy["Statement"]}
 
-    assert statements["Tables"]["Resource"] == [f"arn:aws:dynamodb:*:*:table/{stage.table_prefix}*",
-                                                f"arn:aws:dynamodb:*:*:table/{stage.table_prefix}*/index/*"]
-    assert "dynamodb:Scan" not in statements["Tables"]["Action"]
-    assert statements["OutboxStream"]["Resource"] == (
+    def statements(function):
+        policy = json.loads((PROJECT_DIR / ".chalice" / f"policy-{stage_name}-{function}.json").read_text())
+        return {s["Sid"]: s for s in policy["Statement"]}
+
+    for function in policies.FUNCTIONS:
+        tables = statements(function)["Tables"]
+        assert tables["Resource"] == [f"arn:aws:dynamodb:*:*:table/{stage.table_prefix}*",
+                                      f"arn:aws:dynamodb:*:*:table/{stage.table_prefix}*/index/*"]
+        assert "dynamodb:Scan" not in tables["Action"]
+    stream = statements("outbox_stream")
+    assert stream["OutboxStream"]["Resource"] == (
         f"arn:aws:dynamodb:*:*:table/{stage.table_prefix}{short_name(OutboxMessage)}/stream/*")
-    assert statements["OutboxStreamDeadLetters"]["Resource"].endswith(f":{template.dead_letter_queue_name(stage)}")
-    assert statements["SigningKeys"]["Resource"] == f"arn:aws:ssm:*:*:parameter{stage.signing_key_name}"
-    assert statements["SendMail"]["Condition"]["StringLike"]["ses:FromAddress"] == f"*@{stage.sender_domain}"
+    assert stream["OutboxStreamDeadLetters"]["Resource"].endswith(f":{template.dead_letter_queue_name(stage)}")
+    assert stream["SigningKeys"]["Resource"] == f"arn:aws:ssm:*:*:parameter{stage.signing_key_name}"
+    assert stream["SendMail"]["Condition"]["StringLike"]["ses:FromAddress"] == f"*@{stage.sender_domain}"
+    assert set(statements("api_handler")) == {"Tables", "Logs", "SigningKeys", "SigningKeysDecrypt"}
+    assert set(statements("erase_expired_personal_data")) == {"Tables", "Logs"}
+
+
+def test_a_stage_reading_its_keys_from_secrets_manager_may_read_that_secret_and_no_parameter():
+    stage = load_stage("dev")
+    stage = type(stage)(**{**stage.__dict__, "environment": {**stage.environment,
+                                                           "KAPI_SIGNING_KEY_SOURCE": "secretsmanager"}})
+    statements = {s["Sid"]: s for s in policies.policy(stage, "api_handler")["Statement"]}
+
+    assert statements["SigningKeys"]["Action"] == ["secretsmanager:GetSecretValue"]
+    assert statements["SigningKeys"]["Resource"] == f"arn:aws:secretsmanager:*:*:secret:{stage.signing_key_name}-??????"
+    assert statements["SigningKeysDecrypt"]["Condition"]["StringLike"]["kms:ViaService"] == "secretsmanager.*.amazonaws.com"
 
 
 def test_the_cli_writes_the_template_to_a_file(tmp_path):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from chalicelib import registrations
 from tests.api.test_tokens import make_token
 from tests.data import registration_body
+from tests.dates import ISTANBUL, DoorDay, iso
 
 
 def bulk_register(event_id: str, bodies: list[dict], workers: int = 4) -> list[dict]:
@@ -29,11 +32,24 @@ def populate(tables):
     return run
 
 
-class Day:
-    """One event at the door, driven through the API as organisers and door staff would."""
+@pytest.fixture
+def make_day(api, make_event):
+    """`make_day(**event_fields)`: a Day for a new event whose doors opened a few hours ago."""
+    def make(**fields) -> Day:
+        hours = DoorDay(fields.get("timezone", ISTANBUL))
+        return Day(api, make_event(**{**hours.event_fields(), **fields}), hours)
+    return make
 
-    def __init__(self, api, event):
-        self.api, self.event = api, event
+
+class Day:
+    """One event at the door, driven through the API as organisers and door staff would.
+
+    `hours` is the DoorDay the event was made with (`DoorDay.event_fields()`): scans are dated
+    `h:mm` after its doors opened, which lies in the past as scan times must.
+    """
+
+    def __init__(self, api, event, hours: DoorDay):
+        self.api, self.event, self.hours = api, event, hours
         self.base = f"/api/events/{event['id']}"
         self.scanner = make_token(api, "scanner", [event["id"]])["token"]
         self.lists = []
@@ -60,9 +76,11 @@ class Day:
                              params={"q": registration["name"]}, token=self.api.admin_token).json()["items"]
         return next(item["secret"] for item in found if item["id"] == registration["id"])
 
-    def scan(self, checkin_list, registration, scan_type, at, expect=201):
+    def scan(self, checkin_list, registration, scan_type, at, expect=201, zone=None):
+        """A scan dated `at` (`h:mm` after opening), written with `zone`'s offset (default: the event's)."""
+        moment = self.hours.moment(at)
         body = {"secret": self.secret(registration), "type": scan_type,
-                "scanned_at": f"2027-05-19T{at}:00+03:00"}
+                "scanned_at": iso(moment.astimezone(ZoneInfo(zone)) if zone else moment)}
         response = self.api.post(f"{self.base}/checkin-lists/{checkin_list['id']}/scans", json=body, token=self.scanner)
         assert response.status_code == expect, response.text
 

@@ -5,9 +5,10 @@ from chalicelib import counters, registrations, retention
 from chalicelib.storage.models import Event
 from tests.api.test_tokens import make_token
 from tests.data import registration_body
-from tests.organiser.conftest import Day
+from tests import dates
 from tests.organiser.traces import containing, person, stored_items, traces
 
+BAKU = "Asia/Baku"
 FORM = {"type": "object", "properties": {"phone": {"type": "string"}}, "additionalProperties": False}
 
 
@@ -19,16 +20,21 @@ def register(api, event_id, **fields):
     return response.json(), traces(name, email) | {str(fields.get("answers", {}).get("phone"))}
 
 
-def test_delete_leaves_no_trace_in_any_table_and_keeps_counts(api, make_event):
-    event = make_event(form=FORM, capacity=5)
+def test_delete_leaves_no_trace_in_any_table_and_keeps_counts(api, make_day):
+    day = make_day(form=FORM, capacity=5)
+    event = day.event
     kept, kept_traces = register(api, event["id"], answers={"phone": "+994 50 111 22 33"})
     erased, erased_traces = register(api, event["id"], answers={"phone": "+90 532 444 55 66"})
     assert containing(stored_items(), erased_traces)  # the check can see them before
-    day = Day(api, event)
     gate = day.make_list("Ana kapı")
-    day.scan(gate, erased, "entry", "10:30")
-    before, attendance = counters.read(event["id"]), day.attendance()
+    day.scan(gate, erased, "entry", "0:30")
     base = f"/api/events/{event['id']}/registrations"
+    refused = api.delete(f"{base}/{erased['id']}", token=api.admin_token, headers={"Accept-Language": "tr"})
+    assert refused.status_code == 409 and refused.json()["error"] == "invalid_state"  # it holds a seat
+    assert refused.json()["message"].startswith("Önce bu kaydı iptal edin")
+    assert containing(stored_items(), erased_traces)
+    assert api.post(f"{base}/{erased['id']}/cancel", token=api.admin_token).status_code == 200
+    before, attendance = counters.read(event["id"]), day.attendance()
 
     response = api.delete(f"{base}/{erased['id']}", token=api.admin_token)
     assert response.status_code == 204 and response.content == b""
@@ -39,7 +45,7 @@ def test_delete_leaves_no_trace_in_any_table_and_keeps_counts(api, make_event):
 
     view = api.get(f"{base}/{erased['id']}", token=api.admin_token).json()
     assert view["erased"] is True and view["name"] is None and view["email"] is None and view["answers"] == {}
-    assert (view["id"], view["status"], view["ticket_type"]) == (erased["id"], "confirmed", erased["ticket_type"])
+    assert (view["id"], view["status"], view["ticket_type"]) == (erased["id"], "cancelled", erased["ticket_type"])
     assert view["checkins"][gate["id"]]["entries"] == 1 and view["checkins"][gate["id"]]["inside"] is True
     for needle in erased_traces:
         assert needle.casefold() not in api.get(base, params={"limit": "500"}, token=api.admin_token).text.casefold()
@@ -65,8 +71,7 @@ def test_erasing_frees_the_email_and_leaves_other_registrations_claims_alone(api
     assert api.delete(f"{base}/{first['id']}", token=api.admin_token).status_code == 204
     again = api.post(base, json=registration_body(name=name, email=email.upper()))
     assert again.status_code == 409 and again.json()["error"] == "already_registered"  # second's claim holds
-    assert api.delete(f"{base}/{second['id']}", token=api.admin_token).status_code == 204
-    assert api.post(base, json=registration_body(name=name, email=email)).status_code == 201
+    assert api.delete(f"{base}/{second['id']}", token=api.admin_token).status_code == 409  # active: cancel first
 
 
 def test_delete_needs_an_organiser_of_the_event_and_a_registration_of_it(api, make_event):
@@ -85,7 +90,7 @@ def test_retention_erases_an_event_long_over_and_marks_it(api, make_event):
     fresh = make_event(retention_days=3650)
     made = [register(api, due["id"], answers={"phone": f"+90 555 000 00 0{i}"}) for i in range(3)]
     waiting = register(api, fresh["id"])
-    past = {"starts_at": "2020-09-01T10:00:00+04:00", "ends_at": "2020-09-01T18:00:00+04:00"}
+    past = {"starts_at": dates.day_at(-60, "10:00", BAKU), "ends_at": dates.day_at(-60, "18:00", BAKU)}  # 60 days ago
     for event in (due, fresh):
         assert api.patch(f"/api/events/{event['id']}", json=past, token=api.admin_token).status_code == 200
     before = counters.read(due["id"])

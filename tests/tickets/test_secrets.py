@@ -54,7 +54,8 @@ def test_lower_case_and_surrounding_whitespace_are_accepted(signer, event_id, se
     [
         lambda s: s[:60] + " " + s[60:],  # inner whitespace
         lambda s: s + "======",  # padding
-        lambda s: s.replace("I", "ı", 1).lower(),  # Turkish dotless i, which upper-cases to I
+        # Turkish dotless i, which upper-cases to I (put in place of the first character if no I is there)
+        lambda s: (s.replace("I", "ı", 1) if "I" in s else "ı" + s[1:]).lower(),
         lambda s: s[:10] + "-" + s[11:],
         lambda s: s.encode(),
     ],
