@@ -59,6 +59,7 @@ class ApiError(Exception):
     `extra` are more top-level members of the body."""
     status = 400
     code = "bad_request"
+    headers: dict[str, str] = {}
 
     def __init__(self, message: str | None = None, details: list[FieldError] | None = None, *,
                  params: dict[str, Any] | None = None, **extra: Any) -> None:
@@ -132,5 +133,6 @@ class RateLimited(ApiError):
 
 
 class ServiceUnavailable(ApiError):
-    """The store stayed contended after bounded retries; the client may retry."""
+    """The store stayed busy (conflicts, throttling, 5xx) after bounded retries; the client may retry."""
     status, code = 503, "unavailable"
+    headers = {"Retry-After": "1"}

@@ -22,6 +22,7 @@ from chalice import Response
 
 from chalicelib.errors import ApiError, PayloadTooLarge, UnsupportedMediaType, ValidationError, render
 from chalicelib.i18n import negotiate, pick_language
+from chalicelib.storage import retries
 
 MAX_BODY_BYTES = 64 * 1024
 # API Gateway turns a function's base64 body back into bytes only when the request's FIRST Accept type
@@ -60,15 +61,17 @@ def prefer_language(language: object) -> None:
 
 
 def error_response(error: ApiError) -> Response:
-    return respond(error.to_body(request_language()), error.status)
+    return respond(error.to_body(request_language()), error.status, error.headers)
 
 
 def json_view(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Map domain errors to responses and dicts to 200 JSON; anything unexpected is a logged 500."""
+    """Map domain errors to responses and dicts to 200 JSON; a store that stays busy is a 503 with
+    Retry-After; anything else unexpected is a logged 500."""
     @functools.wraps(view)
     def wrapper(**params: Any) -> Response:
         try:
-            result = view(**params)
+            with retries.unavailable_when_busy():
+                result = view(**params)
         except ApiError as error:
             return error_response(error)
         if isinstance(result, Response):

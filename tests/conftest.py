@@ -25,17 +25,34 @@ from tests.stack import Api, LocalRun  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def dynamodb_endpoint(tmp_path_factory):
-    external = os.environ.get("KAPI_TEST_DYNAMODB_ENDPOINT")
-    if external:
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = external
-        yield external
+def dynamo_server(tmp_path_factory):
+    """The session's local DynamoDB server (devstack), or None when the suite runs against another
+    endpoint. It inherits KAPI_DYNAMO_FAULTS, so the whole run can be in fault mode."""
+    if os.environ.get("KAPI_TEST_DYNAMODB_ENDPOINT"):
+        yield None
         return
     from devstack.dynamo_process import DynamoProcess
 
     with DynamoProcess(tmp_path_factory.mktemp("dynamodb")) as dynamo:
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = dynamo.endpoint
-        yield dynamo.endpoint
+        yield dynamo
+
+
+@pytest.fixture(scope="session")
+def dynamodb_endpoint(dynamo_server):
+    endpoint = dynamo_server.endpoint if dynamo_server else os.environ["KAPI_TEST_DYNAMODB_ENDPOINT"]
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    return endpoint
+
+
+@pytest.fixture
+def store_faults(dynamo_server, tables):
+    """``store_faults(throttles=1.0, ...)`` puts the local server in that fault mode for one test
+    (see devstack/dynamo_faults.py); the session's own fault settings come back afterwards."""
+    if dynamo_server is None:
+        pytest.skip("fault mode needs the local DynamoDB server")
+    baseline = dynamo_server.faults()["config"]
+    yield dynamo_server.set_faults
+    dynamo_server.set_faults(**baseline)
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,7 @@ from chalicelib.mail.quota import CachedQuota, Quota
 from chalicelib.mail.transports import Transport
 from chalicelib.outbox import PENDING, is_email
 from chalicelib.storage.models import OutboxMessage, Registration
+from chalicelib.storage.retries import with_retries
 from chalicelib.tickets.issuing import secret_for
 from chalicelib.tickets.links import ticket_links
 
@@ -175,17 +176,21 @@ class Pipeline:
     def _finish(self, message: OutboxMessage, registration: Registration | None, state: str,
                 error: str | None) -> str:
         """Take the message off the due index (sparse: no queue, no due_at) and record the outcome."""
-        message.update(actions=[OutboxMessage.state.set(state), OutboxMessage.queue.remove(),
-                                OutboxMessage.due_at.remove(), OutboxMessage.last_error.set(error),
-                                OutboxMessage.sent_at.set(clock.iso(clock.now()) if state == "sent" else None)])
+        # Retried past botocore's own retries: a message left leased after a send is sent again.
+        with_retries(lambda: message.update(actions=[
+            OutboxMessage.state.set(state), OutboxMessage.queue.remove(), OutboxMessage.due_at.remove(),
+            OutboxMessage.last_error.set(error),
+            OutboxMessage.sent_at.set(clock.iso(clock.now()) if state == "sent" else None)]))
         if registration is not None and state != "skipped":
             _record_on_registration(registration, state, message.attempts, error)
         return state
 
 
 def _record_on_registration(registration: Registration, state: str, attempts: int, error: str | None) -> None:
-    registration.update(actions=[Registration.email_status.set(state), Registration.email_attempts.set(attempts),
-                                 Registration.email_error.set(error)])
+    """Retried: the registration may be in an organiser's transaction right now (TransactionConflictException)."""
+    with_retries(lambda: registration.update(actions=[
+        Registration.email_status.set(state), Registration.email_attempts.set(attempts),
+        Registration.email_error.set(error)]))
 
 
 def pipeline_from_settings() -> Pipeline:

@@ -19,6 +19,7 @@ from chalicelib.errors import ApiError, NotFound
 from chalicelib.i18n import localized, negotiate, translate
 from chalicelib.i18n.dates import format_event_time
 from chalicelib.pages import Markup, html_page, render
+from chalicelib.storage.retries import unavailable_when_busy
 from chalicelib.tickets import lookup
 
 CANCELLABLE = frozenset({"confirmed", "waitlisted", "pending_approval"})
@@ -26,11 +27,12 @@ CANCELLABLE = frozenset({"confirmed", "waitlisted", "pending_approval"})
 
 def ticket_page(secret: str, query_lang: str | None, accept_language: str | None) -> Response:
     try:
-        registration, event = lookup.find(secret)
+        with unavailable_when_busy():
+            registration, event = lookup.find(secret)
     except NotFound:
         return _message_page("page.not_found", negotiate(accept_language, query_lang), 404)
     except ApiError as error:  # the store is busy or down: say so in the page's language, not in JSON
-        return _message_page("page.error", negotiate(accept_language, query_lang), error.status)
+        return _message_page("page.error", negotiate(accept_language, query_lang), error.status, error.headers)
     language = negotiate(accept_language, query_lang, default=registration.language)
     event_name = localized(event["name"], language)
     status = registration.status
@@ -73,7 +75,9 @@ def _cancel_section(base: str, status: str, language: str) -> Markup:
                   working=text("working"), done=text("done"), failed=text("failed"))
 
 
-def _message_page(area: str, language: str, status: int) -> Response:
+def _message_page(area: str, language: str, status: int, headers: dict[str, str] | None = None) -> Response:
     title = translate(f"{area}.title", language)
     content = render("message.html", title=title, lead=translate(f"{area}.lead", language))
-    return html_page(language=language, title=title, content=content, status=status)
+    page = html_page(language=language, title=title, content=content, status=status)
+    page.headers.update(headers or {})
+    return page

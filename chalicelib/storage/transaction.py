@@ -3,30 +3,34 @@
 pynamodb sends condition checks, deletes, puts and updates in that order whatever order they were
 added in, and reports cancellation reasons by position. Recording each part under a label and
 replaying them in pynamodb's order lets callers ask `failed == {"capacity"}` instead of counting.
-DynamoDB cancels a transaction that collides with another in flight (TransactionConflict); that is
-retried here a bounded number of times, because the caller cannot do anything smarter.
+DynamoDB cancels a transaction that collides with another in flight (TransactionConflict) or meets a
+throttled item; that is retried (storage/retries.py) a bounded number of times, because the caller
+cannot do anything smarter, and then answered 503. A failed condition the caller does not handle is
+a 409: the record changed under the request.
 """
 from __future__ import annotations
 
-import random
-import time
+import uuid
 from typing import Any, Callable
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.errors import ServiceUnavailable
+from chalicelib.errors import Conflict
 from chalicelib.storage.connection import connection
+from chalicelib.storage.retries import with_retries
 
 _ORDER = ("check", "delete", "put", "update")
-_MAX_CONFLICT_RETRIES = 6
 
 
-class ConditionsFailed(Exception):
-    """The transaction was cancelled because the named parts' conditions did not hold."""
+class ConditionsFailed(Conflict):
+    """The transaction was cancelled because the named parts' conditions did not hold.
+
+    Callers turn the labels they expect into their own answers; any other escapes as a 409.
+    """
 
     def __init__(self, labels: set[str]):
-        super().__init__(", ".join(sorted(labels)))
+        super().__init__("The record changed while it was being written; please retry.")
         self.labels = labels
 
 
@@ -56,25 +60,20 @@ class Transaction:
         return sum(len(parts) for parts in self._parts.values())
 
     def commit(self) -> None:
+        with_retries(self._commit_once)
+
+    def _commit_once(self) -> None:
         labels = [label for kind in _ORDER for label, _ in self._parts[kind]]
-        for attempt in range(_MAX_CONFLICT_RETRIES):
-            try:
-                with TransactWrite(connection=connection()) as tx:
-                    for kind in _ORDER:
-                        for _, add in self._parts[kind]:
-                            add(tx)
-                return
-            except TransactWriteError as error:
-                reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
-                failed = {label for label, code in zip(labels, reasons) if code == "ConditionalCheckFailed"}
-                if failed:
-                    raise ConditionsFailed(failed) from error
-                if not _is_conflict(error, reasons):
-                    raise
-                time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
-        raise ServiceUnavailable("The store is busy; please retry.")
-
-
-def _is_conflict(error: TransactWriteError, reasons: list[str | None]) -> bool:
-    return (error.cause_response_code == "TransactionConflictException"
-            or "TransactionConflict" in reasons)
+        try:
+            # One token per attempt: botocore's own retries of a 5xx resend it, and DynamoDB then
+            # does not apply twice a transaction whose first answer was lost.
+            with TransactWrite(connection=connection(), client_request_token=uuid.uuid4().hex) as tx:
+                for kind in _ORDER:
+                    for _, add in self._parts[kind]:
+                        add(tx)
+        except TransactWriteError as error:
+            reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+            failed = {label for label, code in zip(labels, reasons) if code == "ConditionalCheckFailed"}
+            if failed:
+                raise ConditionsFailed(failed) from error
+            raise

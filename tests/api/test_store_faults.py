@@ -1,0 +1,95 @@
+"""DynamoDB's real failure modes reach the API as retries or a 503 with Retry-After, never a 500.
+
+Each test turns the local server's fault mode on for itself (`store_faults`, see
+devstack/dynamo_faults.py) and talks to the running local stack over HTTP.
+"""
+import threading
+import time
+
+import pytest
+
+from chalicelib import counters
+from chalicelib.storage.models import Registration
+from chalicelib.storage.retries import with_retries
+from chalicelib.storage.transaction import ConditionsFailed, Transaction
+from chalicelib.tickets.issuing import secret_for
+from tests.data import registration_body
+
+
+def register(api, event_id, body=None):
+    return api.post(f"/api/events/{event_id}/registrations", json=body or registration_body())
+
+
+def assert_unavailable(response):
+    assert response.status_code == 503, response.text
+    assert response.json()["error"] == "unavailable" and response.json()["details"] == []
+    assert int(response.headers["Retry-After"]) >= 1
+
+
+def test_a_throttled_store_answers_503_with_retry_after(api, make_event, store_faults):
+    event = make_event()
+    secret = secret_for(Registration.get(register(api, event["id"]).json()["id"]))
+    store_faults(throttles=1.0)
+    assert_unavailable(api.get(f"/api/events/{event['id']}"))
+    assert_unavailable(register(api, event["id"]))
+    page = api.get(f"/t/{secret}")
+    assert page.status_code == 503 and page.headers["Retry-After"] and "text/html" in page.headers["Content-Type"]
+
+
+def test_internal_errors_that_outlast_the_retries_answer_503(api, make_event, store_faults):
+    event = make_event()
+    store_faults(errors=1.0)
+    assert_unavailable(api.get(f"/api/events/{event['id']}/attendance", token=api.admin_token))
+
+
+def test_a_transaction_that_keeps_conflicting_is_503_and_writes_nothing(api, make_event, store_faults):
+    event = make_event(capacity=5)
+    store_faults(conflicts=1.0)
+    assert_unavailable(register(api, event["id"]))
+    store_faults()
+    assert counters.read(event["id"]) == {}
+    assert register(api, event["id"]).status_code == 201  # the client's retry, once the store is free
+
+
+def test_a_hot_item_throttling_a_transaction_is_retried_then_503(api, make_event, store_faults):
+    """DynamoDB cancels the transaction with reason ThrottlingError, a 400 botocore does not retry."""
+    event = make_event(capacity=5)
+    store_faults(item_writes_per_second=0.01)  # each item: one transactional write, then 200 s to refill
+    assert register(api, event["id"]).status_code == 201
+    assert_unavailable(register(api, event["id"]))  # the event's counter item is spent
+    store_faults()
+    assert counters.read(event["id"])["confirmed"] == 1
+
+
+def test_a_write_meeting_a_transaction_in_flight_is_retried(api, make_event, store_faults, dynamo_server):
+    event = make_event()
+    registration = Registration.get(register(api, event["id"]).json()["id"])
+    store_faults(transaction_ms=150)
+    organiser = threading.Thread(target=api.post, args=(
+        f"/api/events/{event['id']}/registrations/{registration.id}/resend",), kwargs={"token": api.admin_token})
+    organiser.start()
+    deadline = time.monotonic() + 30
+    while dynamo_server.faults()["in_flight"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    with_retries(lambda: registration.update(actions=[Registration.email_attempts.set(7)]))
+    organiser.join()
+    assert dynamo_server.faults()["injected"].get("transaction_conflict", 0) >= 1
+    assert Registration.get(registration.id, consistent_read=True).email_attempts == 7
+
+
+def test_a_condition_nobody_expected_is_a_409_not_a_500(tables):
+    """A failed condition the caller has no answer for escapes as the spec's 409 `conflict`."""
+    from chalicelib.web import json_view
+
+    missing = Registration("no-such-registration")
+
+    @json_view
+    def view():
+        Transaction().check("surprise", Registration, missing.id, Registration.id.exists()).commit()
+
+    response = view()
+    assert response.status_code == 409
+    assert '"error":"conflict"' in response.body
+    with pytest.raises(ConditionsFailed) as failed:
+        Transaction().check("surprise", Registration, missing.id, Registration.id.exists()).commit()
+    assert failed.value.labels == {"surprise"}
