@@ -42,9 +42,10 @@ def test_event_and_ticket_type_capacity_both_hold_under_a_burst(api, make_event)
     bodies = [registration_body(ticket_type="vip") for _ in range(10)] + \
              [registration_body(ticket_type="std") for _ in range(20)]
     codes = statuses(burst(api, event["id"], bodies))
-    assert codes[:10].count("confirmed") == 3 and codes.count("confirmed") == 12
+    vip = codes[:10].count("confirmed")  # fewer than 3 only if standard tickets took the event's seats first
+    assert vip <= 3 and codes.count("confirmed") == 12
     counts = counters.read(event["id"])
-    assert (counts["held"], counts["held__vip"], counts["free"], counts["free__vip"]) == (12, 3, 0, 0)
+    assert (counts["held"], counts["held__vip"], counts["free"], counts["free__vip"]) == (12, vip, 0, 3 - vip)
 
 
 def test_lowering_capacity_takes_only_free_seats_and_cancellations_repay_the_rest(api, make_event):
