@@ -27,6 +27,26 @@ def test_one_seat_over_all_shards_goes_to_exactly_one(api, make_event, round_):
     assert counters.read(event["id"])["held"] == 1
 
 
+# What a busy DynamoDB does (devstack/dynamo_faults.py): a transaction holds its items 20 ms, so
+# overlapping ones conflict; 10 % more conflicts, 5 % throttles and 1 % server errors at random.
+BUSY_STORE = {"transaction_ms": 20, "conflicts": 0.1, "throttles": 0.05, "errors": 0.01}
+
+
+@pytest.mark.parametrize("capacity", [10, 1])
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_with_faults_on_a_burst_confirms_exactly_the_capacity(api, make_event, store_faults, capacity, round_):
+    event = make_event(capacity=capacity)
+    store_faults(**BUSY_STORE)
+    try:
+        answers = statuses(burst(api, event["id"], [registration_body() for _ in range(40)]))
+    finally:
+        store_faults()
+    assert answers.count("confirmed") == capacity  # the others were refused or told to retry, never oversold
+    assert set(answers) <= {"confirmed", "sold_out", "unavailable"}
+    counts = counters.read(event["id"])
+    assert (counts["confirmed"], counts["held"], counts["free"]) == (capacity, capacity, 0)
+
+
 def test_a_burst_spreads_over_shards_and_fills_every_seat(api, make_event):
     event = make_event(capacity=40)
     responses = burst(api, event["id"], [registration_body() for _ in range(55)])
