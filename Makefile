@@ -27,7 +27,7 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
 	fi
 
-.PHONY: run test bench package deploy chromium
+.PHONY: run test bench bench-scale package deploy chromium
 run: $(VENV)/.installed
 	$(PY) -m devstack.run
 
@@ -36,6 +36,10 @@ test: $(VENV)/.installed chromium
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.benchmark
+
+# The design load scaled down, one counter item against the shards, with the local server's fault mode.
+bench-scale: $(VENV)/.installed
+	$(PY) -m bench.scale
 
 package: $(VENV)/.installed
 	$(PY) -m infra.runtime

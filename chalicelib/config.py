@@ -38,6 +38,8 @@ class Settings:
     mail_daily: int | None
     mail_parallel: int
     outbox_queue: str
+    counter_shards: int
+    door_shards: int
 
     def table_name(self, short_name: str) -> str:
         return f"{self.table_prefix}{short_name}"
@@ -77,4 +79,6 @@ def settings() -> Settings:
         mail_daily=int(env["KAPI_MAIL_DAILY"]) if env.get("KAPI_MAIL_DAILY") else None,
         mail_parallel=int(env.get("KAPI_MAIL_PARALLEL", "4")),
         outbox_queue=env.get("KAPI_OUTBOX_QUEUE", "pending"),
+        counter_shards=int(env.get("KAPI_COUNTER_SHARDS", "64")),
+        door_shards=int(env.get("KAPI_DOOR_SHARDS", "8")),
     )

@@ -1,7 +1,7 @@
-"""Registration counts and seats per event, spread over `SHARDS` counter items and changed in the same
+"""Registration counts and seats per event, spread over `shard_count()` counter items and changed in the same
 transaction as the registration they count (SPEC §11: no item is written by every registration).
 
-Items `reg#<event>#<n>`, n = 0 .. SHARDS-1. Any shard may hold any part of a count, so a count is the
+Items `reg#<event>#<n>`, n = 0 .. shard_count()-1. Any shard may hold any part of a count, so a count is the
 sum over the shards, read with one BatchGetItem (`read`). Attribute names: `<status>` and
 `<status>__<ticket type>` for every registration status, `held` / `held__<ticket type>` for seats taken
 (confirmed and pending approval both hold a seat, so approving never fails for lack of room) and
@@ -25,17 +25,28 @@ from dataclasses import dataclass, field
 
 from pynamodb.expressions.operand import Path
 
+from chalicelib.config import settings
 from chalicelib.storage.connection import connection
 from chalicelib.storage.models import Counter
 
 STATUSES = ("confirmed", "waitlisted", "pending_approval", "cancelled", "rejected")
 HOLDS_SEAT = frozenset({"confirmed", "pending_approval"})
-# 5,000 registrations/s over 63 first-try shards is ~80 transactions/s and ~160 write units/s per
-# item (README, "Sharded counters"); 64 keys are one BatchGetItem, and creating or resizing an event
-# touches at most 64 + 1 items of a transaction's 100.
-SHARDS = 64
 RETURNS = 0
 _BATCH = 100
+
+
+def shard_count() -> int:
+    """KAPI_COUNTER_SHARDS (default 64): 5,000 registrations/s over 63 first-try shards is ~80
+    transactions/s and ~160 write units/s per item (README, "Sharded counters"); 64 keys are one
+    BatchGetItem, and creating or resizing an event touches at most 64 + 2 items of a transaction's
+    100. Set once per deployment: tokens on shards past a lowered count would be lost. With 1,
+    everything is on one item (the scaled simulation's baseline)."""
+    return settings().counter_shards
+
+
+def _first_try_shards() -> range:
+    """Every shard but the returns shard; the returns shard itself when it is the only one."""
+    return range(1, shard_count()) if shard_count() > 1 else range(RETURNS, RETURNS + 1)
 
 
 def key(event_id: str, shard: int) -> str:
@@ -44,7 +55,7 @@ def key(event_id: str, shard: int) -> str:
 
 def item(event_id: str) -> Counter:
     """A random shard, for count changes without a seat condition (e.g. the door's `arrived`)."""
-    return Counter(key(event_id, random.randrange(SHARDS)))
+    return Counter(key(event_id, random.randrange(shard_count())))
 
 
 # --- Reading ----------------------------------------------------------------------------------
@@ -56,7 +67,7 @@ def read(event_id: str) -> dict[str, int]:
 
 def read_many(event_ids: list[str]) -> dict[str, dict[str, int]]:
     """The counts of several events (the public event list), in BatchGetItem calls of 100 keys."""
-    shards = read_shards({event_id: [key(event_id, n) for n in range(SHARDS)] for event_id in event_ids})
+    shards = read_shards({event_id: [key(event_id, n) for n in range(shard_count())] for event_id in event_ids})
     return {event_id: total(items) for event_id, items in shards.items()}
 
 
@@ -110,7 +121,7 @@ def pools(event: dict, ticket_type: str, event_wide: bool = True) -> list[str]:
 
 def first_try(event: dict, ticket_type: str, fair_to_waitlist: bool, event_wide: bool = True) -> Seat:
     """One random shard other than the returns shard, for every pool."""
-    shard = random.randrange(1, SHARDS)
+    shard = random.choice(_first_try_shards())
     return Seat({pool: shard for pool in pools(event, ticket_type, event_wide)}, shard,
                 ticket_type if fair_to_waitlist else None)
 
@@ -123,7 +134,7 @@ def find_room(event: dict, ticket_type: str, fair_to_waitlist: bool, event_wide:
     needed = pools(event, ticket_type, event_wide)
     if not needed:
         return first_try(event, ticket_type, False, event_wide)
-    shards = read_shards({"": [key(event["id"], n) for n in range(SHARDS)]})[""]
+    shards = read_shards({"": [key(event["id"], n) for n in range(shard_count())]})[""]
     if fair_to_waitlist and total(shards).get(f"waitlisted__{ticket_type}", 0) > 0:
         return None
     with_token = {pool: [n for n, numbers in enumerate(shards) if numbers.get(pool, 0) >= 1] for pool in needed}
@@ -145,7 +156,7 @@ def stage(tx, label: str, event_id: str, ticket_type: str, old: str | None, new:
     `label`, so a cancelled transaction names it whichever shard ran out."""
     new_type = new_ticket_type or ticket_type
     writes = _Writes()
-    home = seat.home if seat else (RETURNS if old in HOLDS_SEAT else random.randrange(SHARDS))
+    home = seat.home if seat else (RETURNS if old in HOLDS_SEAT else random.randrange(shard_count()))
     for status, tt, sign in ((old, ticket_type, -1), (new, new_type, 1)):
         if status is None:
             continue
@@ -190,7 +201,7 @@ def resize(tx, label: str, old_event: dict, new_event: dict) -> None:
     changed = [pool for pool in after if before.get(pool) != after[pool]]
     if not changed:
         return
-    shards = read_shards({"": [key(new_event["id"], n) for n in range(SHARDS)]})[""]
+    shards = read_shards({"": [key(new_event["id"], n) for n in range(shard_count())]})[""]
     summed = total(shards)
     writes = _Writes()
     for pool in changed:
@@ -233,10 +244,10 @@ def _shrink(writes: "_Writes", pool: str, amount: int, shards: list[dict[str, in
 
 
 def _spread(amount: int) -> dict[int, int]:
-    """`amount` over the first-try shards 1 .. SHARDS-1, as evenly as whole numbers go."""
-    first_try_shards = SHARDS - 1
-    share, rest = divmod(amount, first_try_shards)
-    return {shard: share + (1 if shard <= rest else 0) for shard in range(1, SHARDS) if share or shard <= rest}
+    """`amount` over the first-try shards, as evenly as whole numbers go."""
+    shards = _first_try_shards()
+    share, rest = divmod(amount, len(shards))
+    return {shard: share + (1 if n < rest else 0) for n, shard in enumerate(shards) if share or n < rest}
 
 
 def _capacities(event: dict) -> dict[str, int | None]:

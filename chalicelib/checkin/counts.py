@@ -1,5 +1,5 @@
 """Door counts per check-in list, changed in the scans' own transactions, so they never drift from the
-log, and spread over `SHARDS` counter items `list#<event>#<list>#<n>` (a scan writes a random one), so
+log, and spread over `shard_count()` counter items `list#<event>#<list>#<n>` (a scan writes a random one), so
 no item is written by every scan at a gate's peak; a read sums them (one BatchGetItem).
 
 Attributes (dynamic names, like the registration counters):
@@ -20,12 +20,15 @@ from zoneinfo import ZoneInfo
 from chalicelib import counters
 from chalicelib.checkin import lists
 from chalicelib.checkin.state import Change
+from chalicelib.config import settings
 from chalicelib.storage.models import Counter
 
 
-# ~14 scans/s at the design peak, over all lanes (SPEC §11): 8 shards keep each item under 2 writes a
-# second, and 12 lists' shards fit one BatchGetItem.
-SHARDS = 8
+
+def shard_count() -> int:
+    """KAPI_DOOR_SHARDS (default 8): ~14 scans/s at the design peak, over all lanes (SPEC §11), is
+    under 2 transactions a second per item on 8 shards, and 12 lists' shards fit one BatchGetItem."""
+    return settings().door_shards
 
 
 def key(event_id: str, list_id: str, shard: int) -> str:
@@ -34,7 +37,7 @@ def key(event_id: str, list_id: str, shard: int) -> str:
 
 def item(event_id: str, list_id: str) -> Counter:
     """A random shard of the list's counts: any shard may hold any part of a count."""
-    return Counter(key(event_id, list_id, random.randrange(SHARDS)))
+    return Counter(key(event_id, list_id, random.randrange(shard_count())))
 
 
 def read(event_id: str, list_id: str) -> dict[str, int]:
@@ -43,7 +46,7 @@ def read(event_id: str, list_id: str) -> dict[str, int]:
 
 def read_many(event_id: str, list_ids: list[str]) -> dict[str, dict[str, int]]:
     """The counts of several lists of one event, summed per list, in BatchGetItem calls of 100 keys."""
-    shards = counters.read_shards({list_id: [key(event_id, list_id, n) for n in range(SHARDS)]
+    shards = counters.read_shards({list_id: [key(event_id, list_id, n) for n in range(shard_count())]
                                    for list_id in list_ids})
     return {list_id: counters.total(items) for list_id, items in shards.items()}
 

@@ -12,7 +12,7 @@ def statuses(responses) -> list[str]:
 
 
 def shards(event_id: str) -> list[dict[str, int]]:
-    return counters.read_shards({"": [counters.key(event_id, n) for n in range(counters.SHARDS)]})[""]
+    return counters.read_shards({"": [counters.key(event_id, n) for n in range(counters.shard_count())]})[""]
 
 
 def shard_counts(event_id: str, name: str) -> list[int]:
