@@ -98,7 +98,7 @@ def dynamodb_calls_per_registration(samples: int = 20) -> dict:
         return client
     botocore.session.Session.create_client = counting_client
     event_id = f"bench-calls-{uuid.uuid4().hex[:6]}"
-    events.create({"id": event_id, "name": {"en": "Calls"}, "venue": "Baku", "timezone": "Asia/Baku",
+    events.create({"id": event_id, "name": {"en": "Calls", "tr": "Çağrılar"}, "venue": "Baku", "timezone": "Asia/Baku",
                    "starts_at": day_at(60, "10:00", "Asia/Baku"), "ends_at": day_at(60, "18:00", "Asia/Baku"),
                    "status": "published", "capacity": 1000})
     registrations.register(event_id, registration_body(), client_key="bench", rate_limit=30)  # warm clients

@@ -31,6 +31,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import requests
+
 DESIGN_REGISTRATIONS_PER_S = 5000
 ITEM_UNITS_PER_S = 1000
 HOLD_MS = 5.0
@@ -51,9 +53,12 @@ def run_stack(shards: dict[str, str]):
                        "KAPI_DATA_DIR": str(data_dir), **shards})
     from chalicelib.config import settings
     from chalicelib.storage.connection import connection
+    from chalicelib.storage.models import ALL_MODELS
 
     settings.cache_clear()
     connection.cache_clear()
+    for model in ALL_MODELS:  # each model keeps a client bound to the previous stack's endpoint
+        model._connection = None
     return run
 
 
@@ -76,7 +81,10 @@ def drive(calls: list, rate: float, threads: int) -> list[tuple[int, str, float]
         if delay > 0:
             time.sleep(delay)
         at = time.perf_counter()
-        status, code = call()
+        try:
+            status, code = call()
+        except requests.RequestException:  # no answer within the client's 30 s
+            status, code = 0, "timeout"
         with lock:
             results.append((status, code, time.perf_counter() - at))
 
