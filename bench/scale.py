@@ -54,9 +54,11 @@ def run_stack(shards: dict[str, str]):
     from chalicelib.config import settings
     from chalicelib.storage.connection import connection
     from chalicelib.storage.models import ALL_MODELS
+    from chalicelib.tickets.issuing import signer
 
     settings.cache_clear()
     connection.cache_clear()
+    signer.cache_clear()  # tickets are signed with this stack's keys
     for model in ALL_MODELS:  # each model keeps a client bound to the previous stack's endpoint
         model._connection = None
     return run
