@@ -42,7 +42,8 @@ def main() -> None:
         if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
             from devstack.dynamo_process import DynamoProcess
 
-            dynamo = stack.enter_context(DynamoProcess(data_dir / "dynamodb"))
+            dynamo_port = int(os.environ.get("KAPI_DYNAMODB_PORT", "0"))  # 0: any free port
+            dynamo = stack.enter_context(DynamoProcess(data_dir / "dynamodb", port=dynamo_port))
             os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = dynamo.endpoint
         for name, value in LOCAL_DEFAULTS.items():
             os.environ.setdefault(name, value)

@@ -1,7 +1,7 @@
 """The README's shell examples, run as a reader would run them, against a fresh `make run`.
 
 Every `curl` and `ls` command of a ```bash block runs through bash, as written, with only the
-address changed to this run's port; `make`, the fuzzing commands and the like are the suite itself.
+addresses changed to this run's ports (8000 the app, 8001 its DynamoDB server); `make`, the fuzzing commands and the like are the suite itself.
 A curl command must answer JSON that is not an error, or a CSV; `ls` must list something.
 """
 import json
@@ -45,7 +45,8 @@ def test_the_readme_has_shell_examples():
 @pytest.mark.parametrize("command", commands(), ids=lambda c: " ".join(c.split()[:4])[:60])
 def test_readme_command_works_as_written(readme_run, command):
     run, home = readme_run
-    command = command.replace("http://127.0.0.1:8000", run.url)
+    command = command.replace("http://127.0.0.1:8000", run.url).replace("http://127.0.0.1:8001",
+                                                                         run.dynamodb_endpoint)
     for _ in range(50):  # the email worker writes the outbox a moment after the registration
         result = subprocess.run(["bash", "-c", command], cwd=home, capture_output=True, text=True, timeout=60)
         if result.returncode == 0 and result.stdout.strip() or command.startswith("curl "):
