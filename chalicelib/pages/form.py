@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from chalicelib import form_fields, forms
 from chalicelib.errors import FieldError, ValidationError
 from chalicelib.form_fields import Field
-from chalicelib.i18n import DEFAULT, pick_language, translate
+from chalicelib.i18n import DEFAULT, SUPPORTED, pick_language, translate
 from chalicelib.pages import Markup, attributes, render
 
 FormData = Mapping[str, list[str]]  # a posted form: each name with its values, in order
@@ -69,16 +69,27 @@ def preview(body: dict) -> Markup:
     `values` maps field paths to a value or a list (checkboxes); `errors` maps field paths to messages."""
     schema = body.get("form")
     problems = forms.form_schema_errors(schema) or form_fields.problems(schema)
-    values, errors = body.get("values") or {}, body.get("errors") or {}
-    if not isinstance(values, dict):
+    values, errors = body.get("values", {}), body.get("errors", {})
+    if not isinstance(values, dict) or not all(_shown_value(v) for v in values.values()):
         problems.append(FieldError("values", "error.answers.not_object"))
-    if not isinstance(errors, dict):
+    if not isinstance(errors, dict) or not all(isinstance(m, str) for m in errors.values()):
         problems.append(FieldError("errors", "error.answers.not_object"))
+    if "language" in body and body["language"] not in SUPPORTED:
+        problems.append(FieldError("language", "error.language.not_offered", languages=", ".join(SUPPORTED)))
+    if "timezone" in body and not isinstance(body["timezone"], str):
+        problems.append(FieldError("timezone", "error.form.type.text"))
     if problems:
         raise ValidationError(details=problems)
     posted = {path: [str(v) for v in (value if isinstance(value, list) else [value])] for path, value in values.items()}
     return fields_html(schema, pick_language(body.get("language")) or DEFAULT, posted,
                        {str(path): str(message) for path, message in errors.items()}, _zone(body.get("timezone")))
+
+
+def _shown_value(value: object) -> bool:
+    """A value a field can show: text, a number, a tick, or a list of texts (checkboxes)."""
+    if isinstance(value, list):
+        return all(isinstance(item, str) for item in value)
+    return isinstance(value, (str, int, float, bool))
 
 
 def _zone(name: object) -> str | None:

@@ -342,7 +342,7 @@ def test_a_registration_is_approved_with_the_keyboard_alone(board, api):
     page.keyboard.press("Enter")
     expect(page.locator("#confirm button[value=yes]")).to_be_focused()
     page.keyboard.press("Enter")
-    expect(row).to_have_attribute("data-status", "confirmed")
+    expect(row).to_have_attribute("data-status", "confirmed", timeout=20_000)  # the approval's round trip
     assert page.evaluate("document.activeElement.closest('tr').dataset.registrationId") == people[2]["id"]
     assert api.get(f"/api/events/{event['id']}/registrations/{people[2]['id']}",
                    token=api.admin_token).json()["status"] == "confirmed"
