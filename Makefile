@@ -39,7 +39,7 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
 	fi
 
-.PHONY: run test test-faults bench package deploy chromium
+.PHONY: run test test-faults bench bench-scale package deploy chromium
 run: $(VENV)/.installed
 	$(PY) -m devstack.run
 
@@ -52,6 +52,10 @@ test-faults: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.benchmark
+
+# The design load scaled down, one counter item against the shards, with the local server's fault mode.
+bench-scale: $(VENV)/.installed
+	$(PY) -m bench.scale
 
 package: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(PY) -m infra.runtime

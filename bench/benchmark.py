@@ -56,6 +56,34 @@ def bench_registrations(api, count: int = 400, threads: int = 8) -> dict:
             "p95_ms": round(percentile(latencies, 0.95) * 1000, 1)}
 
 
+def bench_email_end_to_end(api, outbox_dir: Path, count: int = 300, threads: int = 8) -> dict:
+    """Tickets delivered a second, from the first registration sent over HTTP to the last ticket's
+    file in the outbox: the local run's email worker racing the API it serves."""
+    from tests.data import registration_body
+
+    event_id = f"bench-mail-{uuid.uuid4().hex[:8]}"
+    created = api.post("/api/events", token=api.admin_token, json={
+        "id": event_id, "name": {"tr": "Bilet ölçümü"}, "venue": "İzmir", "timezone": "Europe/Istanbul",
+        "starts_at": day_at(60, "10:00"), "ends_at": day_at(60, "18:00"), "status": "published"})
+    assert created.status_code == 201, created.text
+    before = sum(1 for _ in outbox_dir.glob("*.eml"))
+
+    def one(_):
+        response = api.post(f"/api/events/{event_id}/registrations", json=registration_body())
+        assert response.status_code == 201, response.text
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(one, range(count)))
+    registered = time.perf_counter()
+    while sum(1 for _ in outbox_dir.glob("*.eml")) < before + count and time.perf_counter() - registered < 300:
+        time.sleep(0.05)
+    delivered = time.perf_counter()
+    return {"tickets": count, "emails_per_second": round(count / (delivered - started), 1),
+            "registrations_per_second": round(count / (registered - started), 1),
+            "last_email_after_last_registration_s": round(delivered - registered, 2)}
+
+
 def dynamodb_calls_per_registration(samples: int = 20) -> dict:
     """Registrations made in this process through the same service code, counting API calls."""
     import botocore.session
@@ -72,7 +100,7 @@ def dynamodb_calls_per_registration(samples: int = 20) -> dict:
         return client
     botocore.session.Session.create_client = counting_client
     event_id = f"bench-calls-{uuid.uuid4().hex[:6]}"
-    events.create({"id": event_id, "name": {"en": "Calls"}, "venue": "Baku", "timezone": "Asia/Baku",
+    events.create({"id": event_id, "name": {"en": "Calls", "tr": "Çağrılar"}, "venue": "Baku", "timezone": "Asia/Baku",
                    "starts_at": day_at(60, "10:00", "Asia/Baku"), "ends_at": day_at(60, "18:00", "Asia/Baku"),
                    "status": "published", "capacity": 1000})
     registrations.register(event_id, registration_body(), client_key="bench", rate_limit=30)  # warm clients
@@ -150,15 +178,46 @@ def main() -> None:
 
     with local_stack() as api:
         results = {
+            "email_end_to_end": bench_email_end_to_end(api, Path(os.environ["KAPI_DATA_DIR"]) / "outbox"),
             "registration": bench_registrations(api),
             "dynamodb": dynamodb_calls_per_registration(),
             "ticket_email": bench_compose(),
             "cold_start": cold_start(),
         }
         results.update(_companions(api))
-    print(json.dumps(results, indent=2, ensure_ascii=False))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    headline = summary(results)
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+    print(table(headline))
+    print(json.dumps(headline, ensure_ascii=False))  # the last line: one object, for comparing runs
+
+
+# The headline numbers, one line of JSON at the end of `make bench`. `usd_per_1000_attendees` is the
+# deployment's cost model (issue 13) and stays null until that measures it.
+HEADLINE = {
+    "emails_per_s": ("ticket emails delivered a second, end to end", ("email_end_to_end", "emails_per_second")),
+    "registrations_per_s": ("registrations a second over HTTP, 8 clients", ("registration", "per_second")),
+    "scans_per_s": ("door scans a second over HTTP, 8 clients", ("checkin", "scans_per_second")),
+    "scan_raw_ratio": ("scan endpoint / same raw TransactWriteItems, p50", ("checkin", "scan_over_raw_transaction")),
+    "import_ratio": ("cold start: import app / import boto3", ("cold_start", "app_over_boto3")),
+    "usd_per_1000_attendees": ("AWS cost per 1,000 attendees", ("cost", "usd_per_1000_attendees")),
+}
+
+
+def summary(results: dict) -> dict:
+    found = {}
+    for name, (_, (section, key)) in HEADLINE.items():
+        found[name] = results.get(section, {}).get(key)
+    return found
+
+
+def table(headline: dict) -> str:
+    rows = [f"| {'number':<26} | {'value':>8} | what |", f"|{'-' * 28}|{'-' * 10}|------|"]
+    for name, (what, _) in HEADLINE.items():
+        value = headline[name]
+        rows.append(f"| {name:<26} | {'n/a' if value is None else value:>8} | {what} |")
+    return "\n".join(rows)
 
 
 def _companions(api) -> dict:

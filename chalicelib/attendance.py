@@ -1,10 +1,10 @@
 """The organiser's live attendance figures, read from counter items only (SPEC §10: constant cost).
 
-Three reads plus one per check-in list, whatever the number of attendees: the event (time zone,
-ticket types), its registration counters (`reg#<event>`: counts by status and ticket type, and
-`arrived`, tickets that entered on any list), one Query of its check-in lists, and each list's
-counter item (`list#<event>#<list>`, written by the scans' own transactions, see
-`chalicelib.checkin.counts`). Nothing is counted by reading registrations or scans.
+A few reads whatever the number of attendees: the event (time zone, ticket types), its registration
+counters (one BatchGetItem of its shards: counts by status and ticket type, and `arrived`, tickets
+that entered on any list), one Query of its check-in lists, and the lists' counter shards (written by
+the scans' own transactions, see `chalicelib.checkin.counts`; one BatchGetItem per 12 lists).
+Nothing is counted by reading registrations or scans.
 """
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ def report(event_id: str) -> dict:
     registered = counters.read(event_id)
     checkin_lists = sorted((lists.view(record) for record in CheckinList.query(event_id, consistent_read=True)),
                            key=lambda found: (found["created_at"], found["id"]))
-    doors = [door_counts.read(event_id, found["id"]) for found in checkin_lists]
+    by_list = door_counts.read_many(event_id, [found["id"] for found in checkin_lists])
+    doors = [by_list[found["id"]] for found in checkin_lists]
     return {
         "registrations": {status: registered.get(status, 0) for status in counters.STATUSES},
         "lists": [_list_figures(event, found, registered, door) for found, door in zip(checkin_lists, doors)],

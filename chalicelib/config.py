@@ -34,7 +34,12 @@ class Settings:
     client_ip_header: str | None
     mail_max_attempts: int
     mail_retry_seconds: float
+    mail_rate: float | None
+    mail_daily: int | None
+    mail_parallel: int
     outbox_queue: str
+    counter_shards: int
+    door_shards: int
 
     def table_name(self, short_name: str) -> str:
         return f"{self.table_prefix}{short_name}"
@@ -71,5 +76,10 @@ def settings() -> Settings:
         client_ip_header=env.get("KAPI_CLIENT_IP_HEADER") or None,
         mail_max_attempts=int(env.get("KAPI_MAIL_MAX_ATTEMPTS", "8")),
         mail_retry_seconds=float(env.get("KAPI_MAIL_RETRY_SECONDS", "30")),
+        mail_rate=float(env["KAPI_MAIL_RATE"]) if env.get("KAPI_MAIL_RATE") else None,
+        mail_daily=int(env["KAPI_MAIL_DAILY"]) if env.get("KAPI_MAIL_DAILY") else None,
+        mail_parallel=int(env.get("KAPI_MAIL_PARALLEL", "4")),
         outbox_queue=env.get("KAPI_OUTBOX_QUEUE", "pending"),
+        counter_shards=int(env.get("KAPI_COUNTER_SHARDS", "64")),
+        door_shards=int(env.get("KAPI_DOOR_SHARDS", "8")),
     )

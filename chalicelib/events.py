@@ -7,8 +7,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pynamodb.exceptions import PutError
-
 from chalicelib import clock, counters, form_fields, forms, outbox
 from chalicelib.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationError
 from chalicelib.storage.models import Event
@@ -122,10 +120,12 @@ def create(doc: dict) -> dict:
     now = clock.iso(clock.now())
     record = Event(event["id"], status=event["status"], starts_at=event["starts_at"], doc=event,
                    created_at=now, updated_at=now, version=1)
+    tx = Transaction().put("event", record, condition=Event.id.does_not_exist())
+    counters.allot(tx, "seats", event)
     try:
-        record.save(condition=Event.id.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        tx.commit()
+    except ConditionsFailed as failure:
+        if "event" in failure.labels:
             raise Conflict("error.event.taken") from None
         raise
     return _with_version(record)
@@ -137,7 +137,7 @@ def patch(event_id: str, changes: dict, if_match: str | None = None) -> dict:
     The write is conditional on the version that was read, so two concurrent PATCHes never lose an
     update: without `if_match` the loser merges its changes into the winner's event and tries again;
     with it (the version the caller saw, as in HTTP If-Match) a newer version is 412. Removing a
-    ticket type commits only if no registration of it was ever counted (`counters.retire_and_restore`).
+    ticket type commits only if no registration of it was ever counted (`counters.reshape`).
     """
     if "id" in changes and changes["id"] != event_id:
         raise ValidationError.field("id", "an event's id cannot change")
@@ -152,9 +152,9 @@ def patch(event_id: str, changes: dict, if_match: str | None = None) -> dict:
         try:
             _write(record, event, version)
         except ConditionsFailed as failure:
-            if "ticket_types" in failure.labels:
+            if "counters" in failure.labels:
                 _refuse_removal_in_use(event_id, record.doc, event)
-            continue  # the event changed since it was read: merge again (or 412 above)
+            continue  # the event or its seats changed since they were read: read again (or 412 above)
         return {**event, "version": version + 1}
     raise Conflict("error.event.busy")
 
@@ -179,8 +179,9 @@ def _matches(if_match: str, version: int) -> bool:
 
 
 def _write(record: Event, event: dict, version: int) -> None:
-    removed, added = _ticket_type_changes(record.doc, event)
-    if removed:
+    """One transaction: the event at the version read, the counter shards' retired markers and seat
+    tokens (`counters.reshape`, at most one item per shard), and the waitlist's due promotion."""
+    if counters.ticket_type_changes(record.doc, event)[0]:
         _refuse_removal_in_use(record.id, record.doc, event)
     at_version = Event.version == version if record.version is not None else Event.version.does_not_exist()
     tx = Transaction()
@@ -188,20 +189,13 @@ def _write(record: Event, event: dict, version: int) -> None:
         Event.doc.set(event), Event.status.set(event["status"]), Event.starts_at.set(event["starts_at"]),
         Event.updated_at.set(clock.iso(clock.now())), Event.version.set(version + 1),
     ], condition=Event.id.exists() & at_version)
-    if removed or added:
-        counter, actions, condition = counters.retire_and_restore(record.id, removed, added)
-        tx.update("ticket_types", counter, actions, condition=condition)
+    counters.reshape(tx, "counters", record.doc, event)
     tx.put("waitlist", outbox.promotion_owed(record.id))  # a capacity raised or a type added has room
     tx.commit()
 
 
-def _ticket_type_changes(before: dict, after: dict) -> tuple[set[str], set[str]]:
-    old, new = ({t["id"] for t in doc["ticket_types"]} for doc in (before, after))
-    return old - new, new - old
-
-
 def _refuse_removal_in_use(event_id: str, before: dict, after: dict) -> None:
-    in_use = counters.in_use(counters.read(event_id), _ticket_type_changes(before, after)[0])
+    in_use = counters.in_use(counters.read(event_id), counters.ticket_type_changes(before, after)[0])
     if in_use:
         raise Conflict("error.event.ticket_type_in_use",
                        [FieldError("ticket_types", "error.ticket_type.in_use", ticket_types=", ".join(in_use))])

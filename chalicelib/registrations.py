@@ -1,9 +1,10 @@
 """Registering attendees and moving registrations between statuses.
 
-Every change is one DynamoDB transaction holding the registration, its counters (with the capacity
-condition), the email it owes (outbox), and where relevant the email-uniqueness claim, the
-idempotency record and the rate-limit window. Conditions, not reads, decide races: 60 people racing
-for 10 seats get 10 confirmations because the 11th transaction's capacity condition fails.
+Every change is one DynamoDB transaction holding the registration, its counter shard (with the seat
+condition, see `counters`), the email it owes (outbox), and where relevant the email-uniqueness claim,
+the idempotency record and the rate-limit window. Conditions, not reads, decide races: 60 people
+racing for 10 seats get 10 confirmations because every other transaction's seat condition fails; a
+read of the shards only chooses where to try next.
 A change that frees a seat also records, in its transaction, that the waitlist is owed a move.
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ from chalicelib.storage.transaction import ConditionsFailed, Transaction
 log = logging.getLogger("kapi")
 
 IDEMPOTENCY_SECONDS = 24 * 3600
+SEAT_ATTEMPTS = 8  # tries at a seat (each after a read showing one) before answering 503
 RATE_WINDOW_SECONDS = 60
 INDEX_CATCH_UP_TRIES, INDEX_CATCH_UP_SECONDS = 10, 0.1
 
@@ -49,14 +51,15 @@ def register(event_id: str, body: dict, *, client_key: str, rate_limit: int,
         raise RegistrationClosed()
     applicant = applicants.parse(event, body)
     status = "pending_approval" if event["requires_approval"] else "confirmed"
-    while True:
+    seat = counters.first_try(event, applicant.ticket_type, event["waitlist"])
+    for _ in range(SEAT_ATTEMPTS):
         registration = _new_registration(event, applicant, status)
         if idempotency_key is not None:
             registration.idempotency_claim = _idempotency_claim_key(event_id, idempotency_key)
         result = Outcome(201, attendee_view(registration))
         try:
             _registration_transaction(event, registration, result, body_hash, client_key, rate_limit,
-                                      idempotency_key).commit()
+                                      idempotency_key, seat).commit()
             return result
         except ConditionsFailed as failure:
             if "idempotency" in failure.labels:
@@ -65,14 +68,19 @@ def register(event_id: str, body: dict, *, client_key: str, rate_limit: int,
                 raise RateLimited() from None
             if "email" in failure.labels:
                 raise AlreadyRegistered(details=[FieldError("email", "error.email.already_registered")]) from None
-            if "counts" in failure.labels and _ticket_type_removed(event_id, applicant.ticket_type):
+            if "counts" not in failure.labels:
+                raise
+            if _ticket_type_removed(event_id, applicant.ticket_type):
                 raise ValidationError.field("ticket_type", "error.ticket_type.unknown") from None
-            if "counts" in failure.labels and event["waitlist"] and status != "waitlisted":
-                status = "waitlisted"
-                continue
-            if "counts" in failure.labels:
+            if status == "waitlisted":
+                raise
+            seat = counters.find_room(event, applicant.ticket_type, event["waitlist"])
+            if seat is not None:
+                continue  # that shard ran out; this one had a seat a moment ago
+            if not event["waitlist"]:
                 raise SoldOut() from None
-            raise
+            status = "waitlisted"
+    raise ServiceUnavailable()  # every shard that showed a seat was taken before we got there
 
 
 def _ticket_type_removed(event_id: str, ticket_type: str) -> bool:
@@ -93,15 +101,15 @@ def _new_registration(event: dict, applicant: applicants.Applicant, status: str)
 
 
 def _registration_transaction(event: dict, registration: Registration, result: Outcome, body_hash: str,
-                              client_key: str, rate_limit: int, idempotency_key: str | None) -> Transaction:
+                              client_key: str, rate_limit: int, idempotency_key: str | None,
+                              seat: counters.Seat) -> Transaction:
     tx = Transaction()
     message = outbox.message(registration.id, event["id"], outbox.KIND_FOR_STATUS[registration.status])
     registration.email_message = message.id
     tx.put("registration", registration, condition=Registration.id.does_not_exist())
     holds_seat = registration.status in counters.HOLDS_SEAT
-    room = counters.room_condition(event, registration.ticket_type, event["waitlist"], holds_seat=holds_seat)
-    tx.update("counts", counters.item(event["id"]),
-              counters.move(registration.ticket_type, None, registration.status), condition=room)
+    counters.stage(tx, "counts", event["id"], registration.ticket_type, None, registration.status,
+                   seat=seat if holds_seat else None)
     tx.put("outbox", message)
     if registration.email_claim:
         tx.put("email", Claim(email_claim_key(registration), owner=registration.id),
@@ -220,9 +228,13 @@ def _move(registration: Registration, new_status: str, kind: str, room_event: di
         Registration.updated_at.set(now),
         *outbox.queued(message),
     ], condition=Registration.status == old_status)
-    room = counters.room_condition(room_event, registration.ticket_type, False) if room_event else None
-    tx.update("counts", counters.item(registration.event_id),
-              counters.move(registration.ticket_type, old_status, new_status), condition=room)
+    seat = None
+    if room_event is not None:
+        seat = counters.find_room(room_event, registration.ticket_type, False)
+        if seat is None:
+            raise ConditionsFailed({"counts"})
+    counters.stage(tx, "counts", registration.event_id, registration.ticket_type, old_status, new_status,
+                   seat=seat)
     tx.put("outbox", message)
     if frees_seat(old_status, new_status):
         tx.put("waitlist", outbox.promotion_owed(registration.event_id))

@@ -75,10 +75,10 @@ def _transaction(event: dict, registration: Registration, new_type: str) -> Tran
         if status in counters.HOLDS_SEAT:
             tx.put("waitlist", outbox.promotion_owed(event["id"]))
         actions.append(Registration.ticket_type.set(new_type))
-        room = counters.room_condition(event, new_type, False, event_wide=False,
-                                       holds_seat=status in counters.HOLDS_SEAT)
-        tx.update("counts", counters.item(event["id"]), counters.move(old_type, status, status, new_type),
-                  condition=room)
+        seat = counters.find_room(event, new_type, False, event_wide=False) if status in counters.HOLDS_SEAT else None
+        if status in counters.HOLDS_SEAT and seat is None:
+            raise ConditionsFailed({"counts"})
+        counters.stage(tx, "counts", event["id"], old_type, status, status, new_type, seat=seat)
         for list_id, ticket_state in state.all_lists(registration).items():
             condition &= Path(["checkins", list_id, "version"]) == ticket_state["version"]
             moved = counts.retype_actions(old_type, new_type, ticket_state)

@@ -27,14 +27,15 @@ DEPLOYED_STAGES = ("dev", "prod")
 TABLE_ACTIONS = {
     "api_handler": ("BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
     # The email functions also settle owed waitlist promotions (chalicelib/waitlist.py): a Query of the
-    # waitlist, a transaction per promotion, and the debt's delete.
-    "outbox_stream": ("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
-    "retry_emails": ("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+    # waitlist, the counter shards read in one BatchGetItem, a transaction per promotion, and the
+    # debt's delete; a round of due emails reads its registrations in one BatchGetItem.
+    "outbox_stream": ("BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+    "retry_emails": ("BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
     "erase_expired_personal_data": ("DeleteItem", "Query", "UpdateItem"),
 }
 # Functions that sign or verify tickets, so read the signing keys.
 READS_SIGNING_KEYS = frozenset({"api_handler", "outbox_stream", "retry_emails"})
-# Functions that send email.
+# Functions that send email (at the account's pace: SES GetSendQuota, chalicelib/mail/quota.py).
 SENDS_MAIL = frozenset({"outbox_stream", "retry_emails"})
 # The function the outbox stream invokes (its event source mapping uses the function's role).
 READS_OUTBOX_STREAM = frozenset({"outbox_stream"})
@@ -90,6 +91,8 @@ def policy(stage: Stage, function: str) -> dict:
     if function in SENDS_MAIL:
         statements.append(_allow("SendMail", ["ses:SendRawEmail"], "arn:aws:ses:*:*:identity/*",
                                  {"StringLike": {"ses:FromAddress": f"*@{stage.sender_domain}"}}))
+        # GetSendQuota is an account-level action: IAM gives it no resource narrower than "*".
+        statements.append(_allow("SendQuota", ["ses:GetSendQuota"], "*"))
     if function in READS_SIGNING_KEYS:
         statements.extend(_signing_keys(stage, arns))
     return {"Version": "2012-10-17", "Statement": statements}

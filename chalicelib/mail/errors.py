@@ -14,5 +14,10 @@ class TransientSendError(SendError):
     pass
 
 
+class ThrottledSendError(TransientSendError):
+    """The provider refused the send for the account's rate or daily quota: nothing was sent, and the
+    message is retried soon without using up its attempts."""
+
+
 class PermanentSendError(SendError):
     pass

@@ -10,13 +10,22 @@ resend. A crash between a successful send and its record re-sends once after the
 delivery is at-least-once, and exactly-once whenever the worker survives. The outcome is written on
 the registration only while it is still the message the registration last queued (`email_message`),
 so a delivery finishing after a resend never turns the resend's "queued" into "sent" or "failed".
+
+Pace and throughput: sends wait for a slot of the shared pacer (`pacing.py`) when the account has a
+rate, and none is tried while the day's quota is used up. A throttled send is retried after a short
+backoff without using one of its attempts. A round claims its messages in parallel, reads their
+registrations with one BatchGetItem and each event once, then composes and sends on `parallel`
+threads: three round trips a message (claim, and the two records of the outcome) instead of five.
 """
 from __future__ import annotations
 
 import functools
 import random
-from dataclasses import dataclass
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Callable
 
 from pynamodb.exceptions import UpdateError
 
@@ -24,7 +33,9 @@ from chalicelib import clock, events
 from chalicelib.config import settings
 from chalicelib.i18n import localized
 from chalicelib.mail.compose import TICKET_KINDS, compose
-from chalicelib.mail.errors import PermanentSendError, SendError
+from chalicelib.mail.errors import PermanentSendError, SendError, ThrottledSendError
+from chalicelib.mail.pacing import SharedPacer
+from chalicelib.mail.quota import CachedQuota, Quota
 from chalicelib.mail.transports import Transport
 from chalicelib.outbox import PENDING, is_email
 from chalicelib.storage.models import OutboxMessage, Registration
@@ -33,6 +44,11 @@ from chalicelib.tickets.issuing import secret_for
 from chalicelib.tickets.links import ticket_links
 
 LEASE_SECONDS = 120
+THROTTLE_BACKOFF_SECONDS = (1.0, 60.0)  # first and longest wait after a throttled send
+
+
+def _no_limits() -> Quota:
+    return Quota()
 
 
 @dataclass
@@ -42,27 +58,49 @@ class Pipeline:
     public_url: str
     max_attempts: int = 8
     retry_seconds: float = 30.0
+    quota: Callable[[], Quota] = _no_limits
+    parallel: int = 4
+    _pacer: SharedPacer | None = field(default=None, init=False, repr=False)
+    _pacer_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def run_due(self, limit: int = 50) -> int:
+    def run_due(self, limit: int = 100) -> int:
         """Deliver up to `limit` messages whose time has come; returns how many were attempted."""
+        if self.quota().exhausted():
+            return 0  # they wait, pending, until the day's quota has room again
         now = clock.iso(clock.now())
         queue = settings().outbox_queue
-        due = list(OutboxMessage.by_due.query(queue, OutboxMessage.due_at <= now, limit=limit))
-        for message in due:
-            self.deliver(message.id)
+        due = [message.id for message in OutboxMessage.by_due.query(queue, OutboxMessage.due_at <= now, limit=limit)]
+        if not due:
+            return 0
+        with ThreadPoolExecutor(min(self.parallel, len(due))) as pool:
+            claimed = [message for message in pool.map(self._claim, due) if message is not None]
+            found = {r.id: r for r in Registration.batch_get(list({m.registration_id for m in claimed}),
+                                                               consistent_read=True)}
+            event_docs = {event_id: events.load(event_id) for event_id in {m.event_id for m in claimed}}
+            list(pool.map(lambda m: self._deliver_claimed(m, found.get(m.registration_id), event_docs[m.event_id]),
+                          claimed))
         return len(due)
 
     def deliver(self, message_id: str) -> str:
         """Try one message; returns its state afterwards ("sent", "pending", "failed", "skipped",
-        or "busy" when another worker holds it)."""
+        or "busy" when another worker holds it or the day's quota is used up)."""
+        if self.quota().exhausted():
+            return "busy"
         message = self._claim(message_id)
         if message is None:
             return "busy"
         registration = Registration.get(message.registration_id, consistent_read=True)
-        if registration.erased:
+        return self._deliver_claimed(message, registration, events.load(message.event_id))
+
+    def _deliver_claimed(self, message: OutboxMessage, registration: Registration | None, event: dict) -> str:
+        if registration is None or registration.erased:
             return self._finish(message, registration, "skipped", None)
         try:
-            self.transport.send(self._compose(message, registration))
+            composed = self._compose(message, registration, event)
+            self._wait_for_slot()
+            self.transport.send(composed)
+        except ThrottledSendError as error:
+            return self._retry_throttled(message, registration, str(error))
         except PermanentSendError as error:
             return self._finish(message, registration, "failed", str(error))
         except ValueError:  # an address no email header can carry; the error's text may quote it
@@ -99,8 +137,18 @@ class Pipeline:
             raise
         return message
 
-    def _compose(self, message: OutboxMessage, registration: Registration):
-        event = events.load(message.event_id)
+    def _wait_for_slot(self) -> None:
+        """Take a send slot when the account has a rate (the pacer follows the rate if it changes)."""
+        rate = self.quota().max_per_second
+        if rate is None:
+            return
+        with self._pacer_lock:
+            if self._pacer is None or self._pacer.rate != rate:
+                self._pacer = SharedPacer(rate)
+            pacer = self._pacer
+        pacer.wait()
+
+    def _compose(self, message: OutboxMessage, registration: Registration, event: dict):
         secret = secret_for(registration)
         ticket_type = events.ticket_type(event, registration.ticket_type)
         return compose(
@@ -118,14 +166,24 @@ class Pipeline:
         _record_on_registration(registration, message, "queued", error)
         return PENDING
 
-    def _finish(self, message: OutboxMessage, registration: Registration, state: str, error: str | None) -> str:
+    def _retry_throttled(self, message: OutboxMessage, registration: Registration, error: str) -> str:
+        """Nothing was sent: try again after a backoff that doubles per throttle, keeping the attempt."""
+        first, longest = THROTTLE_BACKOFF_SECONDS
+        delay = min(longest, first * 2 ** (message.throttles or 0)) * random.uniform(0.5, 1.5)
+        message.update(actions=[OutboxMessage.due_at.set(clock.iso(clock.now() + timedelta(seconds=delay))),
+                                OutboxMessage.attempts.add(-1), OutboxMessage.throttles.add(1),
+                                OutboxMessage.last_error.set(error)])
+        return PENDING
+
+    def _finish(self, message: OutboxMessage, registration: Registration | None, state: str,
+                error: str | None) -> str:
         """Take the message off the due index (sparse: no queue, no due_at) and record the outcome."""
         # Retried past botocore's own retries: a message left leased after a send is sent again.
         with_retries(lambda: message.update(actions=[
             OutboxMessage.state.set(state), OutboxMessage.queue.remove(), OutboxMessage.due_at.remove(),
             OutboxMessage.last_error.set(error),
             OutboxMessage.sent_at.set(clock.iso(clock.now()) if state == "sent" else None)]))
-        if state != "skipped":
+        if registration is not None and state != "skipped":
             _record_on_registration(registration, message, state, error)
         return state
 
@@ -152,7 +210,11 @@ def pipeline_from_settings() -> Pipeline:
         "transport": cfg.mail_transport, "outbox_dir": cfg.data_dir / "outbox", "smtp_host": cfg.smtp_host,
         "smtp_port": cfg.smtp_port, "smtp_starttls": cfg.smtp_starttls, "smtp_user": cfg.smtp_user,
         "smtp_password": cfg.smtp_password})
-    return Pipeline(transport, cfg.mail_from, cfg.public_url, cfg.mail_max_attempts, cfg.mail_retry_seconds)
+    account_limits = getattr(transport, "quota", None)  # SES knows its account's; others are configured
+    configured = Quota(cfg.mail_rate, cfg.mail_daily)
+    quota = CachedQuota(account_limits) if account_limits else (lambda: configured)
+    return Pipeline(transport, cfg.mail_from, cfg.public_url, cfg.mail_max_attempts, cfg.mail_retry_seconds,
+                    quota=quota, parallel=cfg.mail_parallel)
 
 
 @functools.lru_cache(maxsize=1)

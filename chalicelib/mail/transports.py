@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Mapping, Protocol
 
 from chalicelib.atomicfile import write_atomic
-from chalicelib.mail.errors import PermanentSendError, TransientSendError
+from chalicelib.mail.errors import PermanentSendError, ThrottledSendError, TransientSendError
+from chalicelib.mail.quota import Quota, ses_quota
 
 
 class Transport(Protocol):
@@ -84,11 +85,11 @@ class SmtpTransport:
 
 
 # SES codes worth retrying. Any other client error (MessageRejected, an unverified sender, a
-# paused account) fails again until someone fixes it, so it is permanent.
-_SES_TRANSIENT_CODES = frozenset(
-    {"Throttling", "ThrottlingException", "TooManyRequestsException", "ServiceUnavailable",
-     "InternalFailure", "RequestTimeout", "RequestTimeoutException"}
-)
+# paused account) fails again until someone fixes it, so it is permanent. Throttling (over the
+# account's rate or its daily quota) is its own kind: the message is retried without using an attempt.
+_SES_THROTTLING_CODES = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsException"})
+_SES_TRANSIENT_CODES = _SES_THROTTLING_CODES | {"ServiceUnavailable", "InternalFailure", "RequestTimeout",
+                                                "RequestTimeoutException"}
 
 
 class SesTransport:
@@ -96,6 +97,9 @@ class SesTransport:
 
     def __init__(self, client):
         self.client = client
+
+    def quota(self) -> Quota:
+        return ses_quota(self.client)
 
     def send(self, message: EmailMessage) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -105,6 +109,8 @@ class SesTransport:
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if code in _SES_THROTTLING_CODES:
+                raise ThrottledSendError(f"SES {code}") from None
             transient = code in _SES_TRANSIENT_CODES or status >= 500
             raise (TransientSendError if transient else PermanentSendError)(f"SES {code or status}") from None
         except BotoCoreError as error:  # endpoint unreachable, read timeout

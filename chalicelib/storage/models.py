@@ -165,6 +165,7 @@ class OutboxMessage(Model):
     due_at = UnicodeAttribute(null=True)
     state = UnicodeAttribute()
     attempts = NumberAttribute(default=0)
+    throttles = NumberAttribute(default=0)  # sends refused for the account's rate; not attempts
     last_error = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     sent_at = UnicodeAttribute(null=True)
