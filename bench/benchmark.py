@@ -86,27 +86,20 @@ def bench_email_end_to_end(api, outbox_dir: Path, count: int = 300, threads: int
 
 def dynamodb_calls_per_registration(samples: int = 20) -> dict:
     """Registrations made in this process through the same service code, counting API calls."""
-    import botocore.session
-
     from chalicelib import events, registrations
+    from devstack.aws_calls import Recorder
     from tests.data import registration_body
 
-    calls: list[str] = []
-    original = botocore.session.Session.create_client
-
-    def counting_client(self, *args, **kwargs):
-        client = original(self, *args, **kwargs)
-        client.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
-        return client
-    botocore.session.Session.create_client = counting_client
     event_id = f"bench-calls-{uuid.uuid4().hex[:6]}"
-    events.create({"id": event_id, "name": {"en": "Calls", "tr": "Çağrılar"}, "venue": "Baku", "timezone": "Asia/Baku",
-                   "starts_at": day_at(60, "10:00", "Asia/Baku"), "ends_at": day_at(60, "18:00", "Asia/Baku"),
-                   "status": "published", "capacity": 1000})
-    registrations.register(event_id, registration_body(), client_key="bench", rate_limit=30)  # warm clients
-    calls.clear()
-    for _ in range(samples):
-        registrations.register(event_id, registration_body(), client_key="bench", rate_limit=0)
+    with Recorder().installed() as recorder:
+        events.create({"id": event_id, "name": {"en": "Calls", "tr": "Çağrılar"}, "venue": "Baku",
+                       "timezone": "Asia/Baku", "starts_at": day_at(60, "10:00", "Asia/Baku"),
+                       "ends_at": day_at(60, "18:00", "Asia/Baku"), "status": "published", "capacity": 1000})
+        registrations.register(event_id, registration_body(), client_key="bench", rate_limit=30)  # warm clients
+        with recorder.recording() as recorded:
+            for _ in range(samples):
+                registrations.register(event_id, registration_body(), client_key="bench", rate_limit=0)
+    calls = [call.operation for call in recorded if call.service == "dynamodb"]
     by_operation = {name: calls.count(name) / samples for name in sorted(set(calls))}
     return {"calls_per_registration": len(calls) / samples, "by_operation": by_operation}
 
