@@ -124,7 +124,7 @@ def _validate_token_body(body: dict) -> tuple[str, list[str], str | None]:
     role, events, label = body.get("role"), body.get("events", []), body.get("label")
     unknown = sorted(set(body) - {"role", "events", "label"})
     if unknown:
-        raise ValidationError.field(unknown[0], "unknown field")
+        raise ValidationError.field(unknown[0], "error.field.unknown")
     if role not in ROLES:
         raise ValidationError.field("role", "error.choose_one", choices=", ".join(ROLES))
     if not isinstance(events, list) or not all(isinstance(e, str) and _EVENT_ID.match(e) for e in events):

@@ -78,7 +78,7 @@ def door(event_id: str, list_id: str, token_id: str, language: str) -> Door:
 def parse(body: dict, door: Door) -> ScanRequest:
     request, problems = _parse(body, "", door, clock.now())
     if problems:
-        raise ValidationError("The scan is not valid.", problems)
+        raise ValidationError("error.scan.invalid", problems)
     return request
 
 
@@ -87,51 +87,51 @@ def parse_batch(body: dict, door: Door) -> list[ScanRequest]:
     The whole batch is checked before any scan of it is applied."""
     scans = body.get("scans")
     if set(body) != {"scans"} or not isinstance(scans, list) or not 1 <= len(scans) <= MAX_BATCH:
-        raise ValidationError.field("scans", f"send only `scans`, a list of 1 to {MAX_BATCH} scans")
+        raise ValidationError.field("scans", "error.scan.batch", limit=MAX_BATCH)
     now = clock.now()
     parsed = [_parse(scan, f"scans.{n}.", door, now) for n, scan in enumerate(scans)]
     problems = [problem for _, found in parsed for problem in found]
     if problems:
-        raise ValidationError("Some scans are not valid.", problems)
+        raise ValidationError("error.scan.batch_invalid", problems)
     return [request for request, _ in parsed]
 
 
 def _parse(body: Any, prefix: str, door: Door, now: datetime) -> tuple[ScanRequest | None, list[FieldError]]:
     if not isinstance(body, dict):
-        return None, [FieldError(prefix.rstrip(".") or "body", "must be an object")]
-    problems = [FieldError(prefix + name, "unknown field") for name in sorted(set(body) - set(_FIELDS))]
+        return None, [FieldError(prefix.rstrip(".") or "body", "error.scan.not_object")]
+    problems = [FieldError(prefix + name, "error.field.unknown") for name in sorted(set(body) - set(_FIELDS))]
     secret, scan_type = body.get("secret"), body.get("type", "entry")
     nonce, scanned_at = body.get("nonce"), body.get("scanned_at")
     force, offline = body.get("force", False), body.get("offline", False)
     if not isinstance(secret, str) or not secret:
-        problems.append(FieldError(prefix + "secret", "required: the scanned code as text"))
+        problems.append(FieldError(prefix + "secret", "error.scan.secret"))
     if scan_type not in TYPES:
-        problems.append(FieldError(prefix + "type", "must be entry or exit"))
+        problems.append(FieldError(prefix + "type", "error.scan.type"))
     if nonce is not None and not (isinstance(nonce, str) and 1 <= len(nonce) <= MAX_NONCE
                                   and nonce.isascii() and nonce.isprintable()):
-        problems.append(FieldError(prefix + "nonce", f"must be 1 to {MAX_NONCE} printable ASCII characters"))
+        problems.append(FieldError(prefix + "nonce", "error.text.ascii", limit=MAX_NONCE))
     if scanned_at is not None:
         problem = _scan_time_problem(scanned_at, door, now)
         if problem:
             problems.append(FieldError(prefix + "scanned_at", problem))
     for name, flag in (("force", force), ("offline", offline)):
         if not isinstance(flag, bool):
-            problems.append(FieldError(prefix + name, "must be true or false"))
+            problems.append(FieldError(prefix + name, "error.boolean"))
     if problems:
         return None, problems
     return ScanRequest(secret, scan_type, nonce, scanned_at, force, offline), []
 
 
 def _scan_time_problem(value: Any, door: Door, now: datetime) -> str | None:
-    """Why `scanned_at` cannot be the time of a scan of this event (SPEC §7), or None."""
+    """Why `scanned_at` cannot be the time of a scan of this event (SPEC §7), as a catalogue key, or None."""
     try:
         moment = clock.parse_iso(value if isinstance(value, str) else "")
-    except ValueError as error:
-        return f"must be an ISO 8601 time with offset ({error})"
+    except ValueError:
+        return "error.time.invalid"
     if moment > now + MAX_AHEAD:
-        return "lies in the future: check the scanner's clock"
+        return "error.scan.future"
     if moment < door.scans_from:
-        return "lies before this event's registrations could exist: check the scanner's clock"
+        return "error.scan.too_early"
     return None
 
 
@@ -165,7 +165,7 @@ def perform(door: Door, request: ScanRequest, at_scan_time: bool = False) -> Ans
                 if replay:
                     return replay
         time.sleep(random.uniform(0, 0.002 * 2 ** attempt))  # the ticket changed under us: read again
-    raise ServiceUnavailable("This ticket is being scanned elsewhere right now; scan again.")
+    raise ServiceUnavailable("error.scan.busy")
 
 
 def perform_batch(door: Door, requests: list[ScanRequest]) -> list[dict]:
@@ -280,7 +280,7 @@ def _replay(door: Door, request: ScanRequest, registration: Registration) -> Ans
     except Claim.DoesNotExist:
         return None
     if claim.owner != registration.id:
-        raise ValidationError.field("nonce", "this nonce was already used for another ticket")
+        raise ValidationError.field("nonce", "error.scan.nonce_reused")
     return Answer(201, _with_name(claim.response, registration))
 
 

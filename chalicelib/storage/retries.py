@@ -69,7 +69,7 @@ def with_retries(call: Callable[[], T]) -> T:
 
 
 def busy() -> ServiceUnavailable:
-    return ServiceUnavailable("The store is busy; please retry.")
+    return ServiceUnavailable()
 
 
 @contextmanager

@@ -113,3 +113,33 @@ def test_no_error_quotes_a_huge_value_whole(api):
     assert response.status_code == 400
     assert {d["field"] for d in response.json()["details"]} >= {"starts_at", "ends_at"}
     assert len(response.content) < 2000
+
+
+def test_door_and_event_errors_are_localised(api, make_event):
+    """A scanner in Bakı and an organiser in İzmir read every field's problem in their own language."""
+    event = make_event()
+    gate = api.post(f"/api/events/{event['id']}/checkin-lists", json={"name": "Ana kapı"}, token=api.admin_token)
+    assert gate.status_code == 201, gate.text
+    bad_scans = {"scans": [{"secret": "", "type": "inside", "nonce": "ə", "force": "yes",
+                            "scanned_at": "dün"}, "not a scan"]}
+    response = api.post(f"/api/events/{event['id']}/checkin-lists/{gate.json()['id']}/scans/batch",
+                        json=bad_scans, token=api.admin_token, headers={"Accept-Language": "az"})
+    assert response.json()["message"] == "Bəzi skanlar düzgün deyil."
+    assert messages(response) == {
+        "scans.0.secret": "Tələb olunur: skan edilmiş kod, mətn kimi.",
+        "scans.0.type": "entry (giriş) və ya exit (çıxış) olmalıdır.",
+        "scans.0.nonce": "1-dən 200-dək çap oluna bilən ASCII simvolu olmalıdır.",
+        "scans.0.force": "true və ya false olmalıdır.",
+        "scans.0.scanned_at": "Saat fərqi ilə ISO 8601 vaxtı olmalıdır, məsələn 2026-05-19T18:00:00+03:00.",
+        "scans.1": "Hər skan JSON obyekti olmalıdır.",
+    }
+
+    response = api.post("/api/events", token=api.admin_token, headers={"Accept-Language": "tr"}, json={
+        "id": "yerel-hatalar", "name": {"tr": "Hatalar"}, "venue": "İzmir", "timezone": "Avrupa/İzmir",
+        "starts_at": event["ends_at"], "ends_at": event["starts_at"],
+        "ticket_types": [{"id": "std", "name": {"tr": "Genel"}}, {"id": "std", "name": {"tr": "Genel"}}]})
+    assert messages(response) == {
+        "ends_at": "starts_at zamanından sonra olmalı.",
+        "timezone": "Europe/Istanbul ya da Asia/Baku gibi bir IANA saat dilimi olmalı.",
+        "ticket_types": "Bilet türü kimlikleri benzersiz olmalı.",
+    }
