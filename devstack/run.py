@@ -55,6 +55,7 @@ def main() -> None:
 
 def serve(data_dir: Path, port: int, stack: ExitStack) -> None:
     from app import app
+    from chalicelib.config import settings
     from chalicelib.storage.tables import create_tables
     from devstack import demo, workers
     from devstack.app_server import make_server
@@ -66,9 +67,12 @@ def serve(data_dir: Path, port: int, stack: ExitStack) -> None:
     server = make_server(app, "127.0.0.1", port, stage_path)
     bound = server.server.server_address[1]
     stack.callback(server.server.server_close)
-    stack.enter_context(workers.running())
     host = f"http://127.0.0.1:{bound}"
     base = host + stage_path
+    if "KAPI_PUBLIC_URL" not in os.environ:  # KAPI_PORT=0 picked a free port: emails must link to it
+        os.environ["KAPI_PUBLIC_URL"] = base
+        settings.cache_clear()
+    stack.enter_context(workers.running())
     print(f"Kapı is running at {base}\n"
           f"  API:          {base}/api/events  (described at {base}/api/openapi.json)\n"
           f"  events:       {base}/  (each with its registration page, {base}/e/<event id>)\n"

@@ -1,12 +1,14 @@
 """End to end: register over HTTP, the local run's worker writes the email, the QR scans back."""
 import email
 import io
+import re
 import time
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+import requests
 import zxingcpp
 from PIL import Image
 
@@ -68,7 +70,10 @@ def test_ticket_email_carries_a_qr_that_scans_back_to_a_valid_secret(api, local_
     secret = decoded.text
     signer = TicketSigner(load_keyring_from_dir(local_run.data_dir))
     assert signer.verify(secret, event["id"]).revision == 0
-    assert f"/t/{secret}" in text
+    [link] = re.findall(rf"\S+/t/{re.escape(secret)}(?:\?\S*)?(?=\s|$)", text)  # the ticket page's link
+    assert link.startswith(local_run.url + "/")  # the link the attendee clicks reaches this very server
+    page = requests.get(link, timeout=30)
+    assert page.status_code == 200 and NAMES[language] in page.text
     ticket = api.get(f"/api/tickets/{secret}")
     assert ticket.status_code == 200 and ticket.json()["name"] == NAMES[language]
     calendars = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
