@@ -16,7 +16,7 @@ from chalicelib.mail.pipeline import Pipeline
 from chalicelib.mail.quota import Quota
 from chalicelib.storage.models import Counter, OutboxMessage, Registration
 
-RATE = 100  # sends a second the account allows
+RATE = 25  # sends a second the account allows: below what two consumers can compose, so the pacer is the limit
 TICKETS = 1000
 
 
