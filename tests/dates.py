@@ -85,4 +85,4 @@ def faketime_env(days_ahead: int) -> dict[str, str]:
     # Only the calendar moves; tests/faketime/sitecustomize.py says why and what it works around.
     python_path = os.pathsep.join(filter(None, [FAKETIME_SITE, os.environ.get("PYTHONPATH")]))
     return {"LD_PRELOAD": FAKETIME_LIBRARY, "FAKETIME": f"{int(offset.group(1)) + days_ahead:+d}d",
-            "FAKETIME_DONT_FAKE_MONOTONIC": "1", "PYTHONPATH": python_path}
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1", "FAKETIME_FORCE_MONOTONIC_FIX": "0", "PYTHONPATH": python_path}

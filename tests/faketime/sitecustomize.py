@@ -8,6 +8,11 @@ Debian's libfaketime 0.9.10 and Python 3.11 disagree on the monotonic clock eith
   (wolfcw/libfaketime#426).
 So the suite keeps the monotonic clock real and sleeps with a timed wait instead. Only the calendar
 moves, which is what the date tests are about.
+
+libfaketime's "monotonic fix" (on by default) also makes every thread start take 20-50 ms instead of
+0.1 ms, so the threaded local servers, which start a thread per connection, slowed ten-fold and a
+burst of registrations timed out: the suite turns it off (FAKETIME_FORCE_MONOTONIC_FIX=0), which is
+safe while the monotonic clock is not faked.
 """
 import os
 import threading
