@@ -1,8 +1,8 @@
 """Local DynamoDB-compatible server (plus SES) for ``make run`` and the test suite.
 
 It is moto's own WSGI application (``DomainDispatcherApplication(create_backend_app)``)
-served by werkzeug on 127.0.0.1, with the four things moto lacks as it ships
-(measured in notes/local-dynamodb.md) added around it:
+served by werkzeug on 127.0.0.1, connections kept alive (dynamo_http.py), with the four
+things moto lacks as it ships (measured in notes/local-dynamodb.md) added around it:
 
 * **One global lock around every request.** moto's backends are not thread-safe:
   concurrent TransactWriteItems broke the capacity invariant in 5 of 10 rounds and
@@ -57,6 +57,7 @@ from devstack import dynamo_items, dynamo_transactions
 from devstack.dynamo_faults import DATA_OPERATIONS, FAULTS_PATH, FaultConfig, Faults, Injected
 from devstack.dynamo_index_lag import IndexLag, reads_index
 from devstack.dynamo_items import all_tables
+from devstack.dynamo_http import INTERNAL_FAILURE, JSON, KeepAliveHandler
 from devstack.dynamo_journal import CorruptJournal, DataDirInUse, Store
 from devstack.dynamo_transactions import UndoLog
 
@@ -76,7 +77,6 @@ MOTO_RESET_PATH = "/moto-api/reset"
 #: bounds the start after a kill -9 to roughly 4-9 s; a compaction writes the whole state.
 COMPACT_BYTES = 4 * 1024 * 1024
 BATCH_WRITE = "DynamoDB_20120810.BatchWriteItem"
-INTERNAL_FAILURE = b'{"__type":"com.amazon.coral.service#InternalFailure","message":"internal error"}'
 
 _dispatched = threading.local()
 
@@ -103,7 +103,7 @@ def request_environ(target: str, account: str, region: str, body: dict[str, Any]
         headers={
             "X-Amz-Target": target,
             "X-Moto-Account-Id": account,
-            "Content-Type": "application/x-amz-json-1.0",
+            "Content-Type": JSON,
             "Authorization": f"AWS4-HMAC-SHA256 Credential=KAPILOCAL/20000101/{region}"
                              "/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
         },
@@ -178,7 +178,7 @@ class DynamoServer:
             # message, which can quote request data. Answer like DynamoDB instead.
             log.exception("request failed")
             return ([INTERNAL_FAILURE], "500 INTERNAL SERVER ERROR",
-                    Headers({"Content-Type": "application/x-amz-json-1.0"}))
+                    Headers({"Content-Type": JSON}))
 
     def _faults_endpoint(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         """GET: the configuration and the faults injected so far; PUT: a new configuration (JSON)."""
@@ -437,7 +437,7 @@ def main(argv: list[str] | None = None) -> None:
     except (DataDirInUse, CorruptJournal, RecoveryError) as error:
         log.error("cannot start: %s", error)
         sys.exit(1)
-    server = make_server("127.0.0.1", args.port, app, threaded=True)
+    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=KeepAliveHandler)
 
     def stop(signum: int, frame: Any) -> None:
         raise SystemExit(0)
