@@ -21,28 +21,16 @@ sequence number and the snapshot records the last one it contains, because a cra
 between the rename and the truncation would otherwise replay writes the snapshot
 already holds, and an ``ADD`` applied twice is a wrong counter.
 
-Group commit: the server writes a request's line while it holds its global lock (so
-the journal's order is the order of the writes) but fsyncs after releasing it, and
-answers only once a sync that covers the line has completed (``wait_durable``). One
-fsync covers every line written before it, so requests that finish together share
-one, and the lock is never held across a disk flush (median 0.2 ms here, but 4 ms and
-more at the 90th percentile, during which every other request used to wait). The
-server waits this way before *every* DynamoDB answer, reads included, for the journal
-as it stood when the answer was made: no answer ever shows a write that a crash could
-still take back. Compaction makes everything written so far durable (the snapshot
-holds it) and says so, which also covers lines its truncation removed.
-
-Each line is written whole (with its newline last) before the next one starts, so a
-line cut short by ``kill -9`` is the last one and has no newline: it is ignored, its
-request was never acknowledged (a line is written in full before its request can be).
-A complete line that does not parse is real corruption and stops the start.
+Each line is written with its newline last and fsynced before the next one, so a
+line cut short by ``kill -9`` is the last one and has no newline: it is ignored,
+its request was never acknowledged. A complete line that does not parse is real
+corruption and stops the start.
 """
 
 import base64
 import fcntl
 import json
 import os
-import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -74,9 +62,6 @@ class Store:
             os.close(self._journal_fd)
             raise DataDirInUse(f"{data_dir} is used by another server") from None
         self.journal_bytes = os.fstat(self._journal_fd).st_size
-        self._synced = 0  # every line up to this sequence number is on disk
-        self._syncing = False  # a thread is in fsync for the others
-        self._sync_done = threading.Condition()
 
     def read_snapshot(self) -> Iterator[dict[str, Any]]:
         """Yield the snapshot's table and item records; remembers its sequence number."""
@@ -105,37 +90,14 @@ class Store:
                     yield entry
 
     def append(self, entry: dict[str, Any]) -> None:
-        """Write one request's line after all earlier ones. Call under the server's lock, then
-        ``wait_durable`` before acknowledging the request."""
-        seq = self.seq + 1
-        data = json.dumps({"seq": seq, **entry}, separators=(",", ":")).encode() + b"\n"
+        """Make one acknowledged request durable: write, then fsync, before answering."""
+        self.seq += 1
+        data = json.dumps({"seq": self.seq, **entry}, separators=(",", ":")).encode() + b"\n"
         view = memoryview(data)
         while view:
             view = view[os.write(self._journal_fd, view):]
-        self.seq = seq  # only now may a sync count the line as covered
+        os.fsync(self._journal_fd)
         self.journal_bytes += len(data)
-
-    def wait_durable(self, seq: int) -> None:
-        """Return once every line up to ``seq`` is on disk; call *outside* the server's lock.
-
-        The first waiter fsyncs for everyone waiting; the others sleep until a sync that
-        covers their line completes (or take over if it failed, and raise in turn).
-        """
-        with self._sync_done:
-            while self._synced < seq:
-                if self._syncing:
-                    self._sync_done.wait()
-                    continue
-                self._syncing = True
-                covered = self.seq  # lines written so far: all complete, under the server's lock
-                self._sync_done.release()
-                try:
-                    os.fsync(self._journal_fd)
-                finally:
-                    self._sync_done.acquire()
-                    self._syncing = False
-                    self._sync_done.notify_all()
-                self._synced = max(self._synced, covered)
 
     def compact(self, records: Iterable[dict[str, Any]]) -> None:
         """Replace the snapshot with ``records`` (the whole current state), then empty the journal."""
@@ -155,9 +117,6 @@ class Store:
         os.ftruncate(self._journal_fd, 0)
         os.fsync(self._journal_fd)
         self.journal_bytes = 0
-        with self._sync_done:  # all written lines are in the snapshot now
-            self._synced = max(self._synced, self.seq)
-            self._sync_done.notify_all()
 
     def close(self) -> None:
         os.close(self._journal_fd)

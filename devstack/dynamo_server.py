@@ -18,8 +18,7 @@ notes/local-dynamodb.md) are added around it:
   background sweep deletes expired items so they do not pile up over a day (and
   drops the empty partitions moto leaves behind, see ``sweep``).
 * **Durability**: every acknowledged write is in the fsynced journal before its
-  answer leaves (fsynced outside the lock, one fsync for all the lines written
-  meanwhile), and the state is rebuilt on start; see dynamo_journal.py.
+  answer leaves, and the state is rebuilt on start; see dynamo_journal.py.
 
 Because the dashboard (``/moto-api/data.json``) needs the tracked instances, sent
 SES mail is read back from ``GET /_kapi/ses/messages`` instead.
@@ -144,7 +143,6 @@ class DynamoServer:
             decision = self.faults.admit(operation, touches, time.monotonic())
             if decision == 0:
                 answer = self._answer(environ, operation, body, touches)
-            journaled = self.store.seq
         if isinstance(decision, Injected):
             status, header_list, payload = decision.wsgi()
             start_response(status, header_list)
@@ -154,9 +152,6 @@ class DynamoServer:
             with self.lock:
                 self.faults.release(touches)
                 answer = self._answer(environ, operation, body, touches)
-                journaled = self.store.seq
-        # Acknowledged only once durable, and never showing a write that is not (dynamo_journal.py).
-        self.store.wait_durable(journaled)
         app_iter, status, headers = answer
         start_response(status, headers.to_wsgi_list())
         return app_iter
