@@ -1,8 +1,10 @@
 """Local DynamoDB-compatible server (plus SES) for ``make run`` and the test suite.
 
-It is moto's own WSGI application (``DomainDispatcherApplication(create_backend_app)``)
-served by werkzeug on 127.0.0.1, with the four things moto lacks as it ships
-(measured in notes/local-dynamodb.md) added around it:
+It is moto served by werkzeug on 127.0.0.1: DynamoDB calls go straight to moto's
+DynamoHandler (see ``_dynamodb``), everything else (SES, moto's own API) through moto's
+WSGI application (``DomainDispatcherApplication(create_backend_app)``). Connections are
+kept alive (dynamo_http.py). The four things moto lacks as it ships (measured in
+notes/local-dynamodb.md) are added around it:
 
 * **One global lock around every request.** moto's backends are not thread-safe:
   concurrent TransactWriteItems broke the capacity invariant in 5 of 10 rounds and
@@ -31,6 +33,7 @@ logs errors only: requests are never logged, since they carry personal data.
 """
 
 import argparse
+import functools
 import io
 import json
 import logging
@@ -43,13 +46,17 @@ import traceback
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from botocore.exceptions import ClientError
+from moto.core import responses
 from moto.core.model_instances import reset_model_data
+from moto.core.request import Request
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.ses.models import RawMessage, ses_backends
 from werkzeug.datastructures import Headers
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
@@ -57,6 +64,7 @@ from devstack import dynamo_items, dynamo_transactions
 from devstack.dynamo_faults import DATA_OPERATIONS, FAULTS_PATH, FaultConfig, Faults, Injected
 from devstack.dynamo_index_lag import IndexLag, reads_index
 from devstack.dynamo_items import all_tables
+from devstack.dynamo_http import INTERNAL_FAILURE, JSON, KeepAliveHandler
 from devstack.dynamo_journal import CorruptJournal, DataDirInUse, Store
 from devstack.dynamo_transactions import UndoLog
 
@@ -76,24 +84,20 @@ MOTO_RESET_PATH = "/moto-api/reset"
 #: bounds the start after a kill -9 to roughly 4-9 s; a compaction writes the whole state.
 COMPACT_BYTES = 4 * 1024 * 1024
 BATCH_WRITE = "DynamoDB_20120810.BatchWriteItem"
-INTERNAL_FAILURE = b'{"__type":"com.amazon.coral.service#InternalFailure","message":"internal error"}'
 
-_dispatched = threading.local()
+DYNAMODB_TARGET = "DynamoDB_20120810."
 
 
-def _record_dispatch() -> None:
-    """Let the server see which account, region and body moto used for a DynamoDB call.
+class _ServedRequest(Request):
+    """moto's request type as its own server marks it (so moto adds no Date header of its own)."""
 
-    The journal must replay each request into the same account and region, and moto
-    decides those from several headers; recording its decision avoids redoing it.
-    """
-    call_action = DynamoHandler.call_action
+    from_wsgi_server = True
 
-    def recording_call_action(self: DynamoHandler) -> Any:
-        _dispatched.value = (self.current_account, self.region, self.body)
-        return call_action(self)
 
-    DynamoHandler.call_action = recording_call_action
+def _method_names_once() -> None:
+    """moto lists a handler class's methods with inspect.getmembers on every request; the
+    classes do not change once the server runs, so list each once."""
+    responses.method_names_from_class = functools.cache(responses.method_names_from_class)
 
 
 def request_environ(target: str, account: str, region: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -103,7 +107,7 @@ def request_environ(target: str, account: str, region: str, body: dict[str, Any]
         headers={
             "X-Amz-Target": target,
             "X-Moto-Account-Id": account,
-            "Content-Type": "application/x-amz-json-1.0",
+            "Content-Type": JSON,
             "Authorization": f"AWS4-HMAC-SHA256 Credential=KAPILOCAL/20000101/{region}"
                              "/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
         },
@@ -178,7 +182,7 @@ class DynamoServer:
             # message, which can quote request data. Answer like DynamoDB instead.
             log.exception("request failed")
             return ([INTERNAL_FAILURE], "500 INTERNAL SERVER ERROR",
-                    Headers({"Content-Type": "application/x-amz-json-1.0"}))
+                    Headers({"Content-Type": JSON}))
 
     def _faults_endpoint(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         """GET: the configuration and the faults injected so far; PUT: a new configuration (JSON)."""
@@ -199,15 +203,18 @@ class DynamoServer:
 
     def _execute(self, environ: dict[str, Any]) -> tuple[Iterable[bytes], str, Headers]:
         """Run one request through moto and journal it if it changed data. Hold the lock."""
-        _dispatched.value = None
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
         try:
-            app_iter, status, headers = run_wsgi_app(self.moto, environ, buffered=True)
+            if target.startswith(DYNAMODB_TARGET):
+                (app_iter, status, headers), dispatched = _dynamodb(environ)
+            else:  # SES, moto's own API: nothing to journal
+                app_iter, status, headers = run_wsgi_app(self.moto, environ, buffered=True)
+                dispatched = None
         finally:
             reset_model_data()
         if status.startswith("200 "):
-            target = environ.get("HTTP_X_AMZ_TARGET", "")
-            if _dispatched.value and target.partition(".")[2] in MUTATING:
-                account, region, body = _dispatched.value
+            if dispatched and target.partition(".")[2] in MUTATING:
+                account, region, body = dispatched
                 self.store.append({"target": target, "account": account,
                                    "region": region, "body": json.loads(body)})
                 # Only after a write: a read may run on an index's past state (dynamo_index_lag.py).
@@ -262,9 +269,10 @@ class DynamoServer:
 
     def _replay(self, target: str, account: str, region: str, body: dict[str, Any],
                 what: str) -> None:
-        environ = request_environ(target, account, region, body)
-        _, status, _ = run_wsgi_app(self.moto, environ, buffered=True)
-        reset_model_data()
+        try:
+            (_, status, _), _ = _dynamodb(request_environ(target, account, region, body))
+        finally:
+            reset_model_data()
         if not status.startswith("200 "):
             raise RecoveryError(f"{what} in {self.store.data_dir} failed to load with HTTP "
                                 f"{status}; move that directory aside to start empty")
@@ -355,6 +363,29 @@ class DynamoServer:
             ]
 
 
+def _dynamodb(environ: dict[str, Any]) -> tuple[tuple[Iterable[bytes], str, Headers], tuple[str, str, str]]:
+    """A DynamoDB request straight to moto's DynamoHandler, and the account, region and body it used.
+
+    moto's own route (DomainDispatcherApplication, which infers the service from the
+    headers, then Flask, CORS and convert_to_flask_response) cost about a sixth of the
+    server's time and ends in the same handler. What moto decides about the account and
+    region (from several headers) is read off the handler, so the journal replays each
+    request into the same place.
+    """
+    handler = DynamoHandler()
+    handler.setup_class(_ServedRequest(environ))
+    dispatched = (handler.current_account, handler.region, handler.body)
+    try:
+        status, headers, body = handler.call_action()
+    except ClientError as error:  # as moto's route answers it (convert_to_flask_response)
+        status, headers, body = 400, {}, error.response["Error"]["Message"]
+    headers = Headers(headers)
+    headers.setdefault("Content-Type", JSON)
+    payload = body.encode() if isinstance(body, str) else body
+    status = int(status)
+    return ([payload], f"{status} {HTTP_STATUS_CODES.get(status, 'UNKNOWN').upper()}", headers), dispatched
+
+
 def _read_body(environ: dict[str, Any]) -> Any:
     """The request's JSON body (None if it is not JSON), left in place for moto to read again."""
     raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
@@ -430,14 +461,14 @@ def main(argv: list[str] | None = None) -> None:
 
     _configure_logging()
     dynamo_transactions.install()
-    _record_dispatch()
+    _method_names_once()
     try:
         app = DynamoServer(args.data_dir, compact_bytes=args.compact_bytes, faults=faults)
         app.recover()
     except (DataDirInUse, CorruptJournal, RecoveryError) as error:
         log.error("cannot start: %s", error)
         sys.exit(1)
-    server = make_server("127.0.0.1", args.port, app, threaded=True)
+    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=KeepAliveHandler)
 
     def stop(signum: int, frame: Any) -> None:
         raise SystemExit(0)

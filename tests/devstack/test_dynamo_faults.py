@@ -6,7 +6,9 @@ are checked on a seeded server with sequential requests: the sequence of decisio
 the counts are exact, not statistical.
 """
 
+import http.client
 import json
+import socket
 import threading
 import time
 import urllib.error
@@ -19,7 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from devstack.dynamo_process import DynamoProcess
-from tests.devstack.test_dynamo_server import add_one, client, counter, create_table, key, reasons
+from tests.devstack.test_dynamo_server import REGION, add_one, client, counter, create_table, key, reasons
 
 
 @pytest.fixture(scope="module")
@@ -228,3 +230,60 @@ def test_a_refused_batch_write_writes_none_of_its_items(dynamo, ddb):
     assert wrong_type.value.response["Error"]["Code"] == "ValidationException"
     assert "Item" not in ddb.get_item(TableName=table, Key=key("b", "good"))
     assert "Item" in ddb.get_item(TableName=table, Key=key("b", "kept"))
+
+
+def dynamodb_request(operation, body):
+    """A DynamoDB call as raw HTTP: what boto3 sends, minus a real signature (the server ignores it)."""
+    data = json.dumps(body).encode()
+    return ("POST", "/", data, {
+        "X-Amz-Target": f"DynamoDB_20120810.{operation}", "Content-Type": "application/x-amz-json-1.0",
+        "Authorization": f"AWS4-HMAC-SHA256 Credential=local/20000101/{REGION}/dynamodb/aws4_request, "
+                         "SignedHeaders=host, Signature=0"})
+
+
+def test_one_connection_carries_on_after_answers_that_ignore_the_request_body(dynamo, ddb):
+    """Keep-alive: an answer given without reading the body (an injected fault, a refused call to
+    the faults or SES endpoints) must not leave that body to be read as the next request."""
+    table = create_table(ddb)
+    put = dynamodb_request("PutItem", {"TableName": table, "Item": key("k", "1")})
+    port = int(dynamo.endpoint.rsplit(":", 1)[1])
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def send(method, path, body, headers=None):
+        connection.request(method, path, body=body, headers=headers or {})
+        answer = connection.getresponse()
+        return answer.status, answer.getheader("Connection"), json.loads(answer.read())
+
+    assert send("POST", "/_kapi/faults", b'{"throttles": 1}')[:2] == (405, None)
+    first_socket = connection.sock
+    assert send("GET", "/_kapi/ses/messages", b'{"ignored": true}')[:2] == (200, None)
+    assert send("PUT", "/_kapi/faults", b'{"throttles": 1, "seed": 5}')[:2] == (200, None)
+    status, close, error = send(*put)
+    assert (status, close, error["__type"].rsplit("#")[-1]) == (400, None, "ThrottlingException")
+    assert send("PUT", "/_kapi/faults", b"{}")[:2] == (200, None)
+    assert send(*put)[:2] == (200, None)
+    assert connection.sock is first_socket  # never closed and reopened in between
+    connection.close()
+    assert ddb.get_item(TableName=table, Key=key("k", "1"))["Item"] == key("k", "1")
+
+
+def test_pipelined_requests_are_each_answered_in_order(dynamo, ddb):
+    table = create_table(ddb)
+    raw = b""
+    for i in range(3):
+        method, path, data, headers = dynamodb_request("PutItem", {"TableName": table, "Item": key("p", str(i))})
+        lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(data)}",
+                 *(f"{name}: {value}" for name, value in headers.items())]
+        raw += ("\r\n".join(lines) + "\r\n\r\n").encode() + data
+    port = int(dynamo.endpoint.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock, sock.makefile("rb") as answers:
+        sock.sendall(raw)  # all three before reading any answer
+        statuses = []
+        for _ in range(3):
+            statuses.append(int(answers.readline().split()[1]))
+            headers = dict(line.decode().strip().lower().split(": ", 1)
+                           for line in iter(answers.readline, b"\r\n"))
+            json.loads(answers.read(int(headers["content-length"])))
+    assert statuses == [200, 200, 200]
+    assert ddb.query(TableName=table, KeyConditionExpression="pk = :p", Select="COUNT",
+                     ExpressionAttributeValues={":p": {"S": "p"}})["Count"] == 3
