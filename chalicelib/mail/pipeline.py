@@ -39,6 +39,7 @@ from chalicelib.mail.quota import CachedQuota, Quota
 from chalicelib.mail.transports import Transport
 from chalicelib.outbox import PENDING, is_email
 from chalicelib.storage.models import OutboxMessage, Registration
+from chalicelib.storage import updates
 from chalicelib.storage.retries import with_retries
 from chalicelib.tickets.issuing import secret_for
 from chalicelib.tickets.links import ticket_links
@@ -161,8 +162,9 @@ class Pipeline:
 
     def _retry_later(self, message: OutboxMessage, registration: Registration, error: str) -> str:
         delay = self.retry_seconds * 2 ** (message.attempts - 1) * random.uniform(0.8, 1.2)
-        message.update(actions=[OutboxMessage.due_at.set(clock.iso(clock.now() + timedelta(seconds=delay))),
-                                OutboxMessage.last_error.set(error)])
+        updates.update(OutboxMessage, message.id, [
+            OutboxMessage.due_at.set(clock.iso(clock.now() + timedelta(seconds=delay))),
+            OutboxMessage.last_error.set(error)])
         _record_on_registration(registration, message, "queued", error)
         return PENDING
 
@@ -170,16 +172,16 @@ class Pipeline:
         """Nothing was sent: try again after a backoff that doubles per throttle, keeping the attempt."""
         first, longest = THROTTLE_BACKOFF_SECONDS
         delay = min(longest, first * 2 ** (message.throttles or 0)) * random.uniform(0.5, 1.5)
-        message.update(actions=[OutboxMessage.due_at.set(clock.iso(clock.now() + timedelta(seconds=delay))),
-                                OutboxMessage.attempts.add(-1), OutboxMessage.throttles.add(1),
-                                OutboxMessage.last_error.set(error)])
+        updates.update(OutboxMessage, message.id, [
+            OutboxMessage.due_at.set(clock.iso(clock.now() + timedelta(seconds=delay))),
+            OutboxMessage.attempts.add(-1), OutboxMessage.throttles.add(1), OutboxMessage.last_error.set(error)])
         return PENDING
 
     def _finish(self, message: OutboxMessage, registration: Registration | None, state: str,
                 error: str | None) -> str:
         """Take the message off the due index (sparse: no queue, no due_at) and record the outcome."""
         # Retried past botocore's own retries: a message left leased after a send is sent again.
-        with_retries(lambda: message.update(actions=[
+        with_retries(lambda: updates.update(OutboxMessage, message.id, [
             OutboxMessage.state.set(state), OutboxMessage.queue.remove(), OutboxMessage.due_at.remove(),
             OutboxMessage.last_error.set(error),
             OutboxMessage.sent_at.set(clock.iso(clock.now()) if state == "sent" else None)]))
@@ -194,7 +196,7 @@ def _record_on_registration(registration: Registration, message: OutboxMessage, 
     Retried: the registration may be in an organiser's transaction right now (TransactionConflictException)."""
     own = (Registration.email_message == message.id) | Registration.email_message.does_not_exist()
     try:
-        with_retries(lambda: registration.update(actions=[
+        with_retries(lambda: updates.update(Registration, registration.id, [
             Registration.email_status.set(state), Registration.email_attempts.set(message.attempts),
             Registration.email_error.set(error)], condition=own))
     except UpdateError as error_:

@@ -417,11 +417,17 @@ def test_a_damaged_journal_line_stops_the_start_and_keeps_the_files(tmp_path):
 
 # -- 7: nothing is logged but the startup line (and errors) --------------------------
 
+def server_env() -> dict[str, str]:
+    """This environment with the repository importable, keeping what PYTHONPATH already holds (under
+    `make test-ahead`, the faketime shim every process of the run needs)."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
+
+
 def test_logs_only_the_ready_line(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "devstack.dynamo_server", "--port", "0", "--data-dir", str(tmp_path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": ROOT})
+        env=server_env())
     ready = process.stdout.readline()
     assert ready.startswith("READY http://127.0.0.1:")
     ddb = client(ready.split()[1])
@@ -441,7 +447,7 @@ def test_a_server_error_is_logged_without_request_data(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "devstack.dynamo_server", "--port", "0", "--data-dir", str(tmp_path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": ROOT})
+        env=server_env())
     endpoint = process.stdout.readline().split()[1]
     request = urllib.request.Request(  # no TableName: moto itself fails with a KeyError
         endpoint, method="POST", data=b'{"Key": {"email": {"S": "ozel.veri@example.org"}}}',
