@@ -161,11 +161,14 @@ class Pipeline:
             links=ticket_links(self.public_url, secret))
 
     def _retry_later(self, message: OutboxMessage, registration: Registration, error: str) -> str:
+        """Record "queued" while this worker still holds the lease, then make the message due again:
+        the other way round, a throttled (and so retried) "queued" could land after another worker's
+        "sent" for the next attempt, and the registration would show "queued" for a delivered email."""
         delay = self.retry_seconds * 2 ** (message.attempts - 1) * random.uniform(0.8, 1.2)
+        _record_on_registration(registration, message, "queued", error)
         updates.update(OutboxMessage, message.id, [
             OutboxMessage.due_at.set(clock.iso(clock.now() + timedelta(seconds=delay))),
             OutboxMessage.last_error.set(error)])
-        _record_on_registration(registration, message, "queued", error)
         return PENDING
 
     def _retry_throttled(self, message: OutboxMessage, registration: Registration, error: str) -> str:
