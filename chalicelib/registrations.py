@@ -23,10 +23,12 @@ from chalicelib.errors import (AlreadyRegistered, Conflict, FieldError, InvalidS
 from chalicelib.ids import new_registration_id
 from chalicelib.storage.models import Claim, OwedPromotion, Registration
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
+from chalicelib.text import is_printable_ascii
 
 log = logging.getLogger("kapi")
 
 IDEMPOTENCY_SECONDS = 24 * 3600
+MAX_IDEMPOTENCY_KEY = 200  # characters
 SEAT_ATTEMPTS = 8  # tries at a seat (each after a read showing one) before answering 503
 RATE_WINDOW_SECONDS = 60
 INDEX_CATCH_UP_TRIES, INDEX_CATCH_UP_SECONDS = 10, 0.1
@@ -131,8 +133,8 @@ def _registration_transaction(event: dict, registration: Registration, result: O
 
 
 def _check_idempotency_key(key: str) -> None:
-    if not (1 <= len(key) <= 200 and key.isascii() and key.isprintable()):
-        raise ValidationError.field("Idempotency-Key", "error.idempotency_key.invalid")
+    if not is_printable_ascii(key, MAX_IDEMPOTENCY_KEY):
+        raise ValidationError.field("Idempotency-Key", "error.text.ascii", limit=MAX_IDEMPOTENCY_KEY)
 
 
 def _replay(event_id: str, key: str | None, body_hash: str) -> Outcome | None:

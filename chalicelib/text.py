@@ -13,6 +13,12 @@ _I_VARIANTS = str.maketrans({"İ": "i", "I": "i", "ı": "i"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
+def is_printable_ascii(value: object, limit: int) -> bool:
+    """Whether a key the client chose (a scan's nonce, an Idempotency-Key) is 1 to `limit` printable
+    ASCII characters: it becomes part of a DynamoDB key and is compared byte for byte."""
+    return isinstance(value, str) and 1 <= len(value) <= limit and value.isascii() and value.isprintable()
+
+
 def fold_case(text: str) -> str:
     """Case-insensitive form that treats Turkish dotted and dotless i as i; keeps other letters."""
     return unicodedata.normalize("NFC", text).translate(_I_VARIANTS).casefold()

@@ -29,6 +29,7 @@ from chalicelib.errors import ApiError, FieldError, ServiceUnavailable, Validati
 from chalicelib.ids import new_id
 from chalicelib.storage.models import Claim, Registration, Scan
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
+from chalicelib.text import is_printable_ascii
 from chalicelib.tickets.issuing import verify
 from chalicelib.tickets.secrets import InvalidTicket
 
@@ -107,8 +108,7 @@ def _parse(body: Any, prefix: str, door: Door, now: datetime) -> tuple[ScanReque
         problems.append(FieldError(prefix + "secret", "error.scan.secret"))
     if scan_type not in TYPES:
         problems.append(FieldError(prefix + "type", "error.scan.type"))
-    if nonce is not None and not (isinstance(nonce, str) and 1 <= len(nonce) <= MAX_NONCE
-                                  and nonce.isascii() and nonce.isprintable()):
+    if nonce is not None and not is_printable_ascii(nonce, MAX_NONCE):
         problems.append(FieldError(prefix + "nonce", "error.text.ascii", limit=MAX_NONCE))
     if scanned_at is not None:
         problem = _scan_time_problem(scanned_at, door, now)
