@@ -60,7 +60,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from devstack import dynamo_items, dynamo_results, dynamo_transactions
+from devstack import dynamo_items, dynamo_queries, dynamo_results, dynamo_transactions
 from devstack.dynamo_faults import DATA_OPERATIONS, FAULTS_PATH, FaultConfig, Faults, Injected
 from devstack.dynamo_index_lag import IndexLag, reads_index
 from devstack.dynamo_items import all_tables
@@ -462,6 +462,7 @@ def main(argv: list[str] | None = None) -> None:
     _configure_logging()
     dynamo_transactions.install()
     dynamo_results.install()
+    dynamo_queries.install()
     _method_names_once()
     try:
         app = DynamoServer(args.data_dir, compact_bytes=args.compact_bytes, faults=faults)

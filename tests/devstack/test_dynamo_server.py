@@ -239,9 +239,11 @@ EVERY_TYPE = {"name": {"S": "İlkin Əliyev"}, "n": {"N": "-12.50"}, "b": {"B": 
 
 
 def item_answers(ddb, table):
-    """The answers of every call that returns items, on a fresh table, ResponseMetadata left out."""
+    """The answers of every call that returns items, on a fresh table, ResponseMetadata left out.
+    The server also answers queries from the asked partition alone (devstack/dynamo_queries.py)."""
     ddb.put_item(TableName=table, Item={**key("p", "1"), **EVERY_TYPE, "gsi1pk": {"S": "g"}})
-    ddb.put_item(TableName=table, Item={**key("p", "2"), "name": {"S": "Şule"}})
+    for pk, sk in (("p", "2"), ("p", "3"), ("q", "1"), ("r", "2")):
+        ddb.put_item(TableName=table, Item={**key(pk, sk), "name": {"S": f"Şule {pk}{sk}"}, "gsi1pk": {"S": "g"}})
     names = {"#m": "m", "#n": "name"}
     calls = [
         ("get_item", {"Key": key("p", "1"), "ConsistentRead": True}),
@@ -257,6 +259,14 @@ def item_answers(ddb, table):
                    "ExpressionAttributeNames": {"#n": "name"}}),
         ("query", {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "p"}},
                    "Select": "COUNT"}),
+        ("query", {"KeyConditionExpression": "pk = :p AND sk BETWEEN :a AND :b", "ScanIndexForward": False,
+                   "ExpressionAttributeValues": {":p": {"S": "p"}, ":a": {"S": "1"}, ":b": {"S": "2"}}}),
+        ("query", {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "p"}},
+                   "ExclusiveStartKey": key("p", "1"), "FilterExpression": "attribute_exists(gsi1pk)"}),
+        ("query", {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "nobody"}}}),
+        ("query", {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :g AND sk > :s",
+                   "ExpressionAttributeValues": {":g": {"S": "g"}, ":s": {"S": "1"}}, "Limit": 2}),
+        ("scan", {"Limit": 3}),
         ("update_item", {"Key": key("p", "2"), "UpdateExpression": "SET b = :b ADD c :one",
                          "ExpressionAttributeValues": {":b": {"B": b"\x10"}, ":one": {"N": "1"}},
                          "ReturnValues": "ALL_NEW"}),
@@ -268,7 +278,16 @@ def item_answers(ddb, table):
     answers = [getattr(ddb, name)(TableName=table, **params) for name, params in calls]
     answers.append(ddb.batch_get_item(RequestItems={table: {"Keys": [key("p", "1"), key("p", "3")]}}))
     answers.append(ddb.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": key("p", "1")}}]))
-    return [{k: v for k, v in answer.items() if k != "ResponseMetadata"} for answer in answers]
+    return [unordered_sets({k: v for k, v in answer.items() if k != "ResponseMetadata"}) for answer in answers]
+
+
+def unordered_sets(value):
+    """The answer with its SS/NS/BS members sorted: DynamoDB's sets have no order."""
+    if isinstance(value, dict):
+        return {k: sorted(v) if k in ("SS", "NS", "BS") else unordered_sets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unordered_sets(v) for v in value]
+    return value
 
 
 def test_item_answers_are_the_ones_moto_gives(ddb):
