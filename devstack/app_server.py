@@ -56,9 +56,12 @@ class DecodingGateway(LocalGateway):
 
 
 class KapiRequestHandler(ChaliceRequestHandler):
-    # Headers and body go out in separate writes; with Nagle's algorithm the body then waits for the
-    # client's delayed ACK, about 40 ms on every request (measured: a 404 took 47 ms, 1.8 ms without).
+    # Chalice writes the headers and the body separately; with Nagle's algorithm the body then waits
+    # for the client's delayed ACK, about 40 ms on every request (measured: a 404 took 47 ms, 1.8 ms
+    # without). A buffered writer also sends them as one segment, flushed by the standard library
+    # after each request: one send and one wake-up of the client instead of two.
     disable_nagle_algorithm = True
+    wbufsize = -1
 
     def __init__(self, request, client_address, server, app_object, config, stage_path=""):  # noqa: D107
         self.local_gateway = DecodingGateway(app_object, config, stage_path)
