@@ -104,6 +104,9 @@ def test_unknown_routes_and_methods_answer_json(api):
     assert unknown.status_code == 404 and unknown.json()["error"] == "not_found"
     wrong_method = api.delete("/api/events")
     assert wrong_method.status_code == 405 and wrong_method.json()["error"] == "method_not_allowed"
+    no_route_has_it = api.request("TRACE", "/api/events")  # answered before any handler runs
+    assert no_route_has_it.status_code == 405 and no_route_has_it.json()["error"] == "method_not_allowed"
+    assert api.get("/api/events").status_code == 200  # the same kept-alive connection still answers
 
 
 def test_event_times_are_bounded_so_dates_computed_from_them_exist(api):
