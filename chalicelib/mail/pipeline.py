@@ -13,9 +13,10 @@ so a delivery finishing after a resend never turns the resend's "queued" into "s
 
 Pace and throughput: sends wait for a slot of the shared pacer (`pacing.py`) when the account has a
 rate, and none is tried while the day's quota is used up. A throttled send is retried after a short
-backoff without using one of its attempts. A round claims its messages in parallel, reads their
-registrations with one BatchGetItem and each event once, then composes and sends on `parallel`
-threads: three round trips a message (claim, and the two records of the outcome) instead of five.
+backoff without using one of its attempts. A round leases all its messages with one
+TransactWriteItems, reads their registrations with one BatchGetItem and each event once, then
+composes and sends on `parallel` threads and records each outcome, on the message and on the
+registration, with one TransactWriteItems: about one round trip a message instead of five.
 """
 from __future__ import annotations
 
@@ -41,10 +42,12 @@ from chalicelib.outbox import PENDING, is_email
 from chalicelib.storage.models import OutboxMessage, Registration
 from chalicelib.storage import updates
 from chalicelib.storage.retries import with_retries
+from chalicelib.storage.transaction import ConditionsFailed, Transaction
 from chalicelib.tickets.issuing import secret_for
 from chalicelib.tickets.links import ticket_links
 
 LEASE_SECONDS = 120
+MAX_CLAIM = 100  # a TransactWriteItems holds at most 100 actions
 THROTTLE_BACKOFF_SECONDS = (1.0, 60.0)  # first and longest wait after a throttled send
 
 
@@ -70,16 +73,17 @@ class Pipeline:
             return 0  # they wait, pending, until the day's quota has room again
         now = clock.iso(clock.now())
         queue = settings().outbox_queue
-        due = [message.id for message in OutboxMessage.by_due.query(queue, OutboxMessage.due_at <= now, limit=limit)]
+        due = list(OutboxMessage.by_due.query(queue, OutboxMessage.due_at <= now, limit=min(limit, MAX_CLAIM)))
         if not due:
             return 0
-        with ThreadPoolExecutor(min(self.parallel, len(due))) as pool:
-            claimed = [message for message in pool.map(self._claim, due) if message is not None]
+        claimed = _claim_all(due)
+        if claimed:
             found = {r.id: r for r in Registration.batch_get(list({m.registration_id for m in claimed}),
                                                                consistent_read=True)}
             event_docs = {event_id: events.load(event_id) for event_id in {m.event_id for m in claimed}}
-            list(pool.map(lambda m: self._deliver_claimed(m, found.get(m.registration_id), event_docs[m.event_id]),
-                          claimed))
+            with ThreadPoolExecutor(min(self.parallel, len(claimed))) as pool:
+                list(pool.map(lambda m: self._deliver_claimed(m, found.get(m.registration_id),
+                                                              event_docs[m.event_id]), claimed))
         return len(due)
 
     def deliver(self, message_id: str) -> str:
@@ -161,14 +165,12 @@ class Pipeline:
             links=ticket_links(self.public_url, secret))
 
     def _retry_later(self, message: OutboxMessage, registration: Registration, error: str) -> str:
-        """Record "queued" while this worker still holds the lease, then make the message due again:
-        the other way round, a throttled (and so retried) "queued" could land after another worker's
-        "sent" for the next attempt, and the registration would show "queued" for a delivered email."""
+        """Make the message due again and record "queued" on the registration in one transaction: as
+        two writes, "queued" had to land first, or a retried one could overwrite another worker's
+        "sent" for the next attempt."""
         delay = self.retry_seconds * 2 ** (message.attempts - 1) * random.uniform(0.8, 1.2)
-        _record_on_registration(registration, message, "queued", error)
-        updates.update(OutboxMessage, message.id, [
-            OutboxMessage.due_at.set(clock.iso(clock.now() + timedelta(seconds=delay))),
-            OutboxMessage.last_error.set(error)])
+        _record(message, [OutboxMessage.due_at.set(clock.iso(clock.now() + timedelta(seconds=delay))),
+                          OutboxMessage.last_error.set(error)], registration, "queued", error)
         return PENDING
 
     def _retry_throttled(self, message: OutboxMessage, registration: Registration, error: str) -> str:
@@ -183,28 +185,66 @@ class Pipeline:
     def _finish(self, message: OutboxMessage, registration: Registration | None, state: str,
                 error: str | None) -> str:
         """Take the message off the due index (sparse: no queue, no due_at) and record the outcome."""
-        # Retried past botocore's own retries: a message left leased after a send is sent again.
-        with_retries(lambda: updates.update(OutboxMessage, message.id, [
+        _record(message, [
             OutboxMessage.state.set(state), OutboxMessage.queue.remove(), OutboxMessage.due_at.remove(),
             OutboxMessage.last_error.set(error),
-            OutboxMessage.sent_at.set(clock.iso(clock.now()) if state == "sent" else None)]))
-        if registration is not None and state != "skipped":
-            _record_on_registration(registration, message, state, error)
+            OutboxMessage.sent_at.set(clock.iso(clock.now()) if state == "sent" else None)],
+            registration if state != "skipped" else None, state, error)
         return state
 
 
-def _record_on_registration(registration: Registration, message: OutboxMessage, state: str, error: str | None) -> None:
-    """Record a delivery's outcome on the registration unless a newer message (a resend, a move) has
-    been queued for it since: that one's "queued" must not be overwritten by this one's "sent".
-    Retried: the registration may be in an organiser's transaction right now (TransactionConflictException)."""
-    own = (Registration.email_message == message.id) | Registration.email_message.does_not_exist()
-    try:
-        with_retries(lambda: updates.update(Registration, registration.id, [
-            Registration.email_status.set(state), Registration.email_attempts.set(message.attempts),
-            Registration.email_error.set(error)], condition=own))
-    except UpdateError as error_:
-        if error_.cause_response_code != "ConditionalCheckFailedException":
-            raise
+def _claim_all(due: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Lease the messages a query of the due index found, in one TransactWriteItems instead of one
+    UpdateItem each. Each part holds the single claim's condition (still pending, due) and also that
+    `attempts` and `throttles` are what the index showed, so the counts known here are the item's
+    although nothing is read back. A part whose condition failed (another worker took the message,
+    or the index lagged) cancels the transaction: it is dropped and the rest tried again."""
+    now = clock.now()
+    lease = clock.iso(now + timedelta(seconds=LEASE_SECONDS))
+    pending = {message.id: message for message in due}
+    while pending:
+        transaction = Transaction()
+        for message in pending.values():
+            transaction.update(message.id, message, [OutboxMessage.attempts.add(1), OutboxMessage.due_at.set(lease)],
+                               condition=(OutboxMessage.state == PENDING) & (OutboxMessage.due_at <= clock.iso(now))
+                               & (OutboxMessage.attempts == message.attempts) & _throttles_are(message.throttles))
+        try:
+            transaction.commit()
+            break
+        except ConditionsFailed as failed:
+            for message_id in failed.labels:
+                del pending[message_id]
+    for message in pending.values():
+        message.attempts += 1
+        message.due_at = lease
+    return list(pending.values())
+
+
+def _throttles_are(count: int):
+    """A message written before `throttles` existed has none: that is a count of 0."""
+    same = OutboxMessage.throttles == count
+    return same | OutboxMessage.throttles.does_not_exist() if count == 0 else same
+
+
+def _record(message: OutboxMessage, message_actions: list, registration: Registration | None, state: str,
+            error: str | None) -> None:
+    """Write `message_actions` on the message and, in the same transaction, the delivery's state on the
+    registration unless a newer message (a resend, a move) has been queued for it since: that one's
+    "queued" must not be overwritten by this one's "sent". Then the message's write goes alone.
+    Retried (`Transaction.commit`) past botocore's own retries: a message left leased after a send is
+    sent again, and the registration may be in an organiser's transaction right now."""
+    if registration is not None:
+        own = (Registration.email_message == message.id) | Registration.email_message.does_not_exist()
+        try:
+            Transaction().update("message", message, message_actions).update(
+                "registration", registration, [Registration.email_status.set(state),
+                                               Registration.email_attempts.set(message.attempts),
+                                               Registration.email_error.set(error)], condition=own).commit()
+            return
+        except ConditionsFailed as failed:
+            if failed.labels != {"registration"}:
+                raise
+    with_retries(lambda: updates.update(OutboxMessage, message.id, message_actions))
 
 
 def pipeline_from_settings() -> Pipeline:
