@@ -1,9 +1,23 @@
-"""Background work that AWS runs from event sources and schedules, run here as threads."""
+"""Background work that AWS runs from event sources and schedules, run here in a process of its own.
+
+A child of the local run (`running()`), not threads of it: the email worker composes QR codes and
+MIME, CPU work that would otherwise share the API's GIL and slow both (in AWS they are separate Lambda
+functions, each with its own CPU). The child lives as long as its parent: it stops when the parent
+closes its stdin, which happens however the parent ends (clean exit, Ctrl-C, kill -9), and on
+SIGTERM or SIGINT (`kill` of the process group, Ctrl-C in a terminal).
+"""
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import subprocess
+import sys
 import threading
 from typing import Callable, Iterator
+
+#: How long the parent waits for the child to finish its current rounds before killing it.
+STOP_SECONDS = 10
 
 
 def deliver_emails() -> bool:
@@ -39,18 +53,45 @@ WORKERS: list[tuple[str, float, Callable[[], bool]]] = [
 
 
 @contextlib.contextmanager
-def running() -> Iterator[None]:
+def running() -> Iterator[subprocess.Popen]:
+    """The workers in a child process with this process's environment (set up by devstack.run)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    child = subprocess.Popen([sys.executable, "-m", "devstack.workers"], stdin=subprocess.PIPE, env=env)
+    try:
+        yield child
+    finally:
+        child.stdin.close()  # the child's signal to stop
+        try:
+            child.wait(STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def main() -> None:
     stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    from chalicelib.web import configure_logging
+
+    configure_logging()  # a worker's failures are logged as the API's lines are: JSON on stdout
     threads = [threading.Thread(target=_loop, args=(stop, every, work), name=name, daemon=True)
                for name, every, work in WORKERS]
     for thread in threads:
         thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=5)
+    threading.Thread(target=_until_parent_is_gone, args=(stop,), daemon=True).start()
+    while not stop.wait(1.0):
+        pass
+    for thread in threads:
+        thread.join(timeout=5)
+
+
+def _until_parent_is_gone(stop: threading.Event) -> None:
+    """stdin is a pipe only the parent holds open: its end of file means the parent closed or died."""
+    while os.read(sys.stdin.fileno(), 4096):  # the unbuffered fd: nothing to lock at shutdown
+        pass
+    stop.set()
 
 
 def _loop(stop: threading.Event, idle: float, work: Callable[[], bool]) -> None:
@@ -60,7 +101,12 @@ def _loop(stop: threading.Event, idle: float, work: Callable[[], bool]) -> None:
             try:
                 busy = work()
             except Exception:  # noqa: BLE001 - a worker must survive one bad round and try again
-                import logging
+                if not stop.is_set():  # not when stopping: the local DynamoDB server may be gone first
+                    import logging
 
-                logging.getLogger("kapi").exception("worker round failed")
+                    logging.getLogger("kapi").exception("worker round failed")
                 busy = False
+
+
+if __name__ == "__main__":
+    main()

@@ -1,10 +1,9 @@
 """UpdateItem that does not read the item back.
 
 pynamodb's `Model.update` asks DynamoDB for the whole updated item (`ReturnValues=ALL_NEW`) to
-refresh the instance. Where only the write matters, as when the email pipeline records a delivery
-on the message and on the registration (the largest item Kapı has, with its form answers), that is
-the item sent back over the wire for nothing, and for the local server a serialisation it does for
-every email.
+refresh the instance. Where only the write matters, as when the email pipeline puts a throttled
+message back due, that is the item sent back over the wire for nothing, and for the local server a
+serialisation it does for every such write.
 """
 from __future__ import annotations
 

@@ -138,3 +138,20 @@ def test_a_delivery_finishing_after_a_resend_leaves_the_resend_queued(tables, ma
     assert Registration.get(rid).email_status == "queued"  # the resent email has not gone yet
     drain(pipe)
     assert len(transport.sent) == 2 and Registration.get(rid).email_status == "sent"
+
+
+def test_two_messages_for_one_registration_in_one_round_are_both_sent_and_the_newer_status_kept(tables, make_event):
+    """A resend queued before the first ticket went: one round sends both, records the outcomes of
+    its messages in shared transactions, and the older message's "sent" never takes the newer one's
+    place on the registration (its part is dropped, the other outcomes of its batch still written)."""
+    event = make_event()
+    ids = register_many(event["id"], 6)
+    registrations.resend(event["id"], ids[2])
+    transport = Recording()
+    drain(pipeline(transport))
+    recipients = [m["To"].addresses[0].addr_spec for m in transport.sent]
+    people = {rid: Registration.get(rid) for rid in ids}
+    assert sorted(recipients) == sorted([p.email for p in people.values()] + [people[ids[2]].email])
+    assert {p.email_status for p in people.values()} == {"sent"}
+    index_settled()
+    assert [m for m in OutboxMessage.by_due.query(settings().outbox_queue)] == []
