@@ -257,15 +257,16 @@ class _Outcomes:
         self.pending: list[_Outcome] = []
 
     def add(self, outcome: _Outcome) -> None:
-        ready = []
+        earlier, ready = [], []
         with self.lock:
             if outcome.registration is not None and any(
                     other.registration is not None and other.registration.id == outcome.registration.id
                     for other in self.pending):
-                ready, self.pending = self.pending, []
+                earlier, self.pending = self.pending, []
             self.pending.append(outcome)
             if len(self.pending) >= self.size:
-                ready, self.pending = ready + self.pending, []
+                ready, self.pending = self.pending, []
+        _record(earlier)
         _record(ready)
 
     def flush(self) -> None:
