@@ -5,6 +5,11 @@ MIME, CPU work that would otherwise share the API's GIL and slow both (in AWS th
 functions, each with its own CPU). The child lives as long as its parent: it stops when the parent
 closes its stdin, which happens however the parent ends (clean exit, Ctrl-C, kill -9), and on
 SIGTERM or SIGINT (`kill` of the process group, Ctrl-C in a terminal).
+
+Email goes out from KAPI_MAIL_WORKERS such processes (default 2), as the outbox stream's handler
+runs as several Lambda invocations at once in AWS: one process's GIL caps composing at one core, and
+the pipeline's leases and shared pacer are built for consumers that race (chalicelib/mail/pipeline.py).
+The first process also runs the waitlist and retention workers; the others deliver email only.
 """
 from __future__ import annotations
 
@@ -53,23 +58,28 @@ WORKERS: list[tuple[str, float, Callable[[], bool]]] = [
 
 
 @contextlib.contextmanager
-def running() -> Iterator[subprocess.Popen]:
-    """The workers in a child process with this process's environment (set up by devstack.run)."""
+def running() -> Iterator[list[subprocess.Popen]]:
+    """The worker processes, with this process's environment (set up by devstack.run)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    child = subprocess.Popen([sys.executable, "-m", "devstack.workers"], stdin=subprocess.PIPE, env=env)
+    extra_mail = max(0, int(os.environ.get("KAPI_MAIL_WORKERS", "2")) - 1)
+    children = [subprocess.Popen([sys.executable, "-m", "devstack.workers", *names], stdin=subprocess.PIPE, env=env)
+                for names in [[]] + [["mail"]] * extra_mail]
     try:
-        yield child
+        yield children
     finally:
-        child.stdin.close()  # the child's signal to stop
-        try:
-            child.wait(STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+        for child in children:
+            child.stdin.close()  # the child's signal to stop
+        for child in children:
+            try:
+                child.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
+    """Run the named workers (all of them when none is named) until stopped."""
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -77,7 +87,7 @@ def main() -> None:
 
     configure_logging()  # a worker's failures are logged as the API's lines are: JSON on stdout
     threads = [threading.Thread(target=_loop, args=(stop, every, work), name=name, daemon=True)
-               for name, every, work in WORKERS]
+               for name, every, work in WORKERS if not names or name in names]
     for thread in threads:
         thread.start()
     threading.Thread(target=_until_parent_is_gone, args=(stop,), daemon=True).start()
@@ -109,4 +119,4 @@ def _loop(stop: threading.Event, idle: float, work: Callable[[], bool]) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
