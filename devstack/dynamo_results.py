@@ -17,8 +17,9 @@ out as they are:
 * ``Item.project`` picks top-level attributes directly; a projection with a nested path
   (``a.b``, ``a[0]``) still goes through moto's own code.
 
-Errors still go through moto's serializer: only successful answers change. The test
-tests/devstack/test_dynamo_results.py checks the answers equal moto's own for every attribute type.
+Errors still go through moto's serializer: only successful answers change.
+``test_item_answers_are_the_ones_moto_gives`` (tests/devstack/test_dynamo_server.py) checks the
+answers equal moto's own, for every attribute type.
 """
 
 import base64
