@@ -4,7 +4,7 @@ moto 5.2.5's ``Table.query`` starts from ``Table.all_items()``, which gathers ev
 table and sorts them all by key (DynamoType comparisons in Python), then keeps the ones of the
 asked partition and sorts those again. Every Query, even one on a primary key, so cost
 O(n log n) in the table's size: the mail worker's poll of the outbox, the door's shard reads
-and the dashboard's lists all slowed down as a day's data grew (a third of the server's time
+and the dashboard's lists all slowed down as a day's data grew (a seventh of the server's time
 during a door benchmark went to that sort).
 
 While a query runs, ``all_items`` here gives it
