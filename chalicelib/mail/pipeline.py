@@ -27,8 +27,8 @@ import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Callable
+from datetime import datetime, timedelta
+from typing import Any, Callable
 
 from pynamodb.exceptions import UpdateError
 
@@ -137,13 +137,10 @@ class Pipeline:
         return {"batchItemFailures": failures}
 
     def _claim(self, message_id: str) -> OutboxMessage | None:
-        now = clock.now()
         message = OutboxMessage(message_id)
+        actions, condition = _lease(clock.now())
         try:
-            message.update(
-                actions=[OutboxMessage.attempts.add(1),
-                         OutboxMessage.due_at.set(clock.iso(now + timedelta(seconds=LEASE_SECONDS)))],
-                condition=(OutboxMessage.state == PENDING) & (OutboxMessage.due_at <= clock.iso(now)))
+            message.update(actions=actions, condition=condition)
         except UpdateError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 return None
@@ -209,14 +206,14 @@ def _claim_all(due: list[OutboxMessage]) -> list[OutboxMessage]:
     although nothing is read back. A part whose condition failed (another worker took the message,
     or the index lagged) cancels the transaction: it is dropped and the rest tried again."""
     now = clock.now()
-    lease = clock.iso(now + timedelta(seconds=LEASE_SECONDS))
+    actions, leasable = _lease(now)
     pending = {message.id: message for message in due}
     while pending:
         transaction = Transaction()
         for message in pending.values():
-            transaction.update(message.id, message, [OutboxMessage.attempts.add(1), OutboxMessage.due_at.set(lease)],
-                               condition=(OutboxMessage.state == PENDING) & (OutboxMessage.due_at <= clock.iso(now))
-                               & (OutboxMessage.attempts == message.attempts) & _throttles_are(message.throttles))
+            transaction.update(message.id, message, actions,
+                               condition=leasable & (OutboxMessage.attempts == message.attempts)
+                               & _throttles_are(message.throttles))
         try:
             transaction.commit()
             break
@@ -225,8 +222,19 @@ def _claim_all(due: list[OutboxMessage]) -> list[OutboxMessage]:
                 del pending[message_id]
     for message in pending.values():
         message.attempts += 1
-        message.due_at = lease
+        message.due_at = _lease_end(now)
     return list(pending.values())
+
+
+def _lease(now: datetime) -> tuple[list, Any]:
+    """A claim's actions (one more attempt, due again when the lease ends) and its condition (still
+    pending and due): the single claim and a round's claim lease a message alike."""
+    return ([OutboxMessage.attempts.add(1), OutboxMessage.due_at.set(_lease_end(now))],
+            (OutboxMessage.state == PENDING) & (OutboxMessage.due_at <= clock.iso(now)))
+
+
+def _lease_end(now: datetime) -> str:
+    return clock.iso(now + timedelta(seconds=LEASE_SECONDS))
 
 
 def _throttles_are(count: int):
