@@ -43,7 +43,12 @@ class WireResult(ActionResult):
     def execute_result(self, context: Any) -> Any:
         if context.operation_model.name not in ITEM_OPERATIONS:
             return _MotoResult(self.result).execute_result(context)
-        return 200, {"Content-Type": JSON}, json.dumps(_without_none(self.result), default=_wire)
+        return 200, {"Content-Type": JSON}, dumps(self.result)
+
+
+def dumps(result: dict) -> str:
+    """An answer's JSON, its items written from their stored wire form."""
+    return json.dumps(_without_none(result), default=_wire)
 
 
 def project(item: Item, projection_expressions: list[list[str]]) -> Item:

@@ -12,6 +12,9 @@ notes/local-dynamodb.md) are added around it:
   Requests are short (about 1-2 ms) and this is a development server, so serialising
   them costs little. The lock also orders the journal exactly like the writes.
 * **Transactions in O(items touched)**: see dynamo_transactions.py.
+* **Cheaper answers**: items are written out from their stored form (dynamo_results.py),
+  queries read only their partition (dynamo_queries.py), and the common GetItem skips
+  moto's request machinery (dynamo_get.py).
 * **Bounded memory.** moto appends every model instance it creates to its class's
   ``instances_tracked`` list, only for its dashboard; the server empties those lists
   after each request, as moto's own ``reset_model_data()`` does. TTL is enforced: a
@@ -60,7 +63,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from devstack import dynamo_items, dynamo_queries, dynamo_results, dynamo_transactions
+from devstack import dynamo_get, dynamo_items, dynamo_queries, dynamo_results, dynamo_transactions
 from devstack.dynamo_faults import DATA_OPERATIONS, FAULTS_PATH, FaultConfig, Faults, Injected
 from devstack.dynamo_index_lag import IndexLag, reads_index
 from devstack.dynamo_items import all_tables
@@ -84,6 +87,7 @@ MOTO_RESET_PATH = "/moto-api/reset"
 #: bounds the start after a kill -9 to roughly 4-9 s; a compaction writes the whole state.
 COMPACT_BYTES = 4 * 1024 * 1024
 BATCH_WRITE = "DynamoDB_20120810.BatchWriteItem"
+GET_ITEM = "DynamoDB_20120810.GetItem"
 
 DYNAMODB_TARGET = "DynamoDB_20120810."
 
@@ -204,6 +208,11 @@ class DynamoServer:
     def _execute(self, environ: dict[str, Any]) -> tuple[Iterable[bytes], str, Headers]:
         """Run one request through moto and journal it if it changed data. Hold the lock."""
         target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target == GET_ITEM:
+            served = dynamo_get.answer(environ, _read_body(environ))
+            if served is not None:
+                body, status, headers = served
+                return body, status, Headers(headers)
         try:
             if target.startswith(DYNAMODB_TARGET):
                 (app_iter, status, headers), dispatched = _dynamodb(environ)
@@ -374,6 +383,7 @@ def _dynamodb(environ: dict[str, Any]) -> tuple[tuple[Iterable[bytes], str, Head
     """
     handler = DynamoHandler()
     handler.setup_class(_ServedRequest(environ))
+    dynamo_get.remember(environ, handler.current_account, handler.region)
     dispatched = (handler.current_account, handler.region, handler.body)
     try:
         status, headers, body = handler.call_action()

@@ -252,6 +252,9 @@ def item_answers(ddb, table):
         ("get_item", {"Key": key("p", "1"), "ProjectionExpression": "#m.ş[2], ss",
                       "ExpressionAttributeNames": {"#m": "m"}}),
         ("get_item", {"Key": key("p", "nobody")}),
+        ("get_item", {"Key": key("p", "1"), "ConsistentRead": False, "ProjectionExpression": "#n, #b,#x",
+                      "ExpressionAttributeNames": {"#n": "name", "#b": "b", "#x": "absent"}}),
+        ("get_item", {"Key": key("p", "nobody"), "ProjectionExpression": "#n", "ExpressionAttributeNames": {"#n": "name"}}),
         ("query", {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "p"}},
                    "Limit": 1, "ReturnConsumedCapacity": "TOTAL"}),
         ("query", {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :g",
@@ -279,6 +282,38 @@ def item_answers(ddb, table):
     answers.append(ddb.batch_get_item(RequestItems={table: {"Keys": [key("p", "1"), key("p", "3")]}}))
     answers.append(ddb.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": key("p", "1")}}]))
     return [unordered_sets({k: v for k, v in answer.items() if k != "ResponseMetadata"}) for answer in answers]
+
+
+def test_get_item_refusals_are_the_ones_moto_gives(ddb):
+    """The common GetItem is answered without moto's request parsing (devstack/dynamo_get.py); every
+    other shape of the call must still meet moto's validation, with moto's errors."""
+    from moto import mock_aws
+
+    def refusals(ddb, table):
+        ddb.put_item(TableName=table, Item={**key("p", "1"), "name": {"S": "Ərəb"}})
+        bad = [{"Key": {"pk": {"S": "p"}}},
+               {"Key": {**key("p", "1"), "other": {"S": "x"}}},
+               {"Key": {"pk": {"S": ""}, "sk": {"S": "1"}}},
+               {"Key": {"pk": {"N": "1"}, "sk": {"S": "1"}}},
+               {"Key": key("p", "1"), "ProjectionExpression": "#n", "ExpressionAttributeNames": {"#n": "name", "#u": "u"}},
+               {"Key": key("p", "1"), "ExpressionAttributeNames": {"#n": "name"}},
+               {"Key": key("p", "1"), "ProjectionExpression": "#n, #m", "ExpressionAttributeNames": {"#n": "name", "#m": "name"}},
+               {"Key": key("p", "1"), "ProjectionExpression": "#n", "ExpressionAttributeNames": {}},
+               {"Key": key("p", "1"), "TableName": "no-such-table"}]
+        answers = []
+        for params in bad:
+            try:
+                ddb.get_item(**{"TableName": table, **params})
+                answers.append("answered")
+            except ClientError as error:
+                answers.append((error.response["Error"]["Code"], error.response["Error"]["Message"]))
+        return answers
+
+    served = refusals(ddb, create_table(ddb, "refusals"))
+    with mock_aws():
+        expected = refusals(client(None), create_table(client(None), "refusals"))
+    assert served == expected
+    assert served[0][0] == "ValidationException" and served[-1][0] == "ResourceNotFoundException"
 
 
 def unordered_sets(value):
