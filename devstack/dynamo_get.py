@@ -6,7 +6,7 @@ its consumed-capacity and CRC32 wrappers. For a GetItem that machinery is nearly
 0.44 ms the server spent (in-process, a scan's projection of 9 attributes); the lookup itself is
 one dict access. Every successful scan makes one, so this module answers the call in the shape
 clients send it (the table's whole key, optionally a projection of top-level attributes named by
-placeholders, as pynamodb writes it) straight from the stored item, and returns None for any other
+placeholders and the consumed capacity, as pynamodb writes it) straight from the stored item, and returns None for any other
 shape, which moto then answers with its own validation and errors.
 
 moto decides the account and region of a request from several headers (host, user agent, the
@@ -28,7 +28,10 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 
 from devstack.dynamo_results import JSON, dumps
 
-_FIELDS = frozenset({"TableName", "Key", "ConsistentRead", "ProjectionExpression", "ExpressionAttributeNames"})
+_FIELDS = frozenset({"TableName", "Key", "ConsistentRead", "ProjectionExpression", "ExpressionAttributeNames",
+                     "ReturnConsumedCapacity"})
+_CAPACITY = 0.5  # what moto reports for any GetItem (include_consumed_capacity(0.5))
+_CAPACITIES = frozenset({"NONE", "TOTAL", "INDEXES"})
 _PLACEHOLDER = re.compile(r"#[A-Za-z0-9_]+")
 _KEY_TYPES = frozenset({"S", "N"})  # a binary key is left to moto
 
@@ -47,7 +50,8 @@ def answer(environ: dict[str, Any], body: Any) -> tuple[list[bytes], str, dict[s
     if decided is None or not isinstance(body, dict) or not _FIELDS.issuperset(body):
         return None
     table = dynamodb_backends[decided[0]][decided[1]].tables.get(body.get("TableName"))
-    if table is None or not isinstance(body.get("ConsistentRead", False), bool):
+    capacity = body.get("ReturnConsumedCapacity", "NONE")
+    if table is None or not isinstance(body.get("ConsistentRead", False), bool) or capacity not in _CAPACITIES:
         return None
     key = _key(table, body.get("Key"))
     names = _projection(body.get("ProjectionExpression"), body.get("ExpressionAttributeNames"))
@@ -59,6 +63,9 @@ def answer(environ: dict[str, Any], body: Any) -> tuple[list[bytes], str, dict[s
     if item is not None:
         attrs = item.attrs if names is None else {name: item.attrs[name] for name in names if name in item.attrs}
         result["Item"] = attrs
+    if capacity != "NONE":
+        result["ConsumedCapacity"] = {"TableName": table.name, "CapacityUnits": _CAPACITY,
+                                      **({"Table": {"CapacityUnits": _CAPACITY}} if capacity == "INDEXES" else {})}
     payload = dumps(result).encode()
     headers = {"Content-Type": JSON, "server": "amazon.com", "x-amz-crc32": str(binascii.crc32(payload)),
                "x-amzn-requestid": secrets.token_hex(26).upper()}
