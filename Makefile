@@ -57,8 +57,8 @@ test-ahead: $(VENV)/.installed chromium
 	FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_FORCE_MONOTONIC_FIX=0 PYTHONPATH=tests/faketime \
 		faketime -f '+$(DAYS)d' $(MAKE) --no-print-directory test
 
-bench: $(VENV)/.installed
-	$(PY) -m bench.benchmark
+bench: $(VENV)/.installed chromium
+	KAPI_CHROMIUM=$(CHROMIUM) $(PY) -m bench.benchmark
 
 # The design load scaled down, one counter item against the shards, with the local server's fault mode.
 bench-scale: $(VENV)/.installed
