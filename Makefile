@@ -32,18 +32,22 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-# Installs Chromium when it is missing and this user can (root with apt-get); otherwise the browser
-# tests skip, or fail under CI. Without recommends: 25 packages instead of 115, enough for headless.
-chromium:
-	@if [ ! -x "$(CHROMIUM)" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+# Installs from Debian what the tests need and this machine lacks, when this user can (root with
+# apt-get): Chromium for the browser tests (without recommends: 25 packages instead of 115, enough for
+# headless) and faketime for the calendar tests (tests/test_any_date.py, make test-ahead). Otherwise
+# those tests skip, or fail under CI.
+DEBIAN_PACKAGES = $(if $(wildcard $(CHROMIUM)),,chromium) \
+                  $(if $(wildcard /usr/lib/*/faketime/libfaketime.so.1),,faketime)
+system-packages:
+	@if [ -n "$(strip $(DEBIAN_PACKAGES))" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(strip $(DEBIAN_PACKAGES)); \
 	fi
 
-.PHONY: run test test-faults test-ahead bench bench-scale package deploy chromium
+.PHONY: run test test-faults test-ahead bench bench-scale package deploy system-packages
 run: $(VENV)/.installed
 	$(PY) -m devstack.run
 
-test: $(VENV)/.installed chromium
+test: $(VENV)/.installed system-packages
 	KAPI_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q tests
 	$(MAKE) --no-print-directory test-faults
 
@@ -53,11 +57,11 @@ test-faults: $(VENV)/.installed
 # `make test` with the calendar DAYS ahead, every process of it under Debian's faketime (README "The
 # date rule for tests"): only the calendar moves, and tests/faketime/sitecustomize.py says why.
 DAYS ?= 365
-test-ahead: $(VENV)/.installed chromium
+test-ahead: $(VENV)/.installed system-packages
 	FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_FORCE_MONOTONIC_FIX=0 PYTHONPATH=tests/faketime \
 		faketime -f '+$(DAYS)d' $(MAKE) --no-print-directory test
 
-bench: $(VENV)/.installed chromium
+bench: $(VENV)/.installed system-packages
 	KAPI_CHROMIUM=$(CHROMIUM) $(PY) -m bench.benchmark
 
 # The design load scaled down, one counter item against the shards, with the local server's fault mode.

@@ -35,12 +35,17 @@ _CAPACITIES = frozenset({"NONE", "TOTAL", "INDEXES"})
 _PLACEHOLDER = re.compile(r"#[A-Za-z0-9_]+")
 _KEY_TYPES = frozenset({"S", "N"})  # a binary key is left to moto
 
-#: (account, region) that moto chose for a client's headers; see `remember`.
+#: (account, region) that moto chose for a client's headers; see `remember`. The headers include the
+#: credential's date and botocore's per-operation user agent, so the entries are forgotten now and then.
 _decided: dict[tuple[str | None, ...], tuple[str, str]] = {}
+MAX_CLIENTS = 256
 
 
 def remember(environ: dict[str, Any], account: str, region: str) -> None:
-    """What moto decided for a request with these headers, for the next GetItem that has them."""
+    """What moto decided for a request with these headers, for the next GetItem that has them.
+    Called, like `answer`, under the server's lock."""
+    if len(_decided) >= MAX_CLIENTS:
+        _decided.clear()
     _decided[_client(environ)] = (account, region)
 
 
