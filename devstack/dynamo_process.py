@@ -41,10 +41,12 @@ class DynamoProcess:
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+        # stdin: a pipe only this process holds, so the server also stops if this process is killed
+        # with SIGKILL and cannot stop it (devstack/lifeline.py).
         self.process = subprocess.Popen(
             [sys.executable, "-m", "devstack.dynamo_server", "--port", str(self.port),
-             "--data-dir", self.data_dir, *self.args],
-            stdout=subprocess.PIPE, text=True, env=env,
+             "--data-dir", self.data_dir, "--stop-with-parent", *self.args],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
         )
         line = self._read_ready_line()
         if not line.startswith("READY "):
@@ -79,6 +81,7 @@ class DynamoProcess:
         """SIGKILL, as a crash would: nothing gets the chance to flush."""
         self.process.send_signal(signal.SIGKILL)
         self.process.wait()
+        self.process.stdin.close()
         self.endpoint = None
 
     def stop(self, timeout: float = 30) -> None:
@@ -86,6 +89,7 @@ class DynamoProcess:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout)
+        self.process.stdin.close()
         self.endpoint = None
 
     def __enter__(self) -> "DynamoProcess":

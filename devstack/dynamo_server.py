@@ -63,7 +63,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from devstack import dynamo_get, dynamo_items, dynamo_queries, dynamo_results, dynamo_transactions
+from devstack import dynamo_get, dynamo_items, dynamo_queries, dynamo_results, dynamo_transactions, lifeline
 from devstack.dynamo_faults import DATA_OPERATIONS, FAULTS_PATH, FaultConfig, Faults, Injected
 from devstack.dynamo_index_lag import IndexLag, reads_index
 from devstack.dynamo_items import all_tables
@@ -460,6 +460,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="how often expired items (and empty partitions) are swept away")
     parser.add_argument("--compact-bytes", type=int, default=COMPACT_BYTES,
                         help="compact when the journal grows past this size")
+    parser.add_argument("--stop-with-parent", action="store_true",
+                        help="stdin is a pipe the parent holds: stop when it closes (devstack/lifeline.py)")
     parser.add_argument("--faults", default=os.environ.get("KAPI_DYNAMO_FAULTS", ""),
                         help="fault mode, e.g. conflicts=0.1,throttles=0.05,errors=0.01,index_lag_ms=200 "
                              "(default: $KAPI_DYNAMO_FAULTS; see devstack/dynamo_faults.py)")
@@ -488,6 +490,8 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     app.start_sweeper(args.ttl_sweep_seconds)
+    if args.stop_with_parent:
+        lifeline.watch_parent(server.shutdown)  # serve_forever returns; the data is compacted below
     print(f"READY http://127.0.0.1:{server.server_port}", flush=True)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nobody reads stdout after READY
     try:

@@ -3,8 +3,8 @@
 A child of the local run (`running()`), not threads of it: the email worker composes QR codes and
 MIME, CPU work that would otherwise share the API's GIL and slow both (in AWS they are separate Lambda
 functions, each with its own CPU). The child lives as long as its parent: it stops when the parent
-closes its stdin, which happens however the parent ends (clean exit, Ctrl-C, kill -9), and on
-SIGTERM or SIGINT (`kill` of the process group, Ctrl-C in a terminal).
+closes its stdin, which happens however the parent ends (clean exit, Ctrl-C, kill -9: devstack/lifeline.py),
+and on SIGTERM or SIGINT (`kill` of the process group, Ctrl-C in a terminal).
 
 Email goes out from KAPI_MAIL_WORKERS such processes (default 2), as the outbox stream's handler
 runs as several Lambda invocations at once in AWS: one process's GIL caps composing at one core, and
@@ -20,6 +20,8 @@ import subprocess
 import sys
 import threading
 from typing import Callable, Iterator
+
+from devstack import lifeline
 
 #: How long the parent waits for the child to finish its current rounds before killing it.
 STOP_SECONDS = 10
@@ -90,18 +92,11 @@ def main(names: list[str]) -> None:
                for name, every, work in WORKERS if not names or name in names]
     for thread in threads:
         thread.start()
-    threading.Thread(target=_until_parent_is_gone, args=(stop,), daemon=True).start()
+    lifeline.watch_parent(stop.set)
     while not stop.wait(1.0):
         pass
     for thread in threads:
         thread.join(timeout=5)
-
-
-def _until_parent_is_gone(stop: threading.Event) -> None:
-    """stdin is a pipe only the parent holds open: its end of file means the parent closed or died."""
-    while os.read(sys.stdin.fileno(), 4096):  # the unbuffered fd: nothing to lock at shutdown
-        pass
-    stop.set()
 
 
 def _loop(stop: threading.Event, idle: float, work: Callable[[], bool]) -> None:

@@ -5,6 +5,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
+import psutil
 import pytest
 
 from chalicelib import client_address
@@ -97,3 +98,21 @@ def test_the_demo_event_stays_ahead_of_the_calendar(own_run):
     assert demo["registration_open"] is True and demo["starts_at"] > created["ends_at"]
     assert later.post("/api/events/izmir-baku-festival/registrations",
                       json=registration_body(ticket_type="general")).status_code == 201
+
+
+def test_a_launcher_killed_alone_leaves_nothing_running(own_run, tmp_path):
+    """kill -9 of `make run`'s own process (an OOM kill, a closed terminal's hard kill): its DynamoDB
+    server and workers stop too, the server compacting what was acknowledged, and the next start on
+    the same data directory finds it free and the data there."""
+    run = own_run(KAPI_RATE_LIMIT="0")
+    admin = os.environ["KAPI_ADMIN_TOKEN"]
+    assert Api(run.url, admin).post("/api/events", json={**EVENT, "id": "orphan-check"}, token=admin).status_code == 201
+    children = psutil.Process(run.process.pid).children(recursive=True)
+    assert len(children) >= 2  # the DynamoDB server and the worker processes
+    run.process.kill()  # the launcher alone, not its process group
+    run.process.wait()
+    gone, alive = psutil.wait_procs(children, timeout=30)
+    assert alive == [], [" ".join(process.cmdline()) for process in alive]
+
+    restarted = Api(own_run(KAPI_RATE_LIMIT="0").url, admin)
+    assert restarted.get("/api/events/orphan-check", token=admin).json()["venue"] == "İzmir"

@@ -1,0 +1,24 @@
+"""A child process of the local run stops when its parent is gone, however the parent ended.
+
+The parent starts the child with stdin a pipe whose write end only the parent holds (subprocess
+closes inherited descriptors), so end of file on stdin means the parent closed it or died: a clean
+exit, Ctrl-C, or a kill -9 of the parent alone, after which no signal would reach the child. Without
+this, a launcher killed that way left its DynamoDB server running, holding the data directory's lock,
+and the next `make run` could not start.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import Callable
+
+
+def watch_parent(on_gone: Callable[[], None]) -> None:
+    """Call `on_gone`, from a daemon thread, once stdin reaches end of file."""
+    def wait() -> None:
+        while os.read(sys.stdin.fileno(), 4096):  # the unbuffered descriptor: nothing to lock at shutdown
+            pass
+        on_gone()
+
+    threading.Thread(target=wait, name="lifeline", daemon=True).start()
