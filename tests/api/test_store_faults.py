@@ -4,7 +4,6 @@ Each test turns the local server's fault mode on for itself (`store_faults`, see
 devstack/dynamo_faults.py) and talks to the running local stack over HTTP.
 """
 import threading
-import time
 
 import pytest
 
@@ -14,6 +13,7 @@ from chalicelib.storage.retries import with_retries
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
 from chalicelib.tickets.issuing import secret_for
 from tests.data import registration_body
+from tests.waiting import poll
 
 
 def register(api, event_id, body=None):
@@ -72,9 +72,7 @@ def test_a_write_meeting_a_transaction_in_flight_is_retried(api, make_event, sto
     organiser = threading.Thread(target=api.post, args=(
         f"/api/events/{event['id']}/registrations/{registration.id}/resend",), kwargs={"token": api.admin_token})
     organiser.start()
-    deadline = time.monotonic() + 30
-    while dynamo_server.faults()["in_flight"] == 0 and time.monotonic() < deadline:
-        time.sleep(0.005)
+    poll(lambda: dynamo_server.faults()["in_flight"], bool, timeout=30, interval=0.005)
     # The name: the email worker, busy with this registration's messages, never writes it.
     with_retries(lambda: registration.update(actions=[Registration.name.set("Gülşən Əliyeva-Rüstəmova")]))
     organiser.join()

@@ -1,6 +1,5 @@
 """Door scans over HTTP against the local run: every reason, force, nonces, exits, lists, time windows."""
 import base64
-import time
 
 import pytest
 
@@ -14,6 +13,7 @@ from chalicelib.tickets.secrets import Keyring, TicketSigner
 from tests import dates
 from tests.api.test_tokens import make_token
 from tests.checkin.conftest import nonce
+from tests.waiting import poll
 
 def past_window() -> dict:
     """A list's validity window that closed yesterday."""
@@ -376,12 +376,8 @@ def test_the_offline_bundle_lets_a_scanner_decide_alone(door):
     reissue(door.event_id, replaced["id"])
     # The bundle is read from the registrations' indexes, which DynamoDB updates a moment after the
     # write (fault mode lags them 200 ms): a scanner that downloads it at once may need its next refresh.
-    deadline = time.monotonic() + 10
-    while True:
-        bundle = door.api.get(f"/api/events/{door.event_id}/offline-bundle", token=door.scanner).json()
-        if (bundle["canceled"] and bundle["revoked"]) or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    bundle = poll(lambda: door.api.get(f"/api/events/{door.event_id}/offline-bundle", token=door.scanner).json(),
+                  lambda bundle: bundle["canceled"] and bundle["revoked"], timeout=10)
     assert bundle["canceled"] == [cancelled["id"]] and bundle["unapproved"] == []
     assert bundle["revoked"] == [{"secret": replaced["secret"], "registration_id": replaced["id"], "revision": 0}]
     assert [item["id"] for item in bundle["lists"]] == [gate["id"]]

@@ -4,7 +4,6 @@ The crash is simulated in this process (the follow-up raises, as if the process 
 recovery is the local run's own workers, found over HTTP and in the outbox folder.
 """
 import email
-import time
 from email import policy
 
 import pytest
@@ -15,6 +14,7 @@ from chalicelib.outbox import promotion_key
 from chalicelib.storage.models import OwedPromotion
 from tests.data import registration_body
 from tests.delivery.test_ticket_email import has_ticket
+from tests.waiting import eventually
 
 
 class Crash(BaseException):
@@ -28,15 +28,6 @@ def in_local_run_queue(monkeypatch):
     settings.cache_clear()
     yield
     settings.cache_clear()
-
-
-def eventually(what, check, timeout=300):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"not within {timeout} s: {what}")
 
 
 def one_full_with_one_waiting(api, make_event):
@@ -53,9 +44,9 @@ def assert_promoted_and_emailed_once(api, local_run, event, registration_id, add
     """The waits allow for the emails other tests queued before (the mail worker sends in order)."""
     path = f"/api/events/{event['id']}/registrations/{registration_id}"
     view = lambda: api.get(path, token=api.admin_token).json()  # noqa: E731
-    eventually("the waiting registration is confirmed", lambda: view()["status"] == "confirmed")
+    eventually("the waiting registration is confirmed", lambda: view()["status"] == "confirmed", timeout=300)
     eventually("its email is sent and the debt settled", lambda: view()["email_status"] == "sent"
-               and OwedPromotion.count(promotion_key(event["id"])) == 0)
+               and OwedPromotion.count(promotion_key(event["id"])) == 0, timeout=300)
     tickets = [m for m in (email.message_from_bytes(p.read_bytes(), policy=policy.default)
                            for p in (local_run.data_dir / "outbox").glob("*.eml"))
                if address in str(m["To"]) and has_ticket(m)]

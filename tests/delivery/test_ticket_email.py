@@ -2,7 +2,6 @@
 import email
 import io
 import re
-import time
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,6 +15,7 @@ from chalicelib.i18n import localized, translate
 from chalicelib.tickets.keys import load_keyring_from_dir
 from chalicelib.tickets.secrets import TicketSigner
 from tests.data import registration_body
+from tests.waiting import poll
 
 NAMES = {"tr": "Şengül İlkay Işık", "az": "Gülşən Əliyeva", "en": "İlkin Məmmədov"}
 SUBJECT_WORDS = {"tr": "Gençlik Forumu", "az": "Gənclik Forumu", "en": "Youth Forum"}
@@ -40,17 +40,14 @@ def wait_for_email(outbox, address, timeout=120, wanted=lambda message: True, co
 
     The bound is generous: the local run's one mail worker may still be sending what earlier tests
     (the registration races) queued."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = []
-        for path in sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
-            message = _message(path)
-            if address in str(message["To"]) and wanted(message):
-                found.append(message)
-        if len(found) >= count:
-            return found[count - 1]
-        time.sleep(0.1)
-    raise AssertionError(f"fewer than {count} wanted emails to {address} within {timeout} s")
+    def arrived():
+        messages = (_message(path) for path in sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns))
+        return [message for message in messages if address in str(message["To"]) and wanted(message)]
+
+    found = poll(arrived, lambda found: len(found) >= count, timeout, interval=0.1)
+    if len(found) < count:
+        raise AssertionError(f"fewer than {count} wanted emails to {address} within {timeout} s")
+    return found[count - 1]
 
 
 @pytest.mark.parametrize("language", ["tr", "az", "en"])

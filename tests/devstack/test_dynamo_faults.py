@@ -10,7 +10,6 @@ import http.client
 import json
 import socket
 import threading
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -22,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from devstack.dynamo_process import DynamoProcess
 from tests.devstack.test_dynamo_server import REGION, add_one, client, counter, create_table, key, reasons
+from tests.waiting import poll
 
 
 @pytest.fixture(scope="module")
@@ -130,10 +130,7 @@ def test_a_transaction_in_flight_holds_its_items_against_other_writers(dynamo, d
     first = threading.Thread(target=ddb.transact_write_items, kwargs={"TransactItems": [
         {"Put": {"TableName": table, "Item": {**key("h", "held"), "v": {"S": "after"}}}}]})
     first.start()
-    deadline = time.monotonic() + 30
-    while dynamo.faults()["in_flight"] == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert dynamo.faults()["in_flight"] == 1
+    assert poll(lambda: dynamo.faults()["in_flight"], bool, timeout=30, interval=0.01) == 1
 
     with pytest.raises(ClientError) as overlapping:
         ddb.transact_write_items(TransactItems=[
@@ -187,10 +184,7 @@ def test_index_queries_lag_behind_the_table(dynamo, ddb):
     assert indexed() == ["old"]  # the new item is not there yet, the changed one is as it was
     assert ddb.get_item(TableName=table, Key=key("x", "2"))["Item"]["v"]["S"] == "new"
     assert ddb.get_item(TableName=table, Key=key("x", "1"))["Item"]["v"]["S"] == "changed"
-    deadline = time.monotonic() + 60
-    while indexed() != ["changed", "new"] and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert indexed() == ["changed", "new"]
+    assert poll(indexed, lambda names: names == ["changed", "new"], timeout=60) == ["changed", "new"]
 
 
 def test_fault_settings_are_checked(dynamo, tmp_path):

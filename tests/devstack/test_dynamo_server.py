@@ -29,6 +29,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from devstack.dynamo_process import DynamoProcess
+from tests.waiting import poll
 
 REGION = "eu-central-1"
 OPERATIONS = 1000
@@ -405,10 +406,7 @@ def test_ttl_sweep_deletes_expired_items_durably(tmp_path):
         ddb.put_item(TableName=table, Item={**key("t", "expired"), "expires_at": {"N": str(now - 60)}})
         ddb.put_item(TableName=table, Item={**key("t", "later"), "expires_at": {"N": str(now + 3600)}})
         ddb.put_item(TableName=table, Item={**key("t", "no-ttl")})
-        deadline = time.time() + 10
-        while count(ddb, table, "t", "expired") and time.time() < deadline:
-            time.sleep(0.2)
-        assert count(ddb, table, "t", "expired") == 0
+        assert poll(lambda: count(ddb, table, "t", "expired"), lambda expired: expired == 0, timeout=10) == 0
         dynamo.kill()
         dynamo.start()
         ddb = client(dynamo.endpoint)
