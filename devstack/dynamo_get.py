@@ -54,9 +54,10 @@ def answer(environ: dict[str, Any], body: Any) -> tuple[list[bytes], str, dict[s
     decided = _decided.get(_client(environ))
     if decided is None or not isinstance(body, dict) or not _FIELDS.issuperset(body):
         return None
-    table = dynamodb_backends[decided[0]][decided[1]].tables.get(body.get("TableName"))
-    capacity = body.get("ReturnConsumedCapacity", "NONE")
-    if table is None or not isinstance(body.get("ConsistentRead", False), bool) or capacity not in _CAPACITIES:
+    name, capacity = body.get("TableName"), body.get("ReturnConsumedCapacity", "NONE")
+    table = dynamodb_backends[decided[0]][decided[1]].tables.get(name) if isinstance(name, str) else None
+    if (table is None or not isinstance(body.get("ConsistentRead", False), bool)
+            or not isinstance(capacity, str) or capacity not in _CAPACITIES):
         return None
     key = _key(table, body.get("Key"))
     names = _projection(body.get("ProjectionExpression"), body.get("ExpressionAttributeNames"))
@@ -92,8 +93,9 @@ def _key(table: Any, key: Any) -> tuple[DynamoType, DynamoType | None] | None:
     if not isinstance(key, dict) or set(key) != set(wanted):
         return None
     for name, value in key.items():
-        if not (isinstance(value, dict) and len(value) == 1 and wanted[name] in value
-                and wanted[name] in _KEY_TYPES and isinstance(value[wanted[name]], str) and value[wanted[name]]):
+        kind = wanted[name]
+        if kind not in _KEY_TYPES or not (isinstance(value, dict) and len(value) == 1
+                                          and isinstance(value.get(kind), str) and value[kind]):
             return None
     hash_value = DynamoType(key[table.hash_key_attr])
     return hash_value, DynamoType(key[table.range_key_attr]) if table.range_key_attr is not None else None

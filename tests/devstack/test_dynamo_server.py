@@ -303,10 +303,16 @@ def test_get_item_refusals_are_the_ones_moto_gives(ddb):
                {"Key": key("p", "1"), "ProjectionExpression": "#n, #m", "ExpressionAttributeNames": {"#n": "name", "#m": "name"}},
                {"Key": key("p", "1"), "ProjectionExpression": "#n", "ExpressionAttributeNames": {}},
                {"Key": key("p", "1"), "TableName": "no-such-table"}]
+        # What botocore would refuse before sending: a client without its checks sends it anyway.
+        malformed = [{"Key": key("p", "1"), "ReturnConsumedCapacity": ["TOTAL"]},
+                     {"Key": key("p", "1"), "ConsistentRead": "yes"}]
+        unchecked = boto3.client("dynamodb", endpoint_url=ddb.meta.endpoint_url, region_name=REGION,
+                                 aws_access_key_id="local", aws_secret_access_key="local",
+                                 config=Config(parameter_validation=False, retries={"total_max_attempts": 1}))
         answers = []
-        for params in bad:
+        for call, params in [(ddb, params) for params in bad] + [(unchecked, params) for params in malformed]:
             try:
-                ddb.get_item(**{"TableName": table, **params})
+                call.get_item(**{"TableName": table, **params})
                 answers.append("answered")
             except ClientError as error:
                 answers.append((error.response["Error"]["Code"], error.response["Error"]["Message"]))
@@ -316,7 +322,8 @@ def test_get_item_refusals_are_the_ones_moto_gives(ddb):
     with mock_aws():
         expected = refusals(client(None), create_table(client(None), "refusals"))
     assert served == expected
-    assert served[0][0] == "ValidationException" and served[-1][0] == "ResourceNotFoundException"
+    assert served[0][0] == "ValidationException" and served[-3][0] == "ResourceNotFoundException"
+    assert served[-2][0] == "ValidationException"  # the capacity given as a list
 
 
 def unordered_sets(value):
