@@ -38,6 +38,9 @@ def main() -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     port = int(os.environ.get("KAPI_PORT", "8000"))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Ctrl-C stops the run even when it was started in the background of a script, where SIGINT
+    # arrives ignored: its children stop on it in any case, and the launcher must not outlive them.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with ExitStack() as stack:
         if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
             from devstack.dynamo_process import DynamoProcess

@@ -1,6 +1,7 @@
 """The local run as a user meets it: durable across kill -9, rate-limited, with an admin token."""
 import hashlib
 import os
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -116,3 +117,17 @@ def test_a_launcher_killed_alone_leaves_nothing_running(own_run, tmp_path):
 
     restarted = Api(own_run(KAPI_RATE_LIMIT="0").url, admin)
     assert restarted.get("/api/events/orphan-check", token=admin).json()["venue"] == "İzmir"
+
+
+def test_ctrl_c_stops_a_run_started_in_the_background(own_run):
+    """A run started with `make run &` from a script gets SIGINT ignored; Ctrl-C (SIGINT to the
+    process group) must still stop the launcher, not only its children under it."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the run, as a script's `&` does
+    try:
+        run = own_run(KAPI_RATE_LIMIT="0")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    processes = [psutil.Process(run.process.pid), *psutil.Process(run.process.pid).children(recursive=True)]
+    os.killpg(run.process.pid, signal.SIGINT)
+    gone, alive = psutil.wait_procs(processes, timeout=30)
+    assert alive == [], [" ".join(process.cmdline()) for process in alive]
