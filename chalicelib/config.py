@@ -40,6 +40,7 @@ class Settings:
     outbox_queue: str
     counter_shards: int
     door_shards: int
+    retry_base_seconds: float
 
     def table_name(self, short_name: str) -> str:
         return f"{self.table_prefix}{short_name}"
@@ -82,4 +83,5 @@ def settings() -> Settings:
         outbox_queue=env.get("KAPI_OUTBOX_QUEUE", "pending"),
         counter_shards=int(env.get("KAPI_COUNTER_SHARDS", "64")),
         door_shards=int(env.get("KAPI_DOOR_SHARDS", "8")),
+        retry_base_seconds=float(env.get("KAPI_RETRY_BASE_MS", "25")) / 1000,
     )

@@ -23,12 +23,12 @@ from typing import Callable, Iterator, TypeVar
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 from pynamodb.exceptions import PynamoDBException
 
+from chalicelib.config import settings
 from chalicelib.errors import ServiceUnavailable
 
 T = TypeVar("T")
 
 ATTEMPTS = 6
-BASE_SECONDS = 0.025  # botocore's base for DynamoDB's non-throttling retries, doubled each attempt
 RETRYABLE_CODES = frozenset({
     "TransactionConflictException", "TransactionInProgressException",
     "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
@@ -65,7 +65,8 @@ def with_retries(call: Callable[[], T]) -> T:
             attempt += 1
             if attempt == ATTEMPTS:
                 raise busy() from error
-        time.sleep(random.uniform(0, BASE_SECONDS * 2 ** attempt))
+        # KAPI_RETRY_BASE_MS, 25 ms as botocore's base for DynamoDB's non-throttling retries, doubled each attempt
+        time.sleep(random.uniform(0, settings().retry_base_seconds * 2 ** attempt))
 
 
 def busy() -> ServiceUnavailable:
