@@ -220,9 +220,10 @@ def _claim_all(due: list[OutboxMessage]) -> list[OutboxMessage]:
         except ConditionsFailed as failed:
             for message_id in failed.labels:
                 del pending[message_id]
+    until = _lease_end(now)
     for message in pending.values():
         message.attempts += 1
-        message.due_at = _lease_end(now)
+        message.due_at = until
     return list(pending.values())
 
 

@@ -36,11 +36,13 @@ OPERATIONS = 1000
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def client(endpoint, service="dynamodb"):
-    # No retries: a retried request could hide a lost or doubled write.
+def client(endpoint, service="dynamodb", checked=True):
+    """`checked=False`: botocore sends what its own parameter checks would have refused.
+    No retries: a retried request could hide a lost or doubled write."""
     return boto3.client(service, endpoint_url=endpoint, region_name=REGION,
                         aws_access_key_id="local", aws_secret_access_key="local",
-                        config=Config(max_pool_connections=64, retries={"total_max_attempts": 1}))
+                        config=Config(max_pool_connections=64, retries={"total_max_attempts": 1},
+                                      parameter_validation=checked))
 
 
 def create_table(ddb, name=None, gsi=False):
@@ -306,9 +308,7 @@ def test_get_item_refusals_are_the_ones_moto_gives(ddb):
         # What botocore would refuse before sending: a client without its checks sends it anyway.
         malformed = [{"Key": key("p", "1"), "ReturnConsumedCapacity": ["TOTAL"]},
                      {"Key": key("p", "1"), "ConsistentRead": "yes"}]
-        unchecked = boto3.client("dynamodb", endpoint_url=ddb.meta.endpoint_url, region_name=REGION,
-                                 aws_access_key_id="local", aws_secret_access_key="local",
-                                 config=Config(parameter_validation=False, retries={"total_max_attempts": 1}))
+        unchecked = client(ddb.meta.endpoint_url, checked=False)
         answers = []
         for call, params in [(ddb, params) for params in bad] + [(unchecked, params) for params in malformed]:
             try:
