@@ -3,9 +3,13 @@
 Starts the local DynamoDB-compatible server (unless AWS_ENDPOINT_URL_DYNAMODB points elsewhere),
 creates the tables, bootstraps the admin token, seeds the demo event, then serves the API on
 KAPI_PORT together with the background workers that Lambda event sources run in AWS.
+
+`--stop-with-parent` is for programs that start a run of their own (the tests, `make bench`): they
+hold its stdin, and the run stops when they are gone, also after a kill -9 that no signal follows.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
 import signal
@@ -33,7 +37,11 @@ def admin_token(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stop-with-parent", action="store_true",
+                        help="stdin is a pipe the parent holds: stop when it closes (devstack/lifeline.py)")
+    args = parser.parse_args(argv)
     data_dir = Path(os.environ.get("KAPI_DATA_DIR", ".kapi")).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     port = int(os.environ.get("KAPI_PORT", "8000"))
@@ -41,6 +49,10 @@ def main() -> None:
     # Ctrl-C stops the run even when it was started in the background of a script, where SIGINT
     # arrives ignored: its children stop on it in any case, and the launcher must not outlive them.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    if args.stop_with_parent:
+        from devstack import lifeline
+
+        lifeline.watch_parent(lambda: os.kill(os.getpid(), signal.SIGTERM))  # a clean stop, as SIGTERM does
     with ExitStack() as stack:
         if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
             from devstack.dynamo_process import DynamoProcess

@@ -100,9 +100,11 @@ class LocalRun:
     def start(self) -> "LocalRun":
         env = {**os.environ, "KAPI_DATA_DIR": str(self.data_dir), "KAPI_PORT": "0", "KAPI_DEMO": "0",
                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])), **self.env}
-        self.process = subprocess.Popen([sys.executable, "-m", "devstack.run"], cwd=ROOT, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                        start_new_session=True)
+        # A session of its own, so Ctrl-C of a test cannot stop it halfway; stdin held by this process,
+        # so it stops when this process is gone however that happened (a kill -9, a CI timeout).
+        self.process = subprocess.Popen([sys.executable, "-m", "devstack.run", "--stop-with-parent"], cwd=ROOT,
+                                        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, start_new_session=True)
         self._keep(self.process.stderr, echo_fd=2)  # still shown (captured) by pytest
         timer = threading.Timer(90, self.kill)
         timer.start()

@@ -2,6 +2,8 @@
 import hashlib
 import os
 import signal
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,7 +16,7 @@ from chalicelib.tickets.keys import load_keyring_from_dir
 from tests import dates
 from tests.dates import faketime_env
 from tests.data import registration_body
-from tests.stack import Api, LocalRun
+from tests.stack import ROOT, Api, LocalRun
 
 EVENT = {"id": "restart-check", "name": {"tr": "Podcast kaydı"}, "venue": "İzmir",
          "starts_at": dates.day_at(30, "10:00"), "ends_at": dates.day_at(30, "12:00"),
@@ -117,6 +119,33 @@ def test_a_launcher_killed_alone_leaves_nothing_running(own_run, tmp_path):
 
     restarted = Api(own_run(KAPI_RATE_LIMIT="0").url, admin)
     assert restarted.get("/api/events/orphan-check", token=admin).json()["venue"] == "İzmir"
+
+
+HARNESS = """
+import sys, time
+from pathlib import Path
+from tests.stack import LocalRun
+run = LocalRun(Path(sys.argv[1]), {"AWS_ENDPOINT_URL_DYNAMODB": "", "KAPI_TABLE_PREFIX": "kapi-local-"}).start()
+print(run.process.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_run_started_by_a_program_stops_when_the_program_is_killed(tmp_path):
+    """The tests and `make bench` start their runs in a session of their own, out of reach of the
+    terminal's signals: a kill -9 of such a program (or a CI timeout) must not leave its run
+    serving, holding a port, a data directory and CPU, as it did before."""
+    harness = subprocess.Popen([sys.executable, "-c", HARNESS, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
+                               text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        launcher = psutil.Process(int(harness.stdout.readline()))
+        processes = [launcher, *launcher.children(recursive=True)]
+        assert len(processes) >= 3  # the launcher, its DynamoDB server and the worker processes
+    finally:
+        harness.kill()
+        harness.wait()
+    gone, alive = psutil.wait_procs(processes, timeout=30)
+    assert alive == [], [" ".join(process.cmdline()) for process in alive]
 
 
 def test_ctrl_c_stops_a_run_started_in_the_background(own_run):
