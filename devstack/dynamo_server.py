@@ -172,10 +172,10 @@ class DynamoServer:
             lag = self.faults.config.index_lag_ms / 1000
             if lag and reads_index(operation, body):
                 with self.index_lag.as_of(lag):
-                    return self._execute(environ)
+                    return self._execute(environ, body)
             images = self.index_lag.before_write(touches) if lag else []
             undo = _undo_log(touches) if operation == "BatchWriteItem" else None
-            answer = self._execute(environ)
+            answer = self._execute(environ, body)
             if answer[1].startswith("200 "):
                 self.index_lag.written(images, lag)
             elif undo is not None:  # DynamoDB writes none of a batch it refuses; moto kept the items before the bad one
@@ -205,11 +205,12 @@ class DynamoServer:
         with self.lock:
             return _json_answer(start_response, "200 OK", self.faults.report())
 
-    def _execute(self, environ: dict[str, Any]) -> tuple[Iterable[bytes], str, Headers]:
-        """Run one request through moto and journal it if it changed data. Hold the lock."""
+    def _execute(self, environ: dict[str, Any], body: Any = None) -> tuple[Iterable[bytes], str, Headers]:
+        """Run one request through moto and journal it if it changed data. Hold the lock.
+        `body`: the request's JSON when the caller has already parsed it (fault mode), else None."""
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target == GET_ITEM:
-            served = dynamo_get.answer(environ, _read_body(environ))
+            served = dynamo_get.answer(environ, _read_body(environ) if body is None else body)
             if served is not None:
                 body, status, headers = served
                 return body, status, Headers(headers)
