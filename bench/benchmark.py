@@ -136,15 +136,15 @@ def cost_model() -> dict:
 
 
 @contextmanager
-def local_stack() -> Iterator:
+def local_stack(launcher: tuple[str, ...] = ("devstack.run",)) -> Iterator:
     """A fresh local run (own tables, data dir and admin token) and this process pointed at the same
-    DynamoDB endpoint, table prefix and signing keys; yields an `Api` for it."""
+    DynamoDB endpoint, table prefix and signing keys; yields an `Api` for it. `launcher`: see LocalRun."""
     os.environ["KAPI_TABLE_PREFIX"] = f"kapi-bench-{uuid.uuid4().hex[:6]}-"
     from tests.stack import Api, LocalRun
 
     data_dir = Path(tempfile.mkdtemp(prefix="kapi-bench-"))
     run = LocalRun(data_dir, {"KAPI_RATE_LIMIT": "0", "AWS_ENDPOINT_URL_DYNAMODB": "",
-                              "KAPI_ADMIN_TOKEN": "bench-admin"}).start()
+                              "KAPI_ADMIN_TOKEN": "bench-admin"}, launcher).start()
     try:
         os.environ.update({"AWS_ENDPOINT_URL_DYNAMODB": run.dynamodb_endpoint,
                            "AWS_DEFAULT_REGION": "eu-central-1", "AWS_ACCESS_KEY_ID": "local",

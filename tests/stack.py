@@ -89,9 +89,12 @@ class Api:
 
 
 class LocalRun:
-    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str], launcher: tuple[str, ...] = ("devstack.run",)) -> None:
+        """`launcher`: the module (and its arguments) run with `python -m`; another one than
+        devstack.run must hand over to `devstack.run.main` (bench/scan_steps.py does, with timers)."""
         self.data_dir = data_dir
         self.env = env
+        self.launcher = launcher
         self.process: subprocess.Popen | None = None
         self.url = ""
         self.dynamodb_endpoint = ""
@@ -102,7 +105,7 @@ class LocalRun:
                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])), **self.env}
         # A session of its own, so Ctrl-C of a test cannot stop it halfway; stdin held by this process,
         # so it stops when this process is gone however that happened (a kill -9, a CI timeout).
-        self.process = subprocess.Popen([sys.executable, "-m", "devstack.run", "--stop-with-parent"], cwd=ROOT,
+        self.process = subprocess.Popen([sys.executable, "-m", *self.launcher, "--stop-with-parent"], cwd=ROOT,
                                         env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True, start_new_session=True)
         self._keep(self.process.stderr, echo_fd=2)  # still shown (captured) by pytest
