@@ -51,6 +51,16 @@ def run(api_base_url: str, admin_token: str, scans: int = 400, threads: int = 8,
     return {"scans": scans, "threads": threads, **throughput, **calls, **ratio}
 
 
+def scan_over_raw(api, pairs: int = 300) -> dict:
+    """The ratio alone, on an event of its own (bench/scan_steps.py times the scans' steps meanwhile)."""
+    event_id, list_id, scanner = _setup(api)
+    tickets = _tickets(event_id, 2 * pairs + 2)
+    _wait_for_ticket_emails()
+    url = f"/api/events/{event_id}/checkin-lists/{list_id}/scans"
+    _, template = _calls_per_scan(url, scanner, tickets[:2])
+    return _against_raw_transaction(api, url, scanner, template, tickets[2:])
+
+
 def _setup(api) -> tuple[str, str, str]:
     event_id = f"bench-door-{uuid.uuid4().hex[:8]}"
     created = api.post("/api/events", token=api.admin_token, json={

@@ -43,12 +43,7 @@ def main() -> None:
     timings = Path(tempfile.mkdtemp(prefix="kapi-steps-")) / "steps.json"
     os.environ[TIMINGS_ENV] = str(timings)
     with local_stack(launcher=("bench.scan_steps", "--app")) as api:
-        event_id, list_id, scanner = checkin._setup(api)
-        tickets = checkin._tickets(event_id, 2 * 300 + 21)
-        checkin._wait_for_ticket_emails()
-        url = f"/api/events/{event_id}/checkin-lists/{list_id}/scans"
-        _, template = checkin._calls_per_scan(url, scanner, tickets[:21])
-        ratio = checkin._against_raw_transaction(api, url, scanner, template, tickets[21:])
+        ratio = checkin.scan_over_raw(api)
     scans = json.loads(timings.read_text())
     steps = {key: round(statistics.median(derive(t) for t in scans) * 1000, 2) for key, _, derive in STEPS}
     handler = statistics.median(t["handler"] for t in scans) * 1000

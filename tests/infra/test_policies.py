@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import boto3
 import pytest
+from chalice.test import Client
 
 from chalicelib import clock, events, outbox
 from chalicelib.mail.pipeline import default_pipeline
@@ -26,6 +27,7 @@ from devstack.aws_calls import Recorder
 from infra import policies
 from infra.stages import load_stage
 from tests.data import registration_body
+
 
 def policy_actions(function: str) -> set[str]:
     document = policies.policy(load_stage("dev"), function)
