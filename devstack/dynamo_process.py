@@ -17,6 +17,8 @@ import threading
 import urllib.request
 from typing import Any
 
+from devstack import loopback
+
 READY_TIMEOUT_SECONDS = 60
 
 
@@ -38,6 +40,7 @@ class DynamoProcess:
 
     def start(self) -> "DynamoProcess":
         """Spawn the server and wait until it prints its READY line."""
+        loopback.bypass_proxy()  # this process and whatever it starts talk to the server on 127.0.0.1
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))

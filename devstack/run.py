@@ -18,6 +18,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from chalicelib.atomicfile import write_atomic
+from devstack import lifeline, loopback
 
 LOCAL_DEFAULTS = {
     "KAPI_STAGE": "local",
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stop-with-parent", action="store_true",
                         help="stdin is a pipe the parent holds: stop when it closes (devstack/lifeline.py)")
     args = parser.parse_args(argv)
+    loopback.bypass_proxy()
     data_dir = Path(os.environ.get("KAPI_DATA_DIR", ".kapi")).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     port = int(os.environ.get("KAPI_PORT", "8000"))
@@ -50,8 +52,6 @@ def main(argv: list[str] | None = None) -> None:
     # arrives ignored: its children stop on it in any case, and the launcher must not outlive them.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if args.stop_with_parent:
-        from devstack import lifeline
-
         lifeline.watch_parent(lambda: os.kill(os.getpid(), signal.SIGTERM))  # a clean stop, as SIGTERM does
     with ExitStack() as stack:
         if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import requests
 
+from devstack import loopback
 from devstack.dynamo_faults import FaultConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,6 +102,7 @@ class LocalRun:
         self.lines: list[str] = []  # everything it printed, stdout and stderr, for tests on its logs
 
     def start(self) -> "LocalRun":
+        loopback.bypass_proxy()  # this process's requests to the run
         env = {**os.environ, "KAPI_DATA_DIR": str(self.data_dir), "KAPI_PORT": "0", "KAPI_DEMO": "0",
                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])), **self.env}
         # A session of its own, so Ctrl-C of a test cannot stop it halfway; stdin held by this process,

@@ -121,6 +121,22 @@ def test_a_launcher_killed_alone_leaves_nothing_running(own_run, tmp_path):
     assert restarted.get("/api/events/orphan-check", token=admin).json()["venue"] == "İzmir"
 
 
+def test_a_proxy_in_the_environment_does_not_catch_the_local_traffic(own_run, monkeypatch):
+    """Behind a company's proxy HTTP_PROXY is often set without a NO_PROXY entry for loopback: the
+    app's calls to its DynamoDB server and a client's requests to the app must still go straight
+    there (`make run` used to stop at its first call, "Failed to connect to proxy URL")."""
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # the discard port: no proxy answers there
+    run = own_run(KAPI_RATE_LIMIT="0")
+    admin = os.environ["KAPI_ADMIN_TOKEN"]
+    api = Api(run.url, admin)
+    assert api.post("/api/events", json={**EVENT, "id": "behind-a-proxy"}, token=admin).status_code == 201
+    registered = api.post("/api/events/behind-a-proxy/registrations", json=registration_body())
+    assert registered.status_code == 201, registered.text
+
+
 HARNESS = """
 import sys, time
 from pathlib import Path
