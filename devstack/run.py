@@ -10,6 +10,7 @@ hold its stdin, and the run stops when they are gone, also after a kill -9 that 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import secrets
 import signal
@@ -79,7 +80,13 @@ def serve(data_dir: Path, port: int, stack: ExitStack) -> None:
     if os.environ.get("KAPI_DEMO", "1") != "0":
         demo.seed()
     stage_path = os.environ.get("KAPI_STAGE_PATH", "").rstrip("/")
-    server = make_server(app, "127.0.0.1", port, stage_path)
+    try:
+        server = make_server(app, "127.0.0.1", port, stage_path)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        sys.exit(f"Port {port} is already in use (another `make run`?): stop it, or choose another port, "
+                 f"e.g. KAPI_PORT={port + 1} make run")
     bound = server.server.server_address[1]
     stack.callback(server.server.server_close)
     host = f"http://127.0.0.1:{bound}"

@@ -2,6 +2,7 @@
 import hashlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from tests import dates
 from tests.dates import faketime_env
 from tests.data import registration_body
 from tests.stack import ROOT, Api, LocalRun
+from tests.waiting import poll
 
 EVENT = {"id": "restart-check", "name": {"tr": "Podcast kaydı"}, "venue": "İzmir",
          "starts_at": dates.day_at(30, "10:00"), "ends_at": dates.day_at(30, "12:00"),
@@ -135,6 +137,21 @@ def test_a_proxy_in_the_environment_does_not_catch_the_local_traffic(own_run, mo
     assert api.post("/api/events", json={**EVENT, "id": "behind-a-proxy"}, token=admin).status_code == 201
     registered = api.post("/api/events/behind-a-proxy/registrations", json=registration_body())
     assert registered.status_code == 201, registered.text
+
+
+def test_a_busy_port_is_named_with_the_way_out(tmp_path):
+    """A second `make run` on a port in use says so in one line instead of a traceback, and leaves
+    nothing running (its DynamoDB server had started already)."""
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        run = LocalRun(tmp_path, {"AWS_ENDPOINT_URL_DYNAMODB": "", "KAPI_PORT": str(port)})
+        with pytest.raises(RuntimeError, match="exited with 1"):
+            run.start()
+    printed = poll(run.output, lambda text: "already in use" in text, timeout=10)  # stderr drains in a thread
+    assert f"Port {port} is already in use" in printed and f"KAPI_PORT={port + 1} make run" in printed
+    assert "Traceback" not in printed
+    gone, alive = psutil.wait_procs(psutil.Process().children(recursive=True), timeout=30)
+    assert not [process for process in alive if "devstack" in " ".join(process.cmdline())]
 
 
 HARNESS = """
