@@ -22,6 +22,11 @@ from devstack import loopback
 READY_TIMEOUT_SECONDS = 60
 
 
+class ServerDidNotStart(RuntimeError):
+    """The server exited before it was ready; it logged why on stderr (a data directory in use, a
+    corrupt journal)."""
+
+
 class DynamoProcess:
     """One server on 127.0.0.1 keeping its data in ``data_dir``; ``port=0`` picks a free port.
 
@@ -54,7 +59,7 @@ class DynamoProcess:
         line = self._read_ready_line()
         if not line.startswith("READY "):
             code = self.process.wait()
-            raise RuntimeError(f"dynamo_server exited with {code} before it was ready")
+            raise ServerDidNotStart(f"dynamo_server exited with {code} before it was ready")
         self.endpoint = line.split()[1]
         return self
 

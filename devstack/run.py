@@ -56,10 +56,15 @@ def main(argv: list[str] | None = None) -> None:
         lifeline.watch_parent(lambda: os.kill(os.getpid(), signal.SIGTERM))  # a clean stop, as SIGTERM does
     with ExitStack() as stack:
         if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
-            from devstack.dynamo_process import DynamoProcess
+            from devstack.dynamo_process import DynamoProcess, ServerDidNotStart
 
             dynamo_port = int(os.environ.get("KAPI_DYNAMODB_PORT", "0"))  # 0: any free port
-            dynamo = stack.enter_context(DynamoProcess(data_dir / "dynamodb", port=dynamo_port))
+            try:
+                dynamo = stack.enter_context(DynamoProcess(data_dir / "dynamodb", port=dynamo_port))
+            except ServerDidNotStart:
+                sys.exit(f"The local DynamoDB server did not start; its reason is above. Another `make run` "
+                         f"on {data_dir}? Stop it, or give this one its own: "
+                         f"KAPI_DATA_DIR=.kapi-2 KAPI_PORT={port + 1} make run")
             os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = dynamo.endpoint
         for name, value in LOCAL_DEFAULTS.items():
             os.environ.setdefault(name, value)

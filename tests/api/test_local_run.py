@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from operator import not_
 
 import boto3
 import psutil
@@ -144,14 +145,28 @@ def test_a_busy_port_is_named_with_the_way_out(tmp_path):
     nothing running (its DynamoDB server had started already)."""
     with socket.create_server(("127.0.0.1", 0)) as busy:
         port = busy.getsockname()[1]
-        run = LocalRun(tmp_path, {"AWS_ENDPOINT_URL_DYNAMODB": "", "KAPI_PORT": str(port)})
-        with pytest.raises(RuntimeError, match="exited with 1"):
-            run.start()
-    printed = poll(run.output, lambda text: "already in use" in text, timeout=10)  # stderr drains in a thread
+        printed = refused_start(LocalRun(tmp_path, {"AWS_ENDPOINT_URL_DYNAMODB": "", "KAPI_PORT": str(port)}))
     assert f"Port {port} is already in use" in printed and f"KAPI_PORT={port + 1} make run" in printed
-    assert "Traceback" not in printed
-    gone, alive = psutil.wait_procs(psutil.Process().children(recursive=True), timeout=30)
-    assert not [process for process in alive if "devstack" in " ".join(process.cmdline())]
+    still_running = poll(lambda: [process for process in psutil.process_iter(["cmdline"])
+                                  if str(tmp_path) in " ".join(process.info["cmdline"] or [])], not_, timeout=30)
+    assert still_running == []  # the DynamoDB server it had started stopped with it
+
+
+def test_a_data_directory_in_use_is_named_with_the_way_out(own_run, tmp_path):
+    """A second `make run` on the data directory of a running one: the DynamoDB server's reason and
+    the way out, not a traceback."""
+    own_run()
+    printed = refused_start(LocalRun(tmp_path, {"AWS_ENDPOINT_URL_DYNAMODB": ""}))
+    assert "is used by another server" in printed and "KAPI_DATA_DIR=.kapi-2" in printed
+
+
+def refused_start(run: LocalRun) -> str:
+    """What a run that must refuse to start printed; it exits 1, with no traceback."""
+    with pytest.raises(RuntimeError, match="exited with 1"):
+        run.start()
+    printed = poll(run.output, lambda text: "make run" in text, timeout=10)  # stderr drains in a thread
+    assert "Traceback" not in printed, printed
+    return printed
 
 
 HARNESS = """
