@@ -351,7 +351,8 @@ async function search(query) {
     }
     results.replaceChildren(...body.items.map(resultItem));
     message.textContent = body.items.length ? '' : t('scan.search.none');
-  } catch {
+  } catch (error) {
+    if (!(error instanceof Unreachable)) console.error(error);  // a fault of the page, not of the network
     message.textContent = t('scan.search.offline');
   }
 }
