@@ -80,7 +80,8 @@ def serve_with_timers(argv: list[str]) -> None:
     current = threading.local()
     scans: list[dict[str, float]] = []
 
-    def timed(name: str, function: Callable) -> Callable:
+    def timed(name: str | Callable[..., str], function: Callable) -> Callable:
+        """`function`, adding its time to the current scan's `name` (or to the name `name(*args)` gives)."""
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:

@@ -212,8 +212,8 @@ class DynamoServer:
         if target == GET_ITEM:
             served = dynamo_get.answer(environ, _read_body(environ) if body is None else body)
             if served is not None:
-                body, status, headers = served
-                return body, status, Headers(headers)
+                payload, status, headers = served
+                return payload, status, Headers(headers)
         try:
             if target.startswith(DYNAMODB_TARGET):
                 (app_iter, status, headers), dispatched = _dynamodb(environ)
@@ -224,9 +224,9 @@ class DynamoServer:
             reset_model_data()
         if status.startswith("200 "):
             if dispatched and target.partition(".")[2] in MUTATING:
-                account, region, body = dispatched
+                account, region, sent = dispatched
                 self.store.append({"target": target, "account": account,
-                                   "region": region, "body": json.loads(body)})
+                                   "region": region, "body": json.loads(sent)})
                 # Only after a write: a read may run on an index's past state (dynamo_index_lag.py).
                 if self.store.journal_bytes > self.compact_bytes:
                     self.compact()
@@ -461,8 +461,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="how often expired items (and empty partitions) are swept away")
     parser.add_argument("--compact-bytes", type=int, default=COMPACT_BYTES,
                         help="compact when the journal grows past this size")
-    parser.add_argument("--stop-with-parent", action="store_true",
-                        help="stdin is a pipe the parent holds: stop when it closes (devstack/lifeline.py)")
+    lifeline.add_option(parser)
     parser.add_argument("--faults", default=os.environ.get("KAPI_DYNAMO_FAULTS", ""),
                         help="fault mode, e.g. conflicts=0.1,throttles=0.05,errors=0.01,index_lag_ms=200 "
                              "(default: $KAPI_DYNAMO_FAULTS; see devstack/dynamo_faults.py)")

@@ -8,10 +8,17 @@ and the next `make run` could not start.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import threading
 from typing import Callable
+
+
+def add_option(parser: argparse.ArgumentParser) -> None:
+    """`--stop-with-parent`, for the processes that offer it (the launcher, the DynamoDB server)."""
+    parser.add_argument("--stop-with-parent", action="store_true",
+                        help="stdin is a pipe the parent holds: stop when it closes (devstack/lifeline.py)")
 
 
 def watch_parent(on_gone: Callable[[], None]) -> None:

@@ -41,8 +41,7 @@ def admin_token(data_dir: Path) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stop-with-parent", action="store_true",
-                        help="stdin is a pipe the parent holds: stop when it closes (devstack/lifeline.py)")
+    lifeline.add_option(parser)
     args = parser.parse_args(argv)
     loopback.bypass_proxy()
     data_dir = Path(os.environ.get("KAPI_DATA_DIR", ".kapi")).resolve()
