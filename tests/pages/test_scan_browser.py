@@ -220,7 +220,7 @@ def test_camera_wedge_forged_exit_and_search_online(open_scan, gate, camera_file
     assert refusal.status_code == 400
     page.route("**/search?*", lambda route: route.fulfill(status=400, json=refusal.json()))
     page.press("[name=q]", "Enter")
-    expect(said).to_have_text(refusal.json()["message"])
+    expect(said).to_have_text(refusal.json()["details"][0]["message"])  # the reason, not "fields need attention"
     expect(found).to_have_count(0)
     page.unroute("**/search?*")
     page.press("[name=q]", "Enter")

@@ -345,8 +345,8 @@ async function search(query) {
     const { status, body } = await call(
       `/api/events/${form.elements.event.value}/checkin-lists/${list.id}/search?q=${encodeURIComponent(query)}`,
       { token: state.token, lang, timeout: 10000 });
-    if (status !== 200) {  // the API's own words, in the page's language (e.g. a list that no longer exists)
-      message.textContent = body?.message ?? t('scan.search.offline');
+    if (status !== 200) {  // the API's own words in the page's language: the field's reason, else the error's
+      message.textContent = body?.details?.[0]?.message ?? body?.message ?? t('scan.search.offline');
       return;
     }
     results.replaceChildren(...body.items.map(resultItem));
