@@ -11,9 +11,10 @@ an IDN email address and four form answers, like real ones.
 How each number is taken:
 - export_seconds: `export_csv.export` in this process, page by page from DynamoDB, untraced;
   store_seconds is the part spent waiting for DynamoDB's Query pages (botocore's API call wrapped
-  with a timer), the rest is Kapı's own work (decoding items, writing CSV). The local server scans
-  its whole table for every index Query page, so store_seconds is the local server's cost, far
-  above what DynamoDB charges for a 1 MB page.
+  with a timer, so botocore's parsing of each page counts here too), the rest is Kapı's own work
+  (decoding items, writing CSV). For every index Query page the local server sorts the whole
+  partition and walks past the earlier pages (moto's Table.query), so store_seconds is mostly the
+  local server's cost, far above what DynamoDB takes for a 1 MB page.
 - peak_mib: the same call under tracemalloc (Python allocations only): pages pynamodb holds, the csv
   buffer and the final text. output_mib is the size of that text as a Python string, so the
   difference is what reading page by page costs beyond the file itself.

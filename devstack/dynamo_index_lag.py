@@ -18,6 +18,7 @@ from typing import Any
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
+from devstack import dynamo_indexes
 from devstack.dynamo_items import Touch, current_item, find_table, key_values, place_item
 
 INDEX_READS = frozenset({"Query", "Scan"})
@@ -61,16 +62,22 @@ class IndexLag:
             oldest.setdefault((id(image.table), image.hash_value, image.range_value), image)
         now = [(i, current_item(i.table, i.hash_value, i.range_value)) for i in oldest.values()]
         for image, _ in now:
-            place_item(image.table, image.hash_value, image.range_value, image.item)
+            _place(image, image.item)
         try:
             yield
         finally:
             for image, item in reversed(now):
-                place_item(image.table, image.hash_value, image.range_value, item)
+                _place(image, item)
 
     def _forget(self, before: float) -> None:
         while self._images and self._images[0].moment <= before:
             self._images.popleft()
+
+
+def _place(image: _Image, item: Item | None) -> None:
+    """Put `item` under the image's key and tell the index map, which then answers for that state."""
+    place_item(image.table, image.hash_value, image.range_value, item)
+    dynamo_indexes.refresh(image.table, (image.hash_value, image.range_value))
 
 
 def reads_index(operation: str, body: dict[str, Any] | None) -> bool:

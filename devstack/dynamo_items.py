@@ -92,6 +92,13 @@ def key_values(table: Table, key: dict[str, Any]) -> tuple[DynamoType, DynamoTyp
     return hash_value, DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
 
 
+def stored_items(table: Table) -> list[Item]:
+    """Every item of the table, in no particular order (moto's ``all_items`` sorts them all)."""
+    if table.range_key_attr is None:
+        return list(table.items.values())
+    return [item for partition in table.items.values() for item in partition.values()]
+
+
 def current_item(table: Table, hash_value: DynamoType, range_value: DynamoType | None) -> Item | None:
     """The stored item or None, without creating the empty partition a plain lookup leaves behind."""
     if range_value is None:

@@ -9,8 +9,9 @@ during a door benchmark went to that sort).
 
 While a query runs, ``all_items`` here gives it
 * for the table's own key: that partition's items only, which are the only ones moto keeps;
-* for an index: every item, unsorted, as moto filters them and sorts what it keeps by the
-  index's keys anyway.
+* for an index: the items that hold the asked partition key value (dynamo_indexes.py), or every
+  item when the index map cannot say; unsorted either way, as moto filters them and sorts what it
+  keeps by the index's keys.
 Everything else that reads ``all_items`` (Scan and its pagination, the snapshot, the TTL sweep)
 still gets moto's sorted list. The server runs one request at a time (dynamo_server.py's lock),
 so the marker on the table cannot leak into another request.
@@ -21,16 +22,24 @@ from typing import Any
 
 from moto.dynamodb.models.table import Table
 
+from devstack import dynamo_indexes
+from devstack.dynamo_items import stored_items
+
 _moto_query = Table.query
 _moto_all_items = Table.all_items
 _SCOPE = "_kapi_query_scope"
-_EVERY_ITEM = object()
 _SIGNATURE = inspect.signature(_moto_query)
 
 
 def query(table: Table, *args: Any, **kwargs: Any) -> Any:
     asked = _SIGNATURE.bind(table, *args, **kwargs).arguments
-    setattr(table, _SCOPE, _EVERY_ITEM if asked.get("index_name") else asked["hash_key"])
+    index_name = asked.get("index_name")
+    if index_name:
+        found = dynamo_indexes.partition(table, index_name, asked.get("hash_key_conditions"))
+        scope = stored_items(table) if found is None else found
+    else:
+        scope = _partition(table, asked["hash_key"])
+    setattr(table, _SCOPE, scope)
     try:
         return _moto_query(table, *args, **kwargs)
     finally:
@@ -39,12 +48,14 @@ def query(table: Table, *args: Any, **kwargs: Any) -> Any:
 
 def all_items(table: Table) -> Any:
     scope = getattr(table, _SCOPE, None)
-    if scope is None:
-        return _moto_all_items(table)
-    partitions = table.items.values() if scope is _EVERY_ITEM else [table.items.get(scope)]
+    return _moto_all_items(table) if scope is None else scope
+
+
+def _partition(table: Table, hash_key: Any) -> list[Any]:
+    stored = table.items.get(hash_key)
     if table.range_key_attr is None:
-        return [item for item in partitions if item is not None]
-    return [item for partition in partitions if partition for item in partition.values()]
+        return [] if stored is None else [stored]
+    return list(stored.values()) if stored else []
 
 
 def install() -> None:

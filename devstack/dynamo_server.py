@@ -13,7 +13,8 @@ notes/local-dynamodb.md) are added around it:
   them costs little. The lock also orders the journal exactly like the writes.
 * **Transactions in O(items touched)**: see dynamo_transactions.py.
 * **Cheaper answers**: items are written out from their stored form (dynamo_results.py),
-  queries read only their partition (dynamo_queries.py), and the common GetItem skips
+  queries read only their partition, of the table or of an index (dynamo_queries.py,
+  dynamo_indexes.py), and the common GetItem skips
   moto's request machinery (dynamo_get.py).
 * **Bounded memory.** moto appends every model instance it creates to its class's
   ``instances_tracked`` list, only for its dashboard; the server empties those lists
@@ -63,7 +64,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from devstack import dynamo_get, dynamo_items, dynamo_queries, dynamo_results, dynamo_transactions, lifeline
+from devstack import dynamo_get, dynamo_indexes, dynamo_items, dynamo_queries, dynamo_results, dynamo_transactions, lifeline
 from devstack.dynamo_faults import DATA_OPERATIONS, FAULTS_PATH, FaultConfig, Faults, Injected
 from devstack.dynamo_index_lag import IndexLag, reads_index
 from devstack.dynamo_items import all_tables
@@ -225,8 +226,9 @@ class DynamoServer:
         if status.startswith("200 "):
             if dispatched and target.partition(".")[2] in MUTATING:
                 account, region, sent = dispatched
-                self.store.append({"target": target, "account": account,
-                                   "region": region, "body": json.loads(sent)})
+                request = json.loads(sent)
+                self.store.append({"target": target, "account": account, "region": region, "body": request})
+                dynamo_indexes.written(target.partition(".")[2], request)
                 # Only after a write: a read may run on an index's past state (dynamo_index_lag.py).
                 if self.store.journal_bytes > self.compact_bytes:
                     self.compact()

@@ -289,6 +289,67 @@ def item_answers(ddb, table):
     return [unordered_sets({k: v for k, v in answer.items() if k != "ResponseMetadata"}) for answer in answers]
 
 
+def index_answers(ddb, table):
+    """Index queries between writes that move items into, across and out of the index's partitions,
+    by every kind of write, refused ones included. The server answers them from a map of the index
+    (devstack/dynamo_indexes.py) that the first query builds and the writes keep up to date."""
+    def indexed(group, **more):
+        answer = ddb.query(TableName=table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :g",
+                           ExpressionAttributeValues={":g": {"S": group}}, **more)
+        return [(i["pk"]["S"], i["sk"]["S"], i.get("v", {}).get("S")) for i in answer["Items"]]
+
+    def put(pk, sk, group=None, v="1"):
+        return {**key(pk, sk), "v": {"S": v}, **({"gsi1pk": {"S": group}} if group else {})}
+
+    for n in range(6):
+        ddb.put_item(TableName=table, Item=put("p", str(n), "gğ" if n % 2 else "h", v="İ"))
+    ddb.put_item(TableName=table, Item=put("q", "1"))  # not in the index
+    answers = [indexed("gğ"), indexed("h")]
+    ddb.update_item(TableName=table, Key=key("p", "1"), UpdateExpression="SET gsi1pk = :h",
+                    ExpressionAttributeValues={":h": {"S": "h"}})  # moves across
+    ddb.update_item(TableName=table, Key=key("p", "3"), UpdateExpression="REMOVE gsi1pk")  # leaves
+    ddb.update_item(TableName=table, Key=key("q", "1"), UpdateExpression="SET gsi1pk = :g, v = :v",
+                    ExpressionAttributeValues={":g": {"S": "gğ"}, ":v": {"S": "Ə"}})  # joins
+    ddb.update_item(TableName=table, Key=key("q", "2"), UpdateExpression="SET gsi1pk = :g",
+                    ExpressionAttributeValues={":g": {"S": "gğ"}})  # a new item, by an update
+    ddb.delete_item(TableName=table, Key=key("p", "5"))
+    ddb.put_item(TableName=table, Item=put("p", "0", "gğ", v="replaced"))
+    answers += [indexed("gğ"), indexed("h")]
+    ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": table, "Item": put("r", "1", "h")}},
+        {"Update": {"TableName": table, "Key": key("p", "2"), "UpdateExpression": "SET gsi1pk = :g",
+                    "ExpressionAttributeValues": {":g": {"S": "gğ"}}}},
+        {"Delete": {"TableName": table, "Key": key("p", "4")}}])
+    with pytest.raises(ClientError):  # cancelled: nothing of it may show in the index
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table, "Item": put("r", "2", "gğ")}},
+            {"Delete": {"TableName": table, "Key": key("p", "0")}},
+            {"Put": {"TableName": table, "Item": put("r", "1", "h"), "ConditionExpression": "attribute_not_exists(pk)"}}])
+    ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": put("s", "1", "gğ")}},
+                                               {"DeleteRequest": {"Key": key("q", "1")}}]})
+    answers += [indexed("gğ"), indexed("h"), indexed("gğ", Limit=2, ScanIndexForward=False), indexed("none")]
+    return answers
+
+
+def test_index_queries_follow_every_kind_of_write_as_moto_does(ddb):
+    from moto import mock_aws
+
+    table = create_table(ddb, "indexed", gsi=True)
+    served = index_answers(ddb, table)
+    with mock_aws():
+        expected = index_answers(client(None), create_table(client(None), "indexed", gsi=True))
+    assert served == expected
+    assert ("q", "1", "Ə") in served[2] and ("p", "1", "İ") in served[3] and ("s", "1", "1") in served[4]
+
+    with pytest.raises(ClientError):  # refused as a whole (moto itself would keep the first put)
+        ddb.batch_write_item(RequestItems={table: [
+            {"PutRequest": {"Item": {**key("s", "2"), "gsi1pk": {"S": "gğ"}}}},
+            {"PutRequest": {"Item": {"pk": {"S": "s"}}}}]})
+    after = ddb.query(TableName=table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :g",
+                      ExpressionAttributeValues={":g": {"S": "gğ"}})["Items"]
+    assert [(i["pk"]["S"], i["sk"]["S"]) for i in after] == [(pk, sk) for pk, sk, _ in served[4]]
+
+
 def test_get_item_refusals_are_the_ones_moto_gives(ddb):
     """The common GetItem is answered without moto's request parsing (devstack/dynamo_get.py); every
     other shape of the call must still meet moto's validation, with moto's errors."""
