@@ -67,7 +67,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 from devstack import dynamo_get, dynamo_indexes, dynamo_items, dynamo_queries, dynamo_results, dynamo_transactions, lifeline
 from devstack.dynamo_faults import DATA_OPERATIONS, FAULTS_PATH, FaultConfig, Faults, Injected
 from devstack.dynamo_index_lag import IndexLag, reads_index
-from devstack.dynamo_items import all_tables
+from devstack.dynamo_items import all_tables, stored_items
 from devstack.dynamo_http import INTERNAL_FAILURE, JSON, KeepAliveHandler
 from devstack.dynamo_journal import CorruptJournal, DataDirInUse, Store
 from devstack.dynamo_transactions import UndoLog
@@ -294,6 +294,7 @@ class DynamoServer:
         self.store.compact(self._state_records())
 
     def _state_records(self) -> Iterator[dict[str, Any]]:
+        """Each table, then its items in no order: loading them back does not need one (see `sweep`)."""
         for account, region, table in all_tables():
             streams = table.stream_specification
             yield {"table": {
@@ -310,7 +311,7 @@ class DynamoServer:
                     "warm_throughput": table.warm_throughput,
                 },
             }}
-            for item in table.all_items():
+            for item in stored_items(table):
                 yield {"item": item.to_json()["Attributes"]}
 
     def shutdown(self) -> None:
@@ -339,6 +340,9 @@ class DynamoServer:
         Deletes go through moto as BatchWriteItem requests, so they are journaled
         like any client's delete and appear in the table's stream.
 
+        The items are read unsorted: moto's `all_items` sorts them all by key first (Python
+        comparisons, 2.4 s for 100,000 claims here), and the sweep holds the lock every 30 s.
+
         Also drops empty partitions: moto keeps the items of a table with a sort key in
         a defaultdict, so every lookup of a missing partition key leaves an empty dict
         behind (about 370 bytes each), and a day of lookups that miss adds up.
@@ -349,7 +353,7 @@ class DynamoServer:
                     del table.items[hash_value]
             if table.ttl.get("TimeToLiveStatus") != "ENABLED":
                 continue
-            keys = [_key(table, item) for item in table.all_items()
+            keys = [_key(table, item) for item in stored_items(table)
                     if _expired(item.attrs.get(table.ttl["AttributeName"]), now)]
             for start in range(0, len(keys), 25):
                 requests = [{"DeleteRequest": {"Key": key}} for key in keys[start:start + 25]]
