@@ -12,8 +12,8 @@ While a query runs, ``all_items`` here gives it
 * for an index: the items that hold the asked partition key value (dynamo_indexes.py), or every
   item when the index map cannot say; unsorted either way, as moto filters them and sorts what it
   keeps by the index's keys.
-Everything else that reads ``all_items`` (Scan and its pagination, the snapshot, the TTL sweep)
-still gets moto's sorted list. The server runs one request at a time (dynamo_server.py's lock),
+Everything else that reads ``all_items`` (Scan and its pagination) still gets moto's sorted list;
+the snapshot and the TTL sweep, which need no order, read ``stored_items`` instead. The server runs one request at a time (dynamo_server.py's lock),
 so the marker on the table cannot leak into another request.
 """
 
