@@ -35,8 +35,8 @@ class IndexMap:
 
     def __init__(self, table: Table) -> None:
         self.table = table
-        self.attributes = {attribute for index in table.all_indexes() for attribute in [_partition_key(index)]
-                           if attribute is not None}
+        keys = (_partition_key(index) for index in table.all_indexes())
+        self.attributes = {key for key in keys if key is not None}
         self._members: dict[str, dict[DynamoType, dict[PrimaryKey, None]]] = {a: {} for a in self.attributes}
         self._values: dict[PrimaryKey, dict[str, DynamoType]] = {}
         for item in stored_items(table):
