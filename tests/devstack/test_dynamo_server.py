@@ -467,14 +467,23 @@ def test_memory_does_not_grow_with_transactions_and_overwrites(server, ddb):
 def test_ttl_sweep_deletes_expired_items_durably(tmp_path):
     with DynamoProcess(tmp_path, args=["--ttl-sweep-seconds", "1"]) as dynamo:
         ddb = client(dynamo.endpoint)
-        table = create_table(ddb)
+        table = create_table(ddb, gsi=True)
         ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={
             "Enabled": True, "AttributeName": "expires_at"})
+
+        def in_index():
+            return sorted(i["sk"]["S"] for i in ddb.query(
+                TableName=table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :g",
+                ExpressionAttributeValues={":g": {"S": "g"}})["Items"])
+
+        assert in_index() == []  # the server's map of the index exists before the sweep
         now = int(time.time())
-        ddb.put_item(TableName=table, Item={**key("t", "expired"), "expires_at": {"N": str(now - 60)}})
-        ddb.put_item(TableName=table, Item={**key("t", "later"), "expires_at": {"N": str(now + 3600)}})
-        ddb.put_item(TableName=table, Item={**key("t", "no-ttl")})
+        indexed = {"gsi1pk": {"S": "g"}}
+        ddb.put_item(TableName=table, Item={**key("t", "expired"), **indexed, "expires_at": {"N": str(now - 60)}})
+        ddb.put_item(TableName=table, Item={**key("t", "later"), **indexed, "expires_at": {"N": str(now + 3600)}})
+        ddb.put_item(TableName=table, Item={**key("t", "no-ttl"), **indexed})
         assert poll(lambda: count(ddb, table, "t", "expired"), lambda expired: expired == 0, timeout=10) == 0
+        assert in_index() == ["later", "no-ttl"]  # the sweep's deletes reach the index too
         dynamo.kill()
         dynamo.start()
         ddb = client(dynamo.endpoint)
