@@ -30,6 +30,7 @@ import time
 import uuid
 
 from bench.export import NAMES, _store_timer
+from tests.dates import day_at
 
 STATUSES = ["confirmed"] * 98 + ["cancelled", "pending_approval"]
 
@@ -74,8 +75,8 @@ def _setup(api) -> tuple[str, str, str]:
     event_id = f"bench-bundle-{uuid.uuid4().hex[:8]}"
     created = api.post("/api/events", token=api.admin_token, json={
         "id": event_id, "name": {"tr": "Çevrimdışı ölçüm", "az": "Oflayn ölçü"}, "venue": "Kültürpark, İzmir",
-        "timezone": "Europe/Istanbul", "starts_at": "2027-05-19T10:00:00+03:00",
-        "ends_at": "2027-05-19T18:00:00+03:00", "status": "published"})
+        "timezone": "Europe/Istanbul", "starts_at": day_at(60, "10:00"), "ends_at": day_at(60, "18:00"),
+        "status": "published"})
     assert created.status_code == 201, created.text
     gate = api.post(f"/api/events/{event_id}/checkin-lists", token=api.admin_token, json={"name": "Ana kapı"})
     scanner = api.post("/api/tokens", token=api.admin_token, json={"role": "scanner", "events": [event_id]})
