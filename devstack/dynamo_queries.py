@@ -13,8 +13,9 @@ While a query runs, ``all_items`` here gives it
   item when the index map cannot say; unsorted either way, as moto filters them and sorts what it
   keeps by the index's keys.
 Everything else that reads ``all_items`` (Scan and its pagination) still gets moto's sorted list;
-the snapshot and the TTL sweep, which need no order, read ``stored_items`` instead. The server runs one request at a time (dynamo_server.py's lock),
-so the marker on the table cannot leak into another request.
+the snapshot and the TTL sweep, which need no order, read ``stored_items`` instead. The server
+runs one request at a time (dynamo_server.py's lock), so the marker on the table cannot leak into
+another request.
 """
 
 import inspect

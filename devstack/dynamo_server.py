@@ -223,12 +223,13 @@ class DynamoServer:
                 dispatched = None
         finally:
             reset_model_data()
+        operation = target.partition(".")[2]
         if status.startswith("200 "):
-            if dispatched and target.partition(".")[2] in MUTATING:
+            if dispatched and operation in MUTATING:
                 account, region, sent = dispatched
                 request = json.loads(sent)
                 self.store.append({"target": target, "account": account, "region": region, "body": request})
-                dynamo_indexes.written(target.partition(".")[2], request)
+                dynamo_indexes.written(operation, request)
                 # Only after a write: a read may run on an index's past state (dynamo_index_lag.py).
                 if self.store.journal_bytes > self.compact_bytes:
                     self.compact()

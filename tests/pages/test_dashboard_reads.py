@@ -56,8 +56,9 @@ def test_a_refresh_costs_the_same_at_10_and_at_5000_registrations(browser, api, 
         seed(event["id"], size)
         assert Registration.by_event.count(event["id"]) == size
         page.goto(f"/dashboard?lang=en#event={event['id']}&tab=live")
-        # The first view of an event of 5,000 waits on the local server's index pages, which look at every
-        # item of the table (README, "What a request costs it"): late in the suite, more than the default 5 s.
+        # The first view of an event of 5,000 waits on the local server's index pages, each of which sorts
+        # the event's whole partition (moto's paging, README "What a request costs it"): late in the
+        # suite that took more than the default 5 s once.
         expect(page.locator("[data-list-id] .of")).to_have_text([f" / {size:,}"] * LISTS, timeout=30000)
         requests[size] = requests_per_refresh(page, event["id"])
         reads[size], report = dynamodb_calls(attendance.report, event["id"])
