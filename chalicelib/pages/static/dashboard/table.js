@@ -97,7 +97,7 @@ export class RegistrationsTable {
     return el("tr", {dataset: {registrationId: id, status: registration.status}},
       el("td", {}, el("button", {type: "button", class: "link-button", dataset: {detail: id},
                                  on: {click: () => this.detail(id)}}, registration.name)),
-      el("td", {class: "email"}, registration.email),
+      el("td", {class: "email"}, ...breakable(registration.email)),
       el("td", {}, this.typeName(registration.ticket_type)),
       el("td", {}, el("span", {class: `status status-${registration.status}`}, t(`status.${registration.status}`))),
       el("td", {}, t(`email_status.${registration.email_status || "none"}`)),
@@ -209,4 +209,10 @@ export class RegistrationsTable {
       this.status.textContent = explain(error);
     }
   }
+}
+
+/* An address wraps after its "@" when the column is narrow, not inside "example.org". */
+function breakable(email) {
+  const at = (email || "").lastIndexOf("@");
+  return at < 0 ? [email] : [email.slice(0, at + 1), el("wbr"), email.slice(at + 1)];
 }
