@@ -105,4 +105,3 @@ def _partition_key(index: Any) -> str | None:
     """The index's one partition key attribute; None for moto's multi-attribute keys, left to moto."""
     names = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"]
     return names[0] if len(names) == 1 else None
-
