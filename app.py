@@ -1,11 +1,20 @@
 """Kapı's HTTP routes and event handlers. Each handler reads the request, calls chalicelib, answers."""
 from chalice import Chalice, Response
 
-from chalicelib import (attendance, auth, counters, erasure, events, export_csv, listing, registrations,
-                        reissue, retention, waitlist)
+from chalicelib.organiser import attendance
+from chalicelib.access import auth
+from chalicelib.events import counters
+from chalicelib.organiser import erasure
+from chalicelib.events import events
+from chalicelib.organiser import export_csv
+from chalicelib.organiser import listing
+from chalicelib.registration import registrations
+from chalicelib.organiser import reissue
+from chalicelib.organiser import retention
+from chalicelib.registration import waitlist
 from chalicelib.checkin import attendees, counts, offline, scan
 from chalicelib.checkin import lists as checkin_lists
-from chalicelib.config import settings
+from chalicelib.common.config import settings
 from chalicelib.i18n import negotiate
 from chalicelib.mail.pipeline import default_pipeline
 from chalicelib.pages import LanguageChoice, static
@@ -19,7 +28,7 @@ from chalicelib.tickets import lookup
 from chalicelib.tickets.calendar import event_ics
 from chalicelib.tickets.links import ticket_links
 from chalicelib.tickets.qr import qr_png
-from chalicelib.web import (BROWSER_IMAGE_ACCEPTS, client_key, configure_logging, json_view, openapi_json,
+from chalicelib.http.web import (BROWSER_IMAGE_ACCEPTS, client_key, configure_logging, json_view, openapi_json,
                             prefer_language, query_param, read_json, respond, spec_errors_middleware)
 
 app = Chalice(app_name="kapi")

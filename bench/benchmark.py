@@ -88,7 +88,8 @@ def bench_email_end_to_end(api, outbox_dir: Path, count: int = 300, threads: int
 
 def dynamodb_calls_per_registration(samples: int = 20) -> dict:
     """Registrations made in this process through the same service code, counting API calls."""
-    from chalicelib import events, registrations
+    from chalicelib.events import events
+    from chalicelib.registration import registrations
     from devstack.aws_calls import Recorder
     from tests.data import registration_body
 
@@ -107,7 +108,7 @@ def dynamodb_calls_per_registration(samples: int = 20) -> dict:
 
 
 def bench_compose(count: int = 200) -> dict:
-    from chalicelib.ids import new_registration_id
+    from chalicelib.common.ids import new_registration_id
     from chalicelib.mail.compose import compose
     from chalicelib.tickets.links import ticket_links
     from chalicelib.tickets.secrets import Keyring, TicketSigner

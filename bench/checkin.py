@@ -76,7 +76,7 @@ def _setup(api) -> tuple[str, str, str]:
 
 def _tickets(event_id: str, count: int) -> list[tuple[str, str]]:
     """(registration id, secret) of `count` confirmed attendees, registered in-process in parallel."""
-    from chalicelib import registrations
+    from chalicelib.registration import registrations
     from chalicelib.tickets.issuing import signer
     from tests.data import registration_body
 
@@ -92,7 +92,7 @@ def _tickets(event_id: str, count: int) -> list[tuple[str, str]]:
 def _wait_for_ticket_emails(limit_seconds: float = 300) -> None:
     """Let the local run's email worker finish the tickets' emails first: at an event they went out
     days before the doors open, and here they would compete with the scans for the DynamoDB server."""
-    from chalicelib.config import settings
+    from chalicelib.common.config import settings
     from chalicelib.storage.models import OutboxMessage
 
     deadline = time.monotonic() + limit_seconds
@@ -160,7 +160,7 @@ def _calls_per_scan(url: str, scanner: str, tickets: list[tuple[str, str]]) -> t
 def _against_raw_transaction(api, url: str, scanner: str, template: dict, tickets: list[tuple[str, str]]) -> dict:
     import boto3
 
-    from chalicelib.config import settings
+    from chalicelib.common.config import settings
 
     raw = boto3.client("dynamodb", region_name=settings().region)
     text = json.dumps(template["params"])

@@ -107,7 +107,7 @@ class Meter:
 
 def measure(meter: Meter, admin: str, queue: str) -> dict[str, Step]:
     """The steps of SAMPLES attendees of one event, averaged per attendee (dashboard: per refresh)."""
-    from chalicelib import clock
+    from chalicelib.common import clock
     from chalicelib.storage.models import OutboxMessage
     from tests.data import registration_body
 

@@ -43,7 +43,7 @@ NAMES = ["Şengül Əliyeva", "İlkin Işık", "Gülşən Məmmədova", "Çağr�
 def run(api_base_url: str, admin_token: str, count: int = 10_000) -> dict:
     import requests
 
-    from chalicelib import export_csv
+    from chalicelib.organiser import export_csv
 
     event_id = _event(api_base_url, admin_token)
     _write_registrations(event_id, count)
@@ -85,8 +85,8 @@ def _event(api_base_url: str, admin_token: str) -> str:
 
 
 def _write_registrations(event_id: str, count: int) -> None:
-    from chalicelib import clock
-    from chalicelib.ids import new_registration_id
+    from chalicelib.common import clock
+    from chalicelib.common.ids import new_registration_id
     from chalicelib.storage.models import Registration
 
     with Registration.batch_write() as batch:

@@ -85,8 +85,8 @@ def _setup(api) -> tuple[str, str, str]:
 
 def _write_registrations(event_id: str, count: int) -> list[str]:
     """Writes `count` registrations of the event's one ticket type; returns the confirmed ones' secrets."""
-    from chalicelib import clock
-    from chalicelib.ids import new_registration_id
+    from chalicelib.common import clock
+    from chalicelib.common.ids import new_registration_id
     from chalicelib.storage.models import Registration
     from chalicelib.tickets.issuing import signer
 

@@ -55,7 +55,7 @@ def run_stack(shards: dict[str, str], factor: float = 1.0):
     os.environ.update({"AWS_ENDPOINT_URL_DYNAMODB": run.dynamodb_endpoint, "AWS_DEFAULT_REGION": "eu-central-1",
                        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
                        "KAPI_DATA_DIR": str(data_dir), **shards})
-    from chalicelib.config import settings
+    from chalicelib.common.config import settings
     from chalicelib.storage.connection import connection
     from chalicelib.storage.models import ALL_MODELS
     from chalicelib.tickets.issuing import signer

@@ -25,7 +25,7 @@ from chalice.config import Config
 from chalice.local import (ChaliceRequestHandler, CustomLocalChalice, ForbiddenError, LocalChalice,
                            LocalDevServer, LocalGateway, ThreadedHTTPServer)
 
-from chalicelib.web import allowed_methods
+from chalicelib.http.web import allowed_methods
 
 CLIENT_IP_HEADER = "x-kapi-client-ip"
 _NOT_FOUND = json.dumps({"error": "not_found", "message": "No such route.", "details": []}).encode()

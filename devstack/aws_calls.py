@@ -122,7 +122,7 @@ def app_client(project_dir: Path, environment: dict[str, str]):
     from chalice.test import Client
 
     from app import app
-    from chalicelib.config import settings
+    from chalicelib.common.config import settings
 
     (project_dir / ".chalice").mkdir(parents=True, exist_ok=True)
     (project_dir / ".chalice" / "config.json").write_text(json.dumps(

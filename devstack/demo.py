@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from chalicelib import clock, events
-from chalicelib.errors import Conflict
+from chalicelib.common import clock
+from chalicelib.events import events
+from chalicelib.common.errors import Conflict
 
 DEMO_ID = "izmir-baku-festival"
 

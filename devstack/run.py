@@ -18,7 +18,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from chalicelib.atomicfile import write_atomic
+from chalicelib.common.atomicfile import write_atomic
 from devstack import lifeline, loopback
 
 LOCAL_DEFAULTS = {
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def serve(data_dir: Path, port: int, stack: ExitStack) -> None:
     from app import app
-    from chalicelib.config import settings
+    from chalicelib.common.config import settings
     from chalicelib.storage.tables import create_tables
     from devstack import demo, workers
     from devstack.app_server import make_server

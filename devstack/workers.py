@@ -37,7 +37,7 @@ def deliver_emails() -> bool:
 
 def settle_waitlists() -> bool:
     """What the outbox stream and the minute schedule do in AWS for owed waitlist promotions."""
-    from chalicelib import waitlist
+    from chalicelib.registration import waitlist
 
     waitlist.settle_due()
     return False
@@ -45,7 +45,7 @@ def settle_waitlists() -> bool:
 
 def erase_expired_personal_data() -> bool:
     """What the hourly retention schedule does in AWS (app.erase_expired_personal_data)."""
-    from chalicelib import retention
+    from chalicelib.organiser import retention
 
     retention.erase_due()
     return False
@@ -85,7 +85,7 @@ def main(names: list[str]) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    from chalicelib.web import configure_logging
+    from chalicelib.http.web import configure_logging
 
     configure_logging()  # a worker's failures are logged as the API's lines are: JSON on stdout
     threads = [threading.Thread(target=_loop, args=(stop, every, work), name=name, daemon=True)

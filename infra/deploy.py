@@ -154,8 +154,8 @@ def first_admin_token(stage: Stage, region: str) -> str:
     import os
 
     os.environ.update({"KAPI_STAGE": stage.name, "KAPI_TABLE_PREFIX": stage.table_prefix, "AWS_REGION": region})
-    from chalicelib import auth
-    from chalicelib.config import settings
+    from chalicelib.access import auth
+    from chalicelib.common.config import settings
 
     settings.cache_clear()
     return auth.create_token(auth.Principal("deploy", "admin"), {"role": "admin", "label": "first admin"})["token"]

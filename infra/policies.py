@@ -26,7 +26,7 @@ DEPLOYED_STAGES = ("dev", "prod")
 # checks for them: TransactWriteItems needs PutItem, UpdateItem, DeleteItem or ConditionCheckItem).
 TABLE_ACTIONS = {
     "api_handler": ("BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
-    # The email functions also settle owed waitlist promotions (chalicelib/waitlist.py): a Query of the
+    # The email functions also settle owed waitlist promotions (chalicelib/registration/waitlist.py): a Query of the
     # waitlist, the counter shards read in one BatchGetItem, a transaction per promotion, and the
     # debt's delete; a round of due emails reads its registrations in one BatchGetItem.
     "outbox_stream": ("BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from datetime import date, timedelta
 
-from chalicelib import clock
+from chalicelib.common import clock
 
 # AWS's published deprecation dates (Lambda runtimes page); a newer runtime is added when it ships.
 DEPRECATION = {

@@ -6,9 +6,9 @@ endpoint takes (it is not personal data). Only organisers also see the email; an
 """
 from __future__ import annotations
 
-from chalicelib import search
+from chalicelib.registration import search
 from chalicelib.checkin import lists, state
-from chalicelib.errors import ValidationError
+from chalicelib.common.errors import ValidationError
 from chalicelib.tickets.issuing import secret_for
 
 

@@ -18,10 +18,10 @@ import random
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from chalicelib import counters
+from chalicelib.events import counters
 from chalicelib.checkin import lists
 from chalicelib.checkin.state import Change
-from chalicelib.config import settings
+from chalicelib.common.config import settings
 from chalicelib.storage.models import Counter
 
 

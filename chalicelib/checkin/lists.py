@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib import clock, events
-from chalicelib.cache import TTLCache
-from chalicelib.errors import FieldError, NotFound, ValidationError
-from chalicelib.ids import new_id
+from chalicelib.common import clock
+from chalicelib.events import events
+from chalicelib.common.cache import TTLCache
+from chalicelib.common.errors import FieldError, NotFound, ValidationError
+from chalicelib.common.ids import new_id
 from chalicelib.storage.models import CheckinList
 
 MAX_NAME = 200

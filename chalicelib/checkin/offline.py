@@ -24,7 +24,8 @@ import os
 from dataclasses import dataclass
 from typing import Iterator
 
-from chalicelib import clock, events
+from chalicelib.common import clock
+from chalicelib.events import events
 from chalicelib.checkin import lists
 from chalicelib.storage.connection import connection
 from chalicelib.storage.models import Registration, RevokedSecret

@@ -23,13 +23,15 @@ from typing import Any
 from pynamodb.exceptions import PutError
 from pynamodb.expressions.operand import Path
 
-from chalicelib import clock, counters, i18n
+from chalicelib import i18n
+from chalicelib.common import clock
+from chalicelib.events import counters
 from chalicelib.checkin import counts, lists, state
-from chalicelib.errors import ApiError, FieldError, ServiceUnavailable, ValidationError
-from chalicelib.ids import new_id
+from chalicelib.common.errors import ApiError, FieldError, ServiceUnavailable, ValidationError
+from chalicelib.common.ids import new_id
 from chalicelib.storage.models import Claim, Registration, Scan
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
-from chalicelib.text import is_printable_ascii
+from chalicelib.common.text import is_printable_ascii
 from chalicelib.tickets.issuing import verify
 from chalicelib.tickets.secrets import InvalidTicket
 

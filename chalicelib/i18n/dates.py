@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from chalicelib.clock import parse_iso
+from chalicelib.common.clock import parse_iso
 from chalicelib.i18n import translate
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from string import Template
 from typing import Callable, Mapping
 
-from chalicelib import clock
+from chalicelib.common import clock
 from chalicelib.i18n import DEFAULT, localized, pick_language, translate
 from chalicelib.i18n.dates import format_event_time
 

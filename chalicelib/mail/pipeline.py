@@ -1,7 +1,7 @@
 """Delivering the emails the outbox holds: claim, compose, send, record; retry with backoff.
 
 Messages are written by the same transaction as the registration change that owes them (see
-`chalicelib/outbox.py`), so this side only ever sees committed work. Each delivery first takes a
+`chalicelib/storage/outbox.py`), so this side only ever sees committed work. Each delivery first takes a
 short lease on the message with a conditional update, so two workers (the stream handler and the
 sweeper in AWS, or two threads locally) never send it twice at once. A send that fails
 transiently is retried with exponential backoff; after `max_attempts`, or at once for a permanent
@@ -32,15 +32,16 @@ from typing import Any, Callable
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import clock, events
-from chalicelib.config import settings
+from chalicelib.common import clock
+from chalicelib.events import events
+from chalicelib.common.config import settings
 from chalicelib.i18n import localized
 from chalicelib.mail.compose import TICKET_KINDS, compose
 from chalicelib.mail.errors import PermanentSendError, SendError, ThrottledSendError
 from chalicelib.mail.pacing import SharedPacer
 from chalicelib.mail.quota import CachedQuota, Quota
 from chalicelib.mail.transports import Transport
-from chalicelib.outbox import PENDING, is_email
+from chalicelib.storage.outbox import PENDING, is_email
 from chalicelib.storage.models import OutboxMessage, Registration
 from chalicelib.storage import updates
 from chalicelib.storage.transaction import ConditionsFailed, Transaction

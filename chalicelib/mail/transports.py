@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Mapping, Protocol
 
-from chalicelib.atomicfile import write_atomic
+from chalicelib.common.atomicfile import write_atomic
 from chalicelib.mail.errors import PermanentSendError, ThrottledSendError, TransientSendError
 from chalicelib.mail.quota import Quota, ses_quota
 

@@ -30,7 +30,7 @@ from chalice import Response
 from chalicelib.i18n import SUPPORTED, translate
 from chalicelib.pages import static
 from chalicelib.pages.language import page_language, remember
-from chalicelib.web import request_base
+from chalicelib.http.web import request_base
 
 _TEMPLATES = Path(__file__).with_name("templates")
 

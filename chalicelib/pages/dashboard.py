@@ -14,7 +14,7 @@ from chalice import Response
 
 from chalicelib.i18n import catalogue, translate
 from chalicelib.pages import LanguageChoice, html_page, render, static
-from chalicelib.web import app_url
+from chalicelib.http.web import app_url
 
 AREA = "dashboard."
 MODULE = "dashboard/main.js"

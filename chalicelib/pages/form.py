@@ -2,7 +2,7 @@
 
 `fields_html` is the one renderer of a form schema's fields: the registration page `/e/{id}` uses it,
 and so does the organisers' live preview (`POST /api/forms/preview`), so a preview is the page.
-Which schemas can be shown, and how, is `chalicelib.form_fields`' business; this module only draws.
+Which schemas can be shown, and how, is `chalicelib.forms.reading`' business; this module only draws.
 
 Every control carries the hooks of SPEC §8: `name` is the field's path (`answers.<property>`), a
 `<label for>` names it, and an always-present `[data-error-for=<path>]` element, referenced by the
@@ -18,9 +18,10 @@ from datetime import datetime
 from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib import form_fields, forms
-from chalicelib.errors import FieldError, ValidationError
-from chalicelib.form_fields import Field
+from chalicelib.forms import reading
+from chalicelib.forms import validation
+from chalicelib.common.errors import FieldError, ValidationError
+from chalicelib.forms.reading import Field
 from chalicelib.i18n import DEFAULT, SUPPORTED, pick_language, translate
 from chalicelib.pages import Markup, attributes, render
 
@@ -40,14 +41,14 @@ class Choice:
 class Control:
     """One thing to fill in, whether it comes from the schema (`answers.*`) or is fixed (name, email...)."""
     path: str
-    kind: str  # as in form_fields.Field.kind
+    kind: str  # as in reading.Field.kind
     label: str
     help: str = ""
     required: bool = False  # now, for the values shown
     requirable: bool = False  # a conditional field: required whenever it shows
     schema: Mapping = field(default_factory=dict)
     choices: tuple[Choice, ...] = ()
-    conditions: tuple[form_fields.Condition, ...] = ()
+    conditions: tuple[reading.Condition, ...] = ()
     input: Mapping[str, object] = field(default_factory=dict)  # more attributes of the input itself
     prompt: str = ""  # a select's empty choice
     messages: Mapping[str, str] = field(default_factory=dict)  # JSON Schema keyword → what the script says
@@ -57,7 +58,7 @@ def fields_html(schema: dict, language: str, values: FormData, errors: Mapping[s
                 timezone: str | None = None) -> Markup:
     """The form schema's fields, filled with `values` (else the schema's defaults) and showing `errors`
     (path → message). UnrenderableForm for a schema the page cannot show."""
-    fields = form_fields.read(schema)
+    fields = reading.read(schema)
     values = values or default_values(fields)
     return controls_html(answer_controls(fields, language, values, timezone), values, errors)
 
@@ -68,7 +69,7 @@ def preview(body: dict) -> Markup:
     or that the page cannot show, is a 400 naming its place under `form`, as saving the event would be.
     `values` maps field paths to a value or a list (checkboxes); `errors` maps field paths to messages."""
     schema = body.get("form")
-    problems = forms.form_schema_errors(schema) or form_fields.problems(schema)
+    problems = validation.form_schema_errors(schema) or reading.problems(schema)
     values, errors = body.get("values", {}), body.get("errors", {})
     if not isinstance(values, dict) or not all(_shown_value(v) for v in values.values()):
         problems.append(FieldError("values", "error.answers.not_object"))
@@ -142,7 +143,7 @@ def control(f: Field, language: str, answers: dict, timezone: str | None) -> Con
 
 def _messages(f: Field, language: str) -> dict[str, str]:
     """The words for each keyword an answer can fail before it is sent: the catalogue keys the API's
-    own form errors use (`forms.validate` picks them the same way), without the label the field shows."""
+    own form errors use (`validation.validate` picks them the same way), without the label the field shows."""
     schema = f.schema
 
     def text(key: str, **params: object) -> str:
@@ -153,7 +154,7 @@ def _messages(f: Field, language: str) -> dict[str, str]:
         messages["const"] = text("error.form.const.tick")
     if f.kind in ("number", "integer"):
         messages["type"] = text(f"error.form.type.{f.kind}")
-    if schema.get("format") in form_fields.FORMATS:
+    if schema.get("format") in reading.FORMATS:
         messages["format"] = text(f"error.form.format.{schema['format'].replace('-', '_')}")
     if "pattern" in schema:
         messages["pattern"] = text("error.form.pattern")

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from chalice import Response
 
-from chalicelib import clock, counters, events
-from chalicelib.errors import ApiError
+from chalicelib.common import clock
+from chalicelib.events import counters
+from chalicelib.events import events
+from chalicelib.common.errors import ApiError
 from chalicelib.i18n import localized, translate
 from chalicelib.i18n.dates import format_event_time
 from chalicelib.pages import LanguageChoice, Markup, attributes, html_page, message_page, render, seats
-from chalicelib.web import app_url
+from chalicelib.http.web import app_url
 
 
 def home_page(choice: LanguageChoice) -> Response:

@@ -21,13 +21,17 @@ from urllib.parse import parse_qs
 
 from chalice import Response
 
-from chalicelib import applicants, counters, events, form_fields, registrations
-from chalicelib.errors import ApiError, NotFound, ValidationError
+from chalicelib.registration import applicants
+from chalicelib.events import counters
+from chalicelib.events import events
+from chalicelib.forms import reading
+from chalicelib.registration import registrations
+from chalicelib.common.errors import ApiError, NotFound, ValidationError
 from chalicelib.i18n import catalogue, localized, translate
 from chalicelib.i18n.dates import format_event_time
 from chalicelib.pages import LanguageChoice, Markup, attributes, escape, html_page, message_page, render
 from chalicelib.pages import form, seats
-from chalicelib.web import MAX_BODY_BYTES, app_url
+from chalicelib.http.web import MAX_BODY_BYTES, app_url
 
 log = logging.getLogger("kapi")
 
@@ -42,7 +46,7 @@ def event_page(event_id: str, choice: LanguageChoice) -> Response:
     if isinstance(loaded, Response):
         return loaded
     event, counts = loaded
-    fields = form_fields.read(event["form"])
+    fields = reading.read(event["form"])
     values = {**_single_ticket_type(event, counts), **form.default_values(fields)}
     return _page(event, counts, choice, values=values)
 
@@ -85,10 +89,10 @@ def _load(event_id: str, choice: LanguageChoice) -> tuple[dict, dict] | Response
 
 def _registration(event: dict, data: form.FormData, language: str) -> dict:
     """The API's registration body from the posted form; answers of hidden conditional fields left out."""
-    fields = form_fields.read(event["form"])
+    fields = reading.read(event["form"])
     answers = form.answers_from(fields, data, event["timezone"])
     body = {"name": _first(data, "name"), "email": _first(data, "email"), "language": language,
-            "answers": form_fields.applicable_answers(fields, answers), "consent": "true" in data.get("consent", [])}
+            "answers": reading.applicable_answers(fields, answers), "consent": "true" in data.get("consent", [])}
     if _first(data, "ticket_type"):
         body["ticket_type"] = _first(data, "ticket_type")
     return body
@@ -146,7 +150,7 @@ def _page(event: dict, counts: dict, choice: LanguageChoice, *, values: form.For
 
 def _form(event: dict, rooms: dict, language: str, values: form.FormData, details: list[dict],
           failure: str | None, retry_after: int | None) -> Markup:
-    fields = form_fields.read(event["form"])
+    fields = reading.read(event["form"])
     def text(key: str, **params: object) -> str:
         return translate(key, language, **params)
 

@@ -6,7 +6,9 @@ since registering still makes sense.
 """
 from __future__ import annotations
 
-from chalicelib import clock, counters, events
+from chalicelib.common import clock
+from chalicelib.events import counters
+from chalicelib.events import events
 from chalicelib.i18n import translate
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from chalice import Response
 
-from chalicelib.errors import NotFound
-from chalicelib.web import app_url
+from chalicelib.common.errors import NotFound
+from chalicelib.http.web import app_url
 
 _DIRECTORY = Path(__file__).with_name("static")
 CONTENT_TYPES = {

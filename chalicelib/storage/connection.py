@@ -6,7 +6,7 @@ import functools
 
 from pynamodb.connection import Connection
 
-from chalicelib.config import settings
+from chalicelib.common.config import settings
 
 
 @functools.lru_cache(maxsize=1)

@@ -17,7 +17,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.config import settings
+from chalicelib.common.config import settings
 
 
 def _meta(short_name: str) -> type:
@@ -180,7 +180,7 @@ class OwedPromotionsByDue(GlobalSecondaryIndex):
 
 class OwedPromotion(Model):
     """A waitlist promotion an event is owed: written in the same transaction as the change that freed
-    a seat or raised a capacity, deleted once the waitlist has moved (`chalicelib/waitlist.py`).
+    a seat or raised a capacity, deleted once the waitlist has moved (`chalicelib/registration/waitlist.py`).
 
     It lives in the outbox table, beside the emails owed, on its own `by_due` partition (the email
     queue's name + `#waitlist`), so the same index, stream and schedule that deliver emails find it.

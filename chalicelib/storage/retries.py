@@ -23,8 +23,8 @@ from typing import Callable, Iterator, TypeVar
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 from pynamodb.exceptions import PynamoDBException
 
-from chalicelib.config import settings
-from chalicelib.errors import ServiceUnavailable
+from chalicelib.common.config import settings
+from chalicelib.common.errors import ServiceUnavailable
 
 T = TypeVar("T")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 
-from chalicelib.config import settings
+from chalicelib.common.config import settings
 from chalicelib.storage.models import ALL_MODELS
 
 TTL_ATTRIBUTES = {"claims": "expires_at"}

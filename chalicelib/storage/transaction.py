@@ -16,7 +16,7 @@ from typing import Any, Callable
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.errors import Conflict
+from chalicelib.common.errors import Conflict
 from chalicelib.storage.connection import connection
 from chalicelib.storage.retries import with_retries
 

@@ -11,7 +11,7 @@ import functools
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from chalicelib.clock import parse_iso
+from chalicelib.common.clock import parse_iso
 from chalicelib.i18n import localized, translate
 
 PRODUCT_ID = "-//Kapi//Kapi tickets//EN"

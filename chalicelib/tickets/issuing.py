@@ -10,7 +10,7 @@ import functools
 import threading
 import time
 
-from chalicelib.config import settings
+from chalicelib.common.config import settings
 from chalicelib.tickets.secrets import InvalidTicket, Keyring, TicketRef, TicketSigner, parse_unverified
 
 RELOAD_INTERVAL_SECONDS = 60

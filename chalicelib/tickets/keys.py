@@ -19,7 +19,7 @@ import binascii
 import json
 from pathlib import Path
 
-from chalicelib.atomicfile import write_atomic
+from chalicelib.common.atomicfile import write_atomic
 from chalicelib.tickets.secrets import Keyring
 
 KEY_FILE_NAME = "signing-keys.json"

@@ -1,8 +1,8 @@
 """From a ticket secret to its registration and event: what the ticket page and its routes show."""
 from __future__ import annotations
 
-from chalicelib import events
-from chalicelib.errors import NotFound
+from chalicelib.events import events
+from chalicelib.common.errors import NotFound
 from chalicelib.i18n import localized
 from chalicelib.storage.models import Registration
 from chalicelib.tickets.issuing import verify

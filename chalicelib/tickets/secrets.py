@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Mapping
 
-from chalicelib.ids import REGISTRATION_ID_BYTES, registration_id_bytes, registration_id_from_bytes
+from chalicelib.common.ids import REGISTRATION_ID_BYTES, registration_id_bytes, registration_id_from_bytes
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey

@@ -13,7 +13,7 @@ import boto3
 import psutil
 import pytest
 
-from chalicelib import client_address
+from chalicelib.http import client_address
 from chalicelib.tickets.keys import load_keyring_from_dir
 from tests import dates
 from tests.dates import faketime_env

@@ -3,7 +3,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chalicelib import counters
+from chalicelib.events import counters
 from tests.data import registration_body
 from tests.stack import Api
 

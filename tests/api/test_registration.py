@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from chalicelib import counters
+from chalicelib.events import counters
 from chalicelib.storage.models import Claim, Registration
 from tests import dates
 from tests.data import registration_body

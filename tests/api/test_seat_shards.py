@@ -2,7 +2,7 @@
 registration to another one, and changing the capacity moves seats without ever overselling."""
 import pytest
 
-from chalicelib import counters
+from chalicelib.events import counters
 from tests.api.test_races import ROUNDS, burst
 from tests.data import registration_body
 

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from chalicelib import counters
+from chalicelib.events import counters
 from chalicelib.storage.models import Registration
 from chalicelib.storage.retries import with_retries
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
@@ -82,7 +82,7 @@ def test_a_write_meeting_a_transaction_in_flight_is_retried(api, make_event, sto
 
 def test_a_condition_nobody_expected_is_a_409_not_a_500(tables):
     """A failed condition the caller has no answer for escapes as the spec's 409 `conflict`."""
-    from chalicelib.web import json_view
+    from chalicelib.http.web import json_view
 
     missing = Registration("no-such-registration")
 

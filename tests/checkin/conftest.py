@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from chalicelib.config import settings
+from chalicelib.common.config import settings
 from chalicelib.storage.models import Scan
 from chalicelib.tickets import issuing
 from tests.api.test_tokens import make_token

@@ -3,12 +3,12 @@ import base64
 
 import pytest
 
-from chalicelib import counters
+from chalicelib.events import counters
 from chalicelib.checkin import counts
-from chalicelib.ids import new_registration_id
+from chalicelib.common.ids import new_registration_id
 from chalicelib.storage.models import Registration
 from chalicelib.tickets import issuing
-from chalicelib.reissue import reissue
+from chalicelib.organiser.reissue import reissue
 from chalicelib.tickets.secrets import Keyring, TicketSigner
 from tests import dates
 from tests.api.test_tokens import make_token

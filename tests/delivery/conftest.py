@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from chalicelib.config import settings
+from chalicelib.common.config import settings
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,10 @@ from email import policy
 
 import pytest
 
-from chalicelib import events, registrations
-from chalicelib.config import settings
-from chalicelib.outbox import promotion_key
+from chalicelib.events import events
+from chalicelib.registration import registrations
+from chalicelib.common.config import settings
+from chalicelib.storage.outbox import promotion_key
 from chalicelib.storage.models import OwedPromotion
 from tests.data import registration_body
 from tests.delivery.test_ticket_email import has_ticket

@@ -8,8 +8,9 @@ import threading
 import time
 import uuid
 
-from chalicelib import clock, outbox
-from chalicelib.ids import new_registration_id
+from chalicelib.common import clock
+from chalicelib.storage import outbox
+from chalicelib.common.ids import new_registration_id
 from chalicelib.mail.errors import ThrottledSendError
 from chalicelib.mail.pacing import PACE_KEY
 from chalicelib.mail.pipeline import Pipeline

@@ -4,9 +4,9 @@ import threading
 
 import pytest
 
-from chalicelib import registrations
-from chalicelib.config import settings
-from chalicelib.errors import SoldOut
+from chalicelib.registration import registrations
+from chalicelib.common.config import settings
+from chalicelib.common.errors import SoldOut
 from chalicelib.mail.errors import PermanentSendError, TransientSendError
 from chalicelib.mail.pipeline import Pipeline
 from chalicelib.storage.models import OutboxMessage, Registration

@@ -9,7 +9,7 @@ import boto3
 import zxingcpp
 from PIL import Image
 
-from chalicelib import registrations
+from chalicelib.registration import registrations
 from chalicelib.mail.pipeline import Pipeline
 from chalicelib.mail.transports import SesTransport
 from devstack.dynamo_process import DynamoProcess

@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from chalicelib.ids import new_registration_id
+from chalicelib.common.ids import new_registration_id
 from chalicelib.tickets.keys import keyring_from_document, keyring_to_document
 from chalicelib.tickets.secrets import Keyring, TicketSigner
 from infra import keys

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib import clock
+from chalicelib.common import clock
 from chalicelib.storage.models import ALL_MODELS
 from infra import checkov, policies, runtime, template
 from infra.stages import PROJECT_DIR

@@ -18,7 +18,9 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from chalicelib import clock, events, outbox
+from chalicelib.common import clock
+from chalicelib.events import events
+from chalicelib.storage import outbox
 from chalicelib.mail.pipeline import default_pipeline
 from chalicelib.storage.models import OutboxMessage, OwedPromotion, Registration
 from chalicelib.tickets import issuing

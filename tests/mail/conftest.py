@@ -3,7 +3,7 @@ import socket
 
 import pytest
 
-from chalicelib.ids import new_registration_id
+from chalicelib.common.ids import new_registration_id
 from chalicelib.tickets.links import ticket_links
 from chalicelib.tickets.secrets import Keyring, TicketSigner
 

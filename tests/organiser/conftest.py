@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib import registrations
+from chalicelib.registration import registrations
 from tests.api.test_tokens import make_token
 from tests.data import registration_body
 from tests.dates import ISTANBUL, DoorDay, iso

@@ -4,7 +4,7 @@ from unittest import mock
 
 import botocore.client
 
-from chalicelib import attendance
+from chalicelib.organiser import attendance
 
 TYPES = [{"id": "std", "name": {"en": "Standard"}}, {"id": "vip", "name": {"en": "VIP"}}]
 READS = {"GetItem", "Query", "BatchGetItem"}

@@ -1,7 +1,9 @@
 """Erasing personal data on request (DELETE) and by retention: no trace left, counts unchanged."""
 import uuid
 
-from chalicelib import counters, registrations, retention
+from chalicelib.events import counters
+from chalicelib.registration import registrations
+from chalicelib.organiser import retention
 from chalicelib.storage.models import Event
 from tests.api.test_tokens import make_token
 from tests.data import registration_body

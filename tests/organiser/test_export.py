@@ -2,7 +2,8 @@
 import csv
 import io
 
-from chalicelib import export_csv, registrations
+from chalicelib.organiser import export_csv
+from chalicelib.registration import registrations
 from tests.api.test_tokens import make_token
 from tests.data import registration_body
 from tests.organiser.conftest import bulk_register

@@ -1,7 +1,7 @@
 """Property-based fuzzing of the whole API from its OpenAPI document, with all of schemathesis's
 checks: no 5xx, and every answer's status code, content type, headers and body as the document says.
 
-Schemathesis generates valid and invalid requests for every operation of chalicelib/openapi.json
+Schemathesis generates valid and invalid requests for every operation of chalicelib/http/openapi.json
 and sends them, with the admin token, to the local run over HTTP. This is a bounded run for the
 suite (a few examples per operation); the README says how to run a longer one by hand.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-DOCUMENT = Path(__file__).resolve().parents[2] / "chalicelib" / "openapi.json"
+DOCUMENT = Path(__file__).resolve().parents[2] / "chalicelib" / "http" / "openapi.json"
 EXAMPLES_PER_OPERATION = int(os.environ.get("KAPI_FUZZ_EXAMPLES", "12"))
 
 # Every check is on. Two are told what the document cannot say: a schema-valid request may still be

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from chalicelib import registrations
+from chalicelib.registration import registrations
 from tests.api.test_tokens import make_token
 
 TYPES = [{"id": "std", "name": {"en": "Standard"}}, {"id": "vip", "name": {"en": "VIP"}}]

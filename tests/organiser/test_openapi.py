@@ -6,7 +6,7 @@ from openapi_spec_validator import validate
 
 from app import app
 
-DOCUMENT = Path(__file__).resolve().parents[2] / "chalicelib" / "openapi.json"
+DOCUMENT = Path(__file__).resolve().parents[2] / "chalicelib" / "http" / "openapi.json"
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 

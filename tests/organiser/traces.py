@@ -8,7 +8,7 @@ import string
 
 import boto3
 
-from chalicelib.search import terms
+from chalicelib.registration.search import terms
 
 
 def person() -> tuple[str, str]:

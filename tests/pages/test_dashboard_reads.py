@@ -4,7 +4,11 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
-from chalicelib import applicants, attendance, counters, events, registrations
+from chalicelib.registration import applicants
+from chalicelib.organiser import attendance
+from chalicelib.events import counters
+from chalicelib.events import events
+from chalicelib.registration import registrations
 from chalicelib.storage.models import Registration
 from tests.data import registration_body
 from tests.organiser.test_attendance import READS, dynamodb_calls

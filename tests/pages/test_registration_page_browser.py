@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from chalicelib.form_fields import Field
+from chalicelib.forms.reading import Field
 from chalicelib.i18n import translate
 from chalicelib.pages.form import answers_from
 from tests import dates

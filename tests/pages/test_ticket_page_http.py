@@ -5,14 +5,14 @@ import re
 import pytest
 import requests
 
-from chalicelib.config import settings
-from chalicelib.errors import ServiceUnavailable
+from chalicelib.common.config import settings
+from chalicelib.common.errors import ServiceUnavailable
 from chalicelib.i18n import translate
 from chalicelib.pages import CONTENT_SECURITY_POLICY
 from chalicelib.pages.static import content_type, paths, url
 from chalicelib.pages.ticket import ticket_page
 from chalicelib.tickets import issuing, lookup
-from chalicelib.reissue import reissue
+from chalicelib.organiser.reissue import reissue
 from tests.pages.conftest import EVENT_NAMES
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from chalicelib.ids import new_registration_id
+from chalicelib.common.ids import new_registration_id
 from chalicelib.tickets.secrets import Keyring, TicketSigner
 
 EVENT_ID = "izmir-baku-40-gala"

@@ -1,7 +1,7 @@
 """A key rotated while the process runs: tickets signed with the new key verify without a restart."""
 import pytest
 
-from chalicelib.ids import new_registration_id
+from chalicelib.common.ids import new_registration_id
 from chalicelib.tickets import issuing
 from chalicelib.tickets.keys import load_keyring_from_dir, rotate_key
 from chalicelib.tickets.secrets import InvalidTicket, TicketSigner

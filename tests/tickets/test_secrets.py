@@ -5,7 +5,7 @@ import string
 import pytest
 import qrcode
 
-from chalicelib.ids import new_registration_id, registration_id_bytes
+from chalicelib.common.ids import new_registration_id, registration_id_bytes
 from chalicelib.tickets.secrets import InvalidTicket, Keyring, TicketRef, TicketSigner, parse_unverified
 
 BASE32 = string.ascii_uppercase + "234567"

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 from pynamodb.expressions.operand import Path
 
-from chalicelib import clock, counters, events, outbox, registrations
+from chalicelib.common import clock
+from chalicelib.events import counters
+from chalicelib.events import events
+from chalicelib.storage import outbox
+from chalicelib.registration import registrations
 from chalicelib.checkin import counts, state
-from chalicelib.errors import Conflict, FieldError, InvalidState, SoldOut, ValidationError
+from chalicelib.common.errors import Conflict, FieldError, InvalidState, SoldOut, ValidationError
 from chalicelib.storage.models import Registration, RevokedSecret
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
 from chalicelib.tickets.issuing import secret_for

@@ -21,7 +21,8 @@ import time
 from datetime import datetime, timedelta
 from typing import Iterator
 
-from chalicelib import clock, erasure
+from chalicelib.common import clock
+from chalicelib.organiser import erasure
 from chalicelib.storage.models import Event, Registration
 
 EVENT_STATUSES = ("draft", "published", "closed", "cancelled")

@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from chalicelib.config import settings
+from chalicelib.common.config import settings
 
 
 class TTLCache:

@@ -16,8 +16,11 @@ import binascii
 import json
 from dataclasses import dataclass
 
-from chalicelib import counters, events, registrations, search
-from chalicelib.errors import ValidationError
+from chalicelib.events import counters
+from chalicelib.events import events
+from chalicelib.registration import registrations
+from chalicelib.registration import search
+from chalicelib.common.errors import ValidationError
 from chalicelib.storage.models import Registration
 
 DEFAULT_LIMIT = 50

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from chalicelib import clock, outbox, registrations
+from chalicelib.common import clock
+from chalicelib.storage import outbox
+from chalicelib.registration import registrations
 from chalicelib.storage.models import OwedPromotion
 
 log = logging.getLogger("kapi")

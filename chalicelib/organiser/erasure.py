@@ -16,8 +16,11 @@ sends and skips an `erased` one.
 """
 from __future__ import annotations
 
-from chalicelib import clock, events, registrations, search
-from chalicelib.errors import Conflict, InvalidState
+from chalicelib.common import clock
+from chalicelib.events import events
+from chalicelib.registration import registrations
+from chalicelib.registration import search
+from chalicelib.common.errors import Conflict, InvalidState
 from chalicelib.storage.models import Claim, Registration
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
 

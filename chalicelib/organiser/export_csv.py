@@ -30,8 +30,9 @@ import json
 import re
 from zoneinfo import ZoneInfo
 
-from chalicelib import clock, events
-from chalicelib.errors import ValidationError
+from chalicelib.common import clock
+from chalicelib.events import events
+from chalicelib.common.errors import ValidationError
 from chalicelib.storage.models import Registration
 
 BOM = "\ufeff"

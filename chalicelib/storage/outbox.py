@@ -4,15 +4,15 @@ attendees, and the waitlist promotion an event is owed once a seat is freed.
 Writing the work as an item beside the registration (the transactional-outbox pattern) means it is
 never done for a write that failed and never lost for one that succeeded: the delivery pipeline
 (`chalicelib/mail/pipeline.py`) picks pending messages up from the sparse `by_due` index, and
-`chalicelib/waitlist.py` the owed promotions from their own partition of it.
+`chalicelib/registration/waitlist.py` the owed promotions from their own partition of it.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib import clock
-from chalicelib.config import settings
-from chalicelib.ids import new_id
+from chalicelib.common import clock
+from chalicelib.common.config import settings
+from chalicelib.common.ids import new_id
 from chalicelib.storage.models import OutboxMessage, OwedPromotion, Registration
 
 PENDING = "pending"

@@ -7,8 +7,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib import clock, counters, form_fields, forms, outbox
-from chalicelib.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationError
+from chalicelib.common import clock
+from chalicelib.events import counters
+from chalicelib.forms import reading
+from chalicelib.forms import validation
+from chalicelib.storage import outbox
+from chalicelib.common.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationError
 from chalicelib.storage.models import Event
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
 
@@ -35,7 +39,7 @@ def _event_schema() -> dict:
 
 def validate_event(doc: dict) -> dict:
     """The event with defaults filled in, or a 400 naming every bad field."""
-    problems = forms.validate(_event_schema(), doc, "")
+    problems = validation.validate(_event_schema(), doc, "")
     if problems:
         raise ValidationError("error.event.invalid", problems)
     event = {**DEFAULTS, **doc}
@@ -73,7 +77,7 @@ def _semantic_problems(event: dict) -> list[FieldError]:
     ids = [t["id"] for t in event["ticket_types"]]
     if len(ids) != len(set(ids)):
         problems.append(FieldError("ticket_types", "error.ticket_types.unique"))
-    problems += forms.form_schema_errors(event["form"]) or form_fields.problems(event["form"])
+    problems += validation.form_schema_errors(event["form"]) or reading.problems(event["form"])
     return problems
 
 

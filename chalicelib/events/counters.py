@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from pynamodb.expressions.operand import Path
 
-from chalicelib.config import settings
+from chalicelib.common.config import settings
 from chalicelib.storage.connection import connection
 from chalicelib.storage.models import Counter
 

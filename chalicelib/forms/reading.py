@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.errors import FieldError
+from chalicelib.common.errors import FieldError
 from chalicelib.i18n import localized
 
 LANGUAGES = ("tr", "az", "en")

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from chalicelib import counters, events
+from chalicelib.events import counters
+from chalicelib.events import events
 from chalicelib.checkin import counts as door_counts
 from chalicelib.checkin import lists
 from chalicelib.storage.models import CheckinList

@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from chalicelib.errors import FieldError
+from chalicelib.common.errors import FieldError
 
 _MISSING = re.compile(r"""^('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*") is a (?:required property$|dependency of )""")
 

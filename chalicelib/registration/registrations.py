@@ -17,13 +17,18 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import DeleteError, PynamoDBException
 
-from chalicelib import applicants, clock, counters, events, outbox, search
-from chalicelib.errors import (AlreadyRegistered, Conflict, FieldError, InvalidState, NotFound,
+from chalicelib.registration import applicants
+from chalicelib.common import clock
+from chalicelib.events import counters
+from chalicelib.events import events
+from chalicelib.storage import outbox
+from chalicelib.registration import search
+from chalicelib.common.errors import (AlreadyRegistered, Conflict, FieldError, InvalidState, NotFound,
                                RateLimited, RegistrationClosed, ServiceUnavailable, SoldOut, ValidationError)
-from chalicelib.ids import new_registration_id
+from chalicelib.common.ids import new_registration_id
 from chalicelib.storage.models import Claim, OwedPromotion, Registration
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
-from chalicelib.text import is_printable_ascii
+from chalicelib.common.text import is_printable_ascii
 
 log = logging.getLogger("kapi")
 
@@ -262,7 +267,7 @@ def settle_promotion(event_id: str) -> int:
     """Move the waitlist if the event is owed a promotion, then strike the debt; returns how many moved.
 
     The debt (`outbox.promotion_owed`) was written by the transaction that freed the seat, so a crash
-    anywhere before the strike leaves it for the workers (`chalicelib/waitlist.py`), which call this
+    anywhere before the strike leaves it for the workers (`chalicelib/registration/waitlist.py`), which call this
     again: promoting is conditional on each registration still waiting, so running twice moves and
     emails nobody twice. The debt stays while someone waits for a seat that is free (the waitlist
     index lagged behind the counters); it is struck only if no newer freeing rewrote it meanwhile.

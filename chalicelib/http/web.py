@@ -19,8 +19,8 @@ from typing import Any, Callable
 
 from chalice import Response
 
-from chalicelib import client_address
-from chalicelib.errors import ApiError, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationError, render
+from chalicelib.http import client_address
+from chalicelib.common.errors import ApiError, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationError, render
 from chalicelib.i18n import negotiate, pick_language
 from chalicelib.storage import retries
 
@@ -153,7 +153,7 @@ def _depth(value: Any) -> int:
 
 @functools.lru_cache(maxsize=1)
 def openapi_json() -> str:
-    """The API's OpenAPI document (chalicelib/openapi.json): a static file, served exactly as written."""
+    """The API's OpenAPI document (chalicelib/http/openapi.json): a static file, served exactly as written."""
     return (Path(__file__).parent / "openapi.json").read_text(encoding="utf-8")
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from chalicelib import forms
-from chalicelib.errors import FieldError, ValidationError
-from chalicelib.text import fold_case
+from chalicelib.forms import validation
+from chalicelib.common.errors import FieldError, ValidationError
+from chalicelib.common.text import fold_case
 
 LANGUAGES = ("tr", "az", "en")
 FIELDS = ("ticket_type", "name", "email", "language", "answers", "consent")
@@ -34,7 +34,7 @@ def parse(event: dict, body: dict) -> Applicant:
     if not isinstance(answers, dict):
         problems.append(FieldError("answers", "error.answers.not_object"))
     else:
-        problems += forms.validate(event["form"], answers, "answers")
+        problems += validation.validate(event["form"], answers, "answers")
     if body.get("consent") is not True:
         problems.append(FieldError("consent", "error.consent.required"))
     if problems:

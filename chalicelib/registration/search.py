@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from chalicelib.storage.models import Registration, SearchEntry
-from chalicelib.text import fold_case, name_words, search_words
+from chalicelib.common.text import fold_case, name_words, search_words
 
 MAX_NAME_WORDS = 8
 MIN_QUERY = 3

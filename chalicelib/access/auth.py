@@ -13,11 +13,11 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from chalicelib import clock
-from chalicelib.cache import TTLCache
-from chalicelib.config import settings
-from chalicelib.errors import Forbidden, NotFound, Unauthorized, ValidationError
-from chalicelib.ids import new_id
+from chalicelib.common import clock
+from chalicelib.common.cache import TTLCache
+from chalicelib.common.config import settings
+from chalicelib.common.errors import Forbidden, NotFound, Unauthorized, ValidationError
+from chalicelib.common.ids import new_id
 from chalicelib.storage.models import Token, TokenGrant
 from chalicelib.storage.transaction import Transaction
 

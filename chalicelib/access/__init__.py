@@ -1,0 +1,1 @@
+"""API tokens: who is calling, with which role, on which events."""

@@ -1,0 +1,1 @@
+"""The HTTP edge: reading requests, writing answers in the spec's error shape, client addresses, the OpenAPI document."""

@@ -1,0 +1,1 @@
+"""What organisers do with an event's registrations: lists, exports, attendance, reissues, erasure and retention."""
