@@ -88,20 +88,22 @@ def bench_email_end_to_end(api, outbox_dir: Path, count: int = 300, threads: int
 
 def dynamodb_calls_per_registration(samples: int = 20) -> dict:
     """Registrations made in this process through the same service code, counting API calls."""
+    from chalicelib.process import tables
+    db = tables()
     from chalicelib.events import events
-    from chalicelib.registration import registrations
+    from chalicelib.registration import registering
     from devstack.aws_calls import Recorder
     from tests.data import registration_body
 
     event_id = f"bench-calls-{uuid.uuid4().hex[:6]}"
     with Recorder().installed() as recorder:
-        events.create({"id": event_id, "name": {"en": "Calls", "tr": "Çağrılar"}, "venue": "Baku",
+        events.create(db, {"id": event_id, "name": {"en": "Calls", "tr": "Çağrılar"}, "venue": "Baku",
                        "timezone": "Asia/Baku", "starts_at": day_at(60, "10:00", "Asia/Baku"),
                        "ends_at": day_at(60, "18:00", "Asia/Baku"), "status": "published", "capacity": 1000})
-        registrations.register(event_id, registration_body(), client_key="bench", rate_limit=30)  # warm clients
+        registering.register(db, event_id, registration_body(), client_key="bench", rate_limit=30)  # warm clients
         with recorder.recording() as recorded:
             for _ in range(samples):
-                registrations.register(event_id, registration_body(), client_key="bench", rate_limit=0)
+                registering.register(db, event_id, registration_body(), client_key="bench", rate_limit=0)
     calls = [call.operation for call in recorded if call.service == "dynamodb"]
     by_operation = {name: calls.count(name) / samples for name in sorted(set(calls))}
     return {"calls_per_registration": len(calls) / samples, "by_operation": by_operation}

@@ -76,12 +76,14 @@ def _setup(api) -> tuple[str, str, str]:
 
 def _tickets(event_id: str, count: int) -> list[tuple[str, str]]:
     """(registration id, secret) of `count` confirmed attendees, registered in-process in parallel."""
-    from chalicelib.registration import registrations
+    from chalicelib.process import tables
+    db = tables()
+    from chalicelib.registration import registering
     from chalicelib.tickets.issuing import signer
     from tests.data import registration_body
 
     def one(_) -> tuple[str, str]:
-        outcome = registrations.register(event_id, registration_body(), client_key="bench-door", rate_limit=0)
+        outcome = registering.register(db, event_id, registration_body(), client_key="bench-door", rate_limit=0)
         assert outcome.status == 201, outcome.body
         return outcome.body["id"], signer().issue(event_id, outcome.body["id"], 0)
 
@@ -92,11 +94,12 @@ def _tickets(event_id: str, count: int) -> list[tuple[str, str]]:
 def _wait_for_ticket_emails(limit_seconds: float = 300) -> None:
     """Let the local run's email worker finish the tickets' emails first: at an event they went out
     days before the doors open, and here they would compete with the scans for the DynamoDB server."""
+    from chalicelib.process import tables
+    db = tables()
     from chalicelib.common.config import settings
-    from chalicelib.storage.models import OutboxMessage
 
     deadline = time.monotonic() + limit_seconds
-    while any(OutboxMessage.by_due.query(settings().outbox_queue, limit=1)) and time.monotonic() < deadline:
+    while any(db.OutboxMessage.by_due.query(settings().outbox_queue, limit=1)) and time.monotonic() < deadline:
         time.sleep(0.5)
 
 

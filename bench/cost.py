@@ -107,8 +107,9 @@ class Meter:
 
 def measure(meter: Meter, admin: str, queue: str) -> dict[str, Step]:
     """The steps of SAMPLES attendees of one event, averaged per attendee (dashboard: per refresh)."""
+    from chalicelib.process import tables
+    db = tables()
     from chalicelib.common import clock
-    from chalicelib.storage.models import OutboxMessage
     from tests.data import registration_body
 
     start = clock.now() + timedelta(days=30)
@@ -124,7 +125,7 @@ def measure(meter: Meter, admin: str, queue: str) -> dict[str, Step]:
     for _ in range(SAMPLES):
         registration = meter.request(steps["registration"], "POST", f"/api/events/{event_id}/registrations",
                                      registration_body(name="Şengül Əliyeva"))
-        [message] = [m for m in OutboxMessage.by_due.query(queue) if m.registration_id == registration["id"]]
+        [message] = [m for m in db.OutboxMessage.by_due.query(queue) if m.registration_id == registration["id"]]
         meter.stream(steps["ticket_email"], message.id)
         secret = _secret(registration["id"])
         meter.request(steps["entry_scan"], "POST", scans, {"secret": secret, "type": "entry"}, admin)
@@ -138,10 +139,11 @@ def measure(meter: Meter, admin: str, queue: str) -> dict[str, Step]:
 
 
 def _secret(registration_id: str) -> str:
-    from chalicelib.storage.models import Registration
+    from chalicelib.process import tables
+    db = tables()
     from chalicelib.tickets import issuing
 
-    return issuing.secret_for(Registration.get(registration_id))
+    return issuing.secret_for(db.Registration.get(registration_id))
 
 
 def costs(steps: dict[str, Step], attendees: int) -> dict:

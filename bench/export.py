@@ -41,6 +41,8 @@ NAMES = ["Şengül Əliyeva", "İlkin Işık", "Gülşən Məmmədova", "Çağr�
 
 
 def run(api_base_url: str, admin_token: str, count: int = 10_000) -> dict:
+    from chalicelib.process import tables
+    db = tables()
     import requests
 
     from chalicelib.organiser import export_csv
@@ -50,13 +52,13 @@ def run(api_base_url: str, admin_token: str, count: int = 10_000) -> dict:
 
     with _store_timer() as store:
         started = time.perf_counter()
-        text = export_csv.export(event_id)
+        text = export_csv.export(db, event_id)
         export_seconds = time.perf_counter() - started
     rows = text.count("\r\n") - 1
     assert rows == count, (rows, count)
 
     tracemalloc.start()
-    traced = export_csv.export(event_id)
+    traced = export_csv.export(db, event_id)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
@@ -85,14 +87,15 @@ def _event(api_base_url: str, admin_token: str) -> str:
 
 
 def _write_registrations(event_id: str, count: int) -> None:
+    from chalicelib.process import tables
+    db = tables()
     from chalicelib.common import clock
     from chalicelib.common.ids import new_registration_id
-    from chalicelib.storage.models import Registration
 
-    with Registration.batch_write() as batch:
+    with db.Registration.batch_write() as batch:
         for n in range(count):
             now, rid = clock.iso(clock.now()), new_registration_id()
-            batch.save(Registration(
+            batch.save(db.Registration(
                 rid, event_id=event_id, event_status=f"{event_id}#confirmed", created_key=f"{now}#{rid}",
                 created_at=now, updated_at=now, ticket_type="general", status="confirmed",
                 name=f"{NAMES[n % len(NAMES)]} {n}", email=f"katilimci.{n}@örnek.az",

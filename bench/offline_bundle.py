@@ -36,6 +36,8 @@ STATUSES = ["confirmed"] * 98 + ["cancelled", "pending_approval"]
 
 
 def run(api_base_url: str, admin_token: str, count: int = 20_000, scans: int = 30) -> dict:
+    from chalicelib.process import tables
+    db = tables()
     import requests
 
     from chalicelib.checkin import offline
@@ -47,12 +49,12 @@ def run(api_base_url: str, admin_token: str, count: int = 20_000, scans: int = 3
 
     with _store_timer() as store:
         started = time.perf_counter()
-        built = offline.bundle(event_id)
+        built = offline.bundle(db, event_id)
         build_seconds = time.perf_counter() - started
     assert len(built["tickets"]) == count
     with _store_timer() as warm_store:
         started = time.perf_counter()
-        offline.bundle(event_id)
+        offline.bundle(db, event_id)
         warm_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -85,16 +87,17 @@ def _setup(api) -> tuple[str, str, str]:
 
 def _write_registrations(event_id: str, count: int) -> list[str]:
     """Writes `count` registrations of the event's one ticket type; returns the confirmed ones' secrets."""
+    from chalicelib.process import tables
+    db = tables()
     from chalicelib.common import clock
     from chalicelib.common.ids import new_registration_id
-    from chalicelib.storage.models import Registration
     from chalicelib.tickets.issuing import signer
 
     confirmed = []
-    with Registration.batch_write() as batch:
+    with db.Registration.batch_write() as batch:
         for n in range(count):
             now, rid, status = clock.iso(clock.now()), new_registration_id(), STATUSES[n % len(STATUSES)]
-            batch.save(Registration(
+            batch.save(db.Registration(
                 rid, event_id=event_id, event_status=f"{event_id}#{status}", created_key=f"{now}#{rid}",
                 created_at=now, updated_at=now, ticket_type="general", status=status,
                 name=f"{NAMES[n % len(NAMES)]} {n}", email=f"katilimci.{n}@example.org",

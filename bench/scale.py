@@ -55,16 +55,13 @@ def run_stack(shards: dict[str, str], factor: float = 1.0):
     os.environ.update({"AWS_ENDPOINT_URL_DYNAMODB": run.dynamodb_endpoint, "AWS_DEFAULT_REGION": "eu-central-1",
                        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
                        "KAPI_DATA_DIR": str(data_dir), **shards})
+    from chalicelib import process
     from chalicelib.common.config import settings
-    from chalicelib.storage.connection import connection
-    from chalicelib.storage.models import ALL_MODELS
     from chalicelib.tickets.issuing import signer
 
     settings.cache_clear()
-    connection.cache_clear()
+    process.tables.cache_clear()  # its tables' clients are bound to the previous stack's endpoint
     signer.cache_clear()  # tickets are signed with this stack's keys
-    for model in ALL_MODELS:  # each model keeps a client bound to the previous stack's endpoint
-        model._connection = None
     return run
 
 
@@ -114,7 +111,8 @@ def report(results: list[tuple[int, str, float]], injected: dict, duration: floa
 
 
 def burst(design: str, shards: dict[str, str], rate: float, seconds: float, capacity: int) -> dict:
-    from chalicelib.storage.models import Registration
+    from chalicelib.process import tables
+    db = tables()
     from tests.data import registration_body
     from tests.stack import Api
 
@@ -144,7 +142,7 @@ def burst(design: str, shards: dict[str, str], rate: float, seconds: float, capa
         results = drive([register] * calls, rate, threads=calls)  # a thread each: slow answers never delay arrivals
         duration = time.perf_counter() - started
         after = set_faults(run)["injected"]
-        confirmed = sum(1 for _ in Registration.by_event_status.query(f"{event_id}#confirmed"))
+        confirmed = sum(1 for _ in db.Registration.by_event_status.query(f"{event_id}#confirmed"))
         return {"design": design, "scenario": f"opening burst at 1/{round(1 / factor)} scale",
                 "rate_per_s": rate, "capacity": capacity, "fault_mode": scaled_faults(factor),
                 **report(results, _diff(after, before), duration),

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.common import clock
 from chalicelib.events import events
 from chalicelib.common.errors import Conflict
+from chalicelib.storage.tables import Tables
 
 DEMO_ID = "izmir-baku-festival"
 
@@ -52,12 +53,12 @@ def demo_event() -> dict:
     }
 
 
-def seed() -> None:
+def seed(db: Tables) -> None:
     """Create the demo event, or, seeded by an earlier run that has since passed it, move it ahead
     again: a data dir kept for months must not greet its user with a closed event."""
     try:
-        events.create(demo_event())
+        events.create(db, demo_event())
     except Conflict:
-        if clock.parse_iso(events.load(DEMO_ID)["starts_at"]) <= clock.now():
+        if clock.parse_iso(events.load(db, DEMO_ID)["starts_at"]) <= clock.now():
             fresh = demo_event()
             events.patch(DEMO_ID, {"starts_at": fresh["starts_at"], "ends_at": fresh["ends_at"]})

@@ -76,13 +76,13 @@ def main(argv: list[str] | None = None) -> None:
 def serve(data_dir: Path, port: int, stack: ExitStack) -> None:
     from app import app
     from chalicelib.common.config import settings
-    from chalicelib.storage.tables import create_tables
+    from chalicelib.process import tables
     from devstack import demo, workers
     from devstack.app_server import make_server
 
-    create_tables()
+    tables().create()
     if os.environ.get("KAPI_DEMO", "1") != "0":
-        demo.seed()
+        demo.seed(tables())
     stage_path = os.environ.get("KAPI_STAGE_PATH", "").rstrip("/")
     try:
         server = make_server(app, "127.0.0.1", port, stage_path)

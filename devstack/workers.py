@@ -30,24 +30,26 @@ STOP_SECONDS = 10
 def deliver_emails() -> bool:
     """What the outbox stream handler and the retry schedule do in AWS; True while work was found,
     so a burst of registrations is delivered round after round without waiting between them."""
-    from chalicelib.mail.pipeline import default_pipeline
+    from chalicelib.process import pipeline
 
-    return default_pipeline().run_due() > 0
+    return pipeline().run_due() > 0
 
 
 def settle_waitlists() -> bool:
     """What the outbox stream and the minute schedule do in AWS for owed waitlist promotions."""
+    from chalicelib.process import tables
     from chalicelib.registration import waitlist
 
-    waitlist.settle_due()
+    waitlist.settle_due(tables())
     return False
 
 
 def erase_expired_personal_data() -> bool:
-    """What the hourly retention schedule does in AWS (app.erase_expired_personal_data)."""
+    """What the hourly retention schedule does in AWS (chalicelib/routes/tasks.py)."""
     from chalicelib.organiser import retention
+    from chalicelib.process import tables
 
-    retention.erase_due()
+    retention.erase_due(tables())
     return False
 
 

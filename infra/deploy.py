@@ -151,14 +151,12 @@ def deploy(stage: Stage, build: Path, bucket: str | None, parameters: dict[str, 
 
 
 def first_admin_token(stage: Stage, region: str) -> str:
-    import os
-
-    os.environ.update({"KAPI_STAGE": stage.name, "KAPI_TABLE_PREFIX": stage.table_prefix, "AWS_REGION": region})
+    """An admin token in the deployed stage's own tokens table, whatever stage this process was started for."""
     from chalicelib.access import auth
-    from chalicelib.common.config import settings
+    from chalicelib.storage.tables import Tables
 
-    settings.cache_clear()
-    return auth.create_token(auth.Principal("deploy", "admin"), {"role": "admin", "label": "first admin"})["token"]
+    deployed = Tables(stage.table_prefix, region)
+    return auth.create_token(deployed, auth.Principal("deploy", "admin"), {"role": "admin", "label": "first admin"})["token"]
 
 
 def main(argv: list[str] | None = None) -> int:

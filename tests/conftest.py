@@ -58,7 +58,7 @@ def faults_were_met(dynamo_server):
 
 
 @pytest.fixture
-def store_faults(dynamo_server, tables):
+def store_faults(dynamo_server, db):
     """``store_faults(throttles=1.0, ...)`` puts the local server in that fault mode for one test
     (see devstack/dynamo_faults.py); the session's own fault settings come back afterwards."""
     if dynamo_server is None:
@@ -69,15 +69,18 @@ def store_faults(dynamo_server, tables):
 
 
 @pytest.fixture(scope="session")
-def tables(dynamodb_endpoint):
-    from chalicelib.storage.tables import create_tables
+def db(dynamodb_endpoint):
+    """The session's tables (this run's own prefix), created on the session's DynamoDB endpoint: what
+    tests hand the domain, as the app hands it its stage's tables."""
+    from chalicelib.storage.tables import Tables
 
-    create_tables()
-    return dynamodb_endpoint
+    tables = Tables(os.environ["KAPI_TABLE_PREFIX"], os.environ["AWS_DEFAULT_REGION"])
+    tables.create()
+    return tables
 
 
 @pytest.fixture(scope="session")
-def local_run(tables, tmp_path_factory):
+def local_run(db, tmp_path_factory):
     """The local run, sharing the session's DynamoDB endpoint and table prefix with the tests."""
     run = LocalRun(tmp_path_factory.mktemp("kapi-data"),
                    {"KAPI_RATE_LIMIT": "0", "KAPI_OUTBOX_QUEUE": "local-run"}).start()

@@ -19,7 +19,7 @@ from chalicelib.common.config import settings
 from chalicelib.common.errors import Forbidden, NotFound, Unauthorized, ValidationError
 from chalicelib.common.ids import new_id
 from chalicelib.storage.models import Token, TokenGrant
-from chalicelib.storage.transaction import Transaction
+from chalicelib.storage.tables import Tables
 
 ROLES = ("admin", "organiser", "scanner")
 _TOKEN = re.compile(r"^kapi_([a-z2-7]{16})_([A-Za-z0-9_-]{43})$")
@@ -52,7 +52,7 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def authenticate(authorization: str | None) -> Principal:
+def authenticate(db: Tables, authorization: str | None) -> Principal:
     """The caller behind an `Authorization: Bearer ...` header; 401 when missing, unknown or revoked."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthorized("error.token.missing")
@@ -61,20 +61,20 @@ def authenticate(authorization: str | None) -> Principal:
     if bootstrap and hmac.compare_digest(_hash(presented), _hash(bootstrap)):
         return Principal(id="bootstrap-admin", role="admin")
     match = _TOKEN.match(presented)
-    record = _records.get_or_load(match.group(1), _load) if match else None
+    record = _records.get_or_load((db.prefix, match.group(1)), lambda key: _load(db, key[1])) if match else None
     if record is None or record.revoked or not hmac.compare_digest(record.secret_hash, _hash(match.group(2))):
         raise Unauthorized("error.token.unknown")
     return Principal(id=record.id, role=record.role, events=tuple(record.events))
 
 
-def _load(token_id: str) -> Token | None:
+def _load(db: Tables, token_id: str) -> Token | None:
     try:
-        return Token.get(token_id)
+        return db.Token.get(token_id)
     except Token.DoesNotExist:
         return None
 
 
-def create_token(creator: Principal, body: dict) -> dict:
+def create_token(db: Tables, creator: Principal, body: dict) -> dict:
     """Admins create any token; organisers create scanner tokens within their own events."""
     role, events, label = _validate_token_body(body)
     if creator.role != "admin":
@@ -84,38 +84,38 @@ def create_token(creator: Principal, body: dict) -> dict:
         if outside:
             raise Forbidden("error.token.event")
     token_id, secret, now = new_id(), secrets.token_urlsafe(32), clock.iso(clock.now())
-    tx = Transaction()
-    tx.put("token", Token(token_id, secret_hash=_hash(secret), role=role, events=events, label=label,
+    tx = db.transaction()
+    tx.put("token", db.Token(token_id, secret_hash=_hash(secret), role=role, events=events, label=label,
                           created_at=now, created_by=creator.id), condition=Token.id.does_not_exist())
     for event_id in events:
-        tx.put(f"grant {event_id}", TokenGrant(event_id, token_id, role=role, label=label, created_at=now))
+        tx.put(f"grant {event_id}", db.TokenGrant(event_id, token_id, role=role, label=label, created_at=now))
     tx.commit()
     return {"id": token_id, "token": f"kapi_{token_id}_{secret}", "role": role, "events": events,
             "label": label}
 
 
-def revoke_token(caller: Principal, token_id: str) -> None:
-    record = _load(token_id)
+def revoke_token(db: Tables, caller: Principal, token_id: str) -> None:
+    record = _load(db, token_id)
     if record is None:
         raise NotFound("error.token.not_found")
     if caller.role != "admin" and (record.role != "scanner" or not record.events
                                    or not all(caller.may_access(e) for e in record.events)):
         raise Forbidden("error.token.revoke_scope")
-    tx = Transaction()
+    tx = db.transaction()
     tx.update("token", record, [Token.revoked.set(True)])
-    for grant in TokenGrant.batch_get([(event_id, token_id) for event_id in record.events]):
+    for grant in db.TokenGrant.batch_get([(event_id, token_id) for event_id in record.events]):
         tx.update(f"grant {grant.event_id}", grant, [TokenGrant.revoked.set(True)])  # none for older tokens
     tx.commit()
-    _records.forget(token_id)
+    _records.forget((db.prefix, token_id))
 
 
-def tokens_of_event(caller: Principal, event_id: str | None) -> list[dict]:
+def tokens_of_event(db: Tables, caller: Principal, event_id: str | None) -> list[dict]:
     """The tokens scoped to one event, newest first, without secrets: one Query, however many there are.
     Unscoped (all-events) admin and organiser tokens are not listed: they belong to no one event."""
     if not event_id:
         raise ValidationError.field("event", "error.form.required")
     caller.require(ORGANISERS, event_id)
-    grants = sorted(TokenGrant.query(event_id), key=lambda grant: (grant.created_at, grant.token_id), reverse=True)
+    grants = sorted(db.TokenGrant.query(event_id), key=lambda grant: (grant.created_at, grant.token_id), reverse=True)
     return [{"id": grant.token_id, "role": grant.role, "label": grant.label, "created_at": grant.created_at,
              "revoked": grant.revoked} for grant in grants]
 

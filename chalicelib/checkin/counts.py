@@ -23,6 +23,7 @@ from chalicelib.checkin import lists
 from chalicelib.checkin.state import Change
 from chalicelib.common.config import settings
 from chalicelib.storage.models import Counter
+from chalicelib.storage.tables import Tables
 
 
 
@@ -36,18 +37,18 @@ def key(event_id: str, list_id: str, shard: int) -> str:
     return f"list#{event_id}#{list_id}#{shard}"
 
 
-def item(event_id: str, list_id: str) -> Counter:
+def item(db: Tables, event_id: str, list_id: str) -> Counter:
     """A random shard of the list's counts: any shard may hold any part of a count."""
-    return Counter(key(event_id, list_id, random.randrange(shard_count())))
+    return db.Counter(key(event_id, list_id, random.randrange(shard_count())))
 
 
-def read(event_id: str, list_id: str) -> dict[str, int]:
-    return read_many(event_id, [list_id])[list_id]
+def read(db: Tables, event_id: str, list_id: str) -> dict[str, int]:
+    return read_many(db, event_id, [list_id])[list_id]
 
 
-def read_many(event_id: str, list_ids: list[str]) -> dict[str, dict[str, int]]:
+def read_many(db: Tables, event_id: str, list_ids: list[str]) -> dict[str, dict[str, int]]:
     """The counts of several lists of one event, summed per list, in BatchGetItem calls of 100 keys."""
-    shards = counters.read_shards({list_id: [key(event_id, list_id, n) for n in range(shard_count())]
+    shards = counters.read_shards(db, {list_id: [key(event_id, list_id, n) for n in range(shard_count())]
                                    for list_id in list_ids})
     return {list_id: counters.total(items) for list_id, items in shards.items()}
 
@@ -79,9 +80,9 @@ def retype_actions(old_type: str, new_type: str, ticket_state: dict) -> list:
     return counters.adds(deltas)
 
 
-def status(event_doc: dict, checkin_list: dict) -> dict:
+def status(db: Tables, event_doc: dict, checkin_list: dict) -> dict:
     """`{position_count, checkin_count, inside_count, by_ticket_type}` in two BatchGetItems."""
-    return figures(event_doc, checkin_list, counters.read(event_doc["id"]), read(event_doc["id"], checkin_list["id"]))
+    return figures(event_doc, checkin_list, counters.read(db, event_doc["id"]), read(db, event_doc["id"], checkin_list["id"]))
 
 
 def figures(event_doc: dict, checkin_list: dict, registered: dict[str, int], door: dict[str, int]) -> dict:

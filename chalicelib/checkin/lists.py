@@ -14,7 +14,8 @@ from chalicelib.events import events
 from chalicelib.common.cache import TTLCache
 from chalicelib.common.errors import FieldError, NotFound, ValidationError
 from chalicelib.common.ids import new_id
-from chalicelib.storage.models import CheckinList
+from chalicelib.storage.models import CheckinList, Event
+from chalicelib.storage.tables import Tables
 
 MAX_NAME = 200
 _FIELDS = ("name", "ticket_types", "allow_multiple_entries", "allow_entry_after_exit", "valid_from", "valid_until")
@@ -22,46 +23,50 @@ _lists = TTLCache()
 _events = TTLCache()
 
 
-def create(event_id: str, body: dict) -> dict:
+def create(db: Tables, event_id: str, body: dict) -> dict:
     """Validate and store a new list of the event; 400 naming every bad field."""
-    event = events.load(event_id)
+    event = events.load(db, event_id)
     fields = _validate(event, body)
-    record = CheckinList(event_id, new_id(), created_at=clock.iso(clock.now()), **fields)
+    record = db.CheckinList(event_id, new_id(), created_at=clock.iso(clock.now()), **fields)
     record.save(condition=CheckinList.id.does_not_exist())
     return view(record)
 
 
-def all_for(event_id: str) -> list[dict]:
-    events.load(event_id)  # 404 for an unknown event rather than an empty list
-    return [view(record) for record in CheckinList.query(event_id)]
+def all_for(db: Tables, event_id: str) -> list[dict]:
+    events.load(db, event_id)  # 404 for an unknown event rather than an empty list
+    return [view(record) for record in db.CheckinList.query(event_id)]
 
 
-def get(event_id: str, list_id: str) -> dict:
-    """The list, cached per process; 404 if the event has no such list."""
-    return _lists.get_or_load((event_id, list_id), _load)
+def get(db: Tables, event_id: str, list_id: str) -> dict:
+    """The list, cached per process and stage; 404 if the event has no such list."""
+    return _lists.get_or_load((db.prefix, event_id, list_id), lambda _: _load(db, (event_id, list_id)))
 
 
-def event(event_id: str) -> dict:
-    """The event, cached per process like its lists."""
-    return _events.get_or_load(event_id, events.load_record).doc
+def event(db: Tables, event_id: str) -> dict:
+    """The event, cached per process and stage like its lists."""
+    return _event_record(db, event_id).doc
 
 
-def scans_from(event_id: str) -> datetime:
+def scans_from(db: Tables, event_id: str) -> datetime:
     """The earliest time a scan of the event's tickets may carry (from the same cached record)."""
-    return events.registrations_possible_from(_events.get_or_load(event_id, events.load_record))
+    return events.registrations_possible_from(_event_record(db, event_id))
 
 
-def door_events(scope: tuple[str, ...]) -> list[dict]:
+def _event_record(db: Tables, event_id: str) -> Event:
+    return _events.get_or_load((db.prefix, event_id), lambda _: events.load_record(db, event_id))
+
+
+def door_events(db: Tables, scope: tuple[str, ...]) -> list[dict]:
     """The events a door token may scan, for the scanner's event picker: those in its scope, or every
     published event for a token scoped to all."""
-    docs = [event(event_id) for event_id in scope] if scope else events.published()
+    docs = [event(db, event_id) for event_id in scope] if scope else events.published(db)
     return [{name: doc[name] for name in ("id", "name", "starts_at", "ends_at", "timezone")}
             for doc in sorted(docs, key=lambda doc: (doc["starts_at"], doc["id"]))]
 
 
-def _load(key: tuple[str, str]) -> dict:
+def _load(db: Tables, key: tuple[str, str]) -> dict:
     try:
-        return view(CheckinList.get(*key, consistent_read=True))
+        return view(db.CheckinList.get(*key, consistent_read=True))
     except CheckinList.DoesNotExist:
         raise NotFound("error.checkin_list.not_found") from None
 

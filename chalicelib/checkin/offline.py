@@ -27,9 +27,8 @@ from typing import Iterator
 from chalicelib.common import clock
 from chalicelib.events import events
 from chalicelib.checkin import lists
-from chalicelib.storage.connection import connection
-from chalicelib.storage.models import Registration, RevokedSecret
 from chalicelib.tickets.issuing import signer
+from chalicelib.storage.tables import Tables
 
 # Registration statuses a scanner must refuse, by the reason it answers.
 REFUSED = {"canceled": ("cancelled", "rejected"), "unapproved": ("waitlisted", "pending_approval")}
@@ -45,28 +44,28 @@ class _Ticket:
     revision: int
 
 
-def bundle(event_id: str) -> dict:
-    event = events.load(event_id)
-    registrations = list(_tickets(event_id))
+def bundle(db: Tables, event_id: str) -> dict:
+    event = events.load(db, event_id)
+    registrations = list(_tickets(db, event_id))
     return {
         "event": {name: event[name] for name in ("id", "name", "timezone", "starts_at", "ends_at")},
         "generated_at": clock.iso(clock.now()),
         "keys": signer().public_keys(),
         "ticket_types": [{"id": t["id"], "name": t["name"]} for t in event["ticket_types"]],
-        "lists": lists.all_for(event_id),
+        "lists": lists.all_for(db, event_id),
         "revoked": [{"secret": r.secret, "registration_id": r.registration_id, "revision": r.revision}
-                    for r in RevokedSecret.query(event_id)],
+                    for r in db.RevokedSecret.query(event_id)],
         **{reason: sorted(r.id for r in registrations if r.status in statuses)
            for reason, statuses in REFUSED.items()},
         "tickets": {r.id: [r.ticket_type, _sealed(event_id, r.id, r.revision, r.name)] for r in registrations},
     }
 
 
-def _tickets(event_id: str) -> Iterator[_Ticket]:
+def _tickets(db: Tables, event_id: str) -> Iterator[_Ticket]:
     """The event's registrations that are not erased, read raw page by page (one Query of the
     `by_event` index, five attributes): a model object per item would cost more than the sealing."""
-    client = connection().client
-    request = {"TableName": Registration.Meta.table_name, "IndexName": "by_event",
+    client = db.connection.client
+    request = {"TableName": db.Registration.Meta.table_name, "IndexName": "by_event",
                "KeyConditionExpression": "event_id = :e", "ExpressionAttributeValues": {":e": {"S": event_id}},
                "ProjectionExpression": "id, #s, ticket_type, #n, revision, erased",
                "ExpressionAttributeNames": {"#s": "status", "#n": "name"}}

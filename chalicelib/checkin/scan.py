@@ -30,10 +30,11 @@ from chalicelib.checkin import counts, lists, state
 from chalicelib.common.errors import ApiError, FieldError, ServiceUnavailable, ValidationError
 from chalicelib.common.ids import new_id
 from chalicelib.storage.models import Claim, Registration, Scan
-from chalicelib.storage.transaction import ConditionsFailed, Transaction
+from chalicelib.storage.transaction import ConditionsFailed
 from chalicelib.common.text import is_printable_ascii
 from chalicelib.tickets.issuing import verify
 from chalicelib.tickets.secrets import InvalidTicket
+from chalicelib.storage.tables import Tables
 
 TYPES = ("entry", "exit")
 CANCELED = frozenset({"cancelled", "rejected"})
@@ -72,8 +73,9 @@ class Answer:
     body: dict
 
 
-def door(event_id: str, list_id: str, token_id: str, language: str) -> Door:
-    return Door(lists.event(event_id), lists.get(event_id, list_id), token_id, language, lists.scans_from(event_id))
+def door(db: Tables, event_id: str, list_id: str, token_id: str, language: str) -> Door:
+    return Door(lists.event(db, event_id), lists.get(db, event_id, list_id), token_id, language,
+                lists.scans_from(db, event_id))
 
 
 # --- Requests ---------------------------------------------------------------------------------
@@ -139,7 +141,7 @@ def _scan_time_problem(value: Any, door: Door, now: datetime) -> str | None:
 
 # --- Scanning ---------------------------------------------------------------------------------
 
-def perform(door: Door, request: ScanRequest, at_scan_time: bool = False) -> Answer:
+def perform(db: Tables, door: Door, request: ScanRequest, at_scan_time: bool = False) -> Answer:
     """One scan. An online scan is judged at the server's time: the `scanned_at` it carries is
     stored and orders its entries and exits, but cannot move it into a list's validity window.
     A queued offline scan (`at_scan_time`, from the batch endpoint) is judged when it was made."""
@@ -148,29 +150,29 @@ def perform(door: Door, request: ScanRequest, at_scan_time: bool = False) -> Ans
     try:
         ref = verify(request.secret, door.event["id"])
     except InvalidTicket:
-        return _refuse(door, request, scanned_at, received, "invalid", None)
+        return _refuse(db, door, request, scanned_at, received, "invalid", None)
     for attempt in range(MAX_ATTEMPTS):
-        registration = _registration(ref.registration_id, door.event["id"])
+        registration = _registration(db, ref.registration_id, door.event["id"])
         if registration is None or ref.revision > registration.revision:
-            return _refuse(door, request, scanned_at, received, "invalid", None)
+            return _refuse(db, door, request, scanned_at, received, "invalid", None)
         ticket_state = state.all_lists(registration).get(door.checkin_list["id"])
         reason = _reason(door.checkin_list, request, registration, ref.revision, ticket_state,
                          clock.parse_iso(scanned_at) if at_scan_time else received)
         if reason is not None and not request.force:
-            return (_replay(door, request, registration)
-                    or _refuse(door, request, scanned_at, received, reason, registration))
+            return (_replay(db, door, request, registration)
+                    or _refuse(db, door, request, scanned_at, received, reason, registration))
         try:
-            return _admit(door, request, registration, ticket_state, scanned_at, received, reason)
+            return _admit(db, door, request, registration, ticket_state, scanned_at, received, reason)
         except ConditionsFailed as failure:
             if "nonce" in failure.labels:
-                replay = _replay(door, request, registration)
+                replay = _replay(db, door, request, registration)
                 if replay:
                     return replay
         time.sleep(random.uniform(0, 0.002 * 2 ** attempt))  # the ticket changed under us: read again
     raise ServiceUnavailable("error.scan.busy")
 
 
-def perform_batch(door: Door, requests: list[ScanRequest]) -> list[dict]:
+def perform_batch(db: Tables, door: Door, requests: list[ScanRequest]) -> list[dict]:
     """Queued offline scans, applied in scan-time order and answered in request order.
 
     A scan that cannot be answered as a scan (e.g. a nonce already used for another ticket) gets
@@ -181,7 +183,7 @@ def perform_batch(door: Door, requests: list[ScanRequest]) -> list[dict]:
     results: list[dict] = [{}] * len(requests)
     for n in order:
         try:
-            results[n] = perform(door, requests[n], at_scan_time=True).body
+            results[n] = perform(db, door, requests[n], at_scan_time=True).body
         except ApiError as error:
             results[n] = error.to_body(door.language)
     return results
@@ -199,9 +201,9 @@ SCAN_ATTRIBUTES = [Registration.id, Registration.event_id, Registration.erased, 
                    Registration.first_entry_at, Registration.checkins]
 
 
-def _registration(registration_id: str, event_id: str) -> Registration | None:
+def _registration(db: Tables, registration_id: str, event_id: str) -> Registration | None:
     try:
-        registration = Registration.get(registration_id, consistent_read=True, attributes_to_get=SCAN_ATTRIBUTES)
+        registration = db.Registration.get(registration_id, consistent_read=True, attributes_to_get=SCAN_ATTRIBUTES)
     except Registration.DoesNotExist:
         return None
     return registration if registration.event_id == event_id and not registration.erased else None
@@ -231,7 +233,7 @@ def _reason(checkin_list: dict, request: ScanRequest, registration: Registration
     return None
 
 
-def _admit(door: Door, request: ScanRequest, registration: Registration, ticket_state: dict | None,
+def _admit(db: Tables, door: Door, request: ScanRequest, registration: Registration, ticket_state: dict | None,
            scanned_at: str, received: datetime, forced_past: str | None) -> Answer:
     event_id, list_id = door.event["id"], door.checkin_list["id"]
     change = state.apply(ticket_state, request.type, scanned_at, clock.iso(received))
@@ -241,18 +243,18 @@ def _admit(door: Door, request: ScanRequest, registration: Registration, ticket_
     conflict = request.offline and forced_past is not None
     if conflict:
         stored["conflict"] = _conflict(forced_past, ticket_state, list_id)
-    tx = Transaction()
+    tx = db.transaction()
     tx.update("state", registration, *_state_update(registration, list_id, ticket_state, change, request, scanned_at))
     if request.nonce:
-        tx.put("nonce", Claim(_nonce_key(event_id, list_id, request.nonce), owner=registration.id, response=stored),
+        tx.put("nonce", db.Claim(_nonce_key(event_id, list_id, request.nonce), owner=registration.id, response=stored),
                condition=Claim.pk.does_not_exist())
-    tx.put("audit", _audit(door, request, scanned_at, received, forced_past, registration.id, ok=True))
+    tx.put("audit", _audit(db, door, request, scanned_at, received, forced_past, registration.id, ok=True))
     list_counts = counts.scan_actions(registration.ticket_type, request.type, change,
                                       clock.parse_iso(scanned_at), door.event["timezone"], conflict)
     if list_counts:
-        tx.update("counts", counts.item(event_id, list_id), list_counts)
+        tx.update("counts", counts.item(db, event_id, list_id), list_counts)
     if request.type == "entry" and registration.first_entry_at is None:
-        tx.update("arrived", counters.item(event_id), counters.adds({"arrived": 1}))
+        tx.update("arrived", counters.item(db, event_id), counters.adds({"arrived": 1}))
     tx.commit()
     return Answer(201, _with_name(stored, registration))
 
@@ -280,12 +282,12 @@ def _state_update(registration: Registration, list_id: str, ticket_state: dict |
     return actions, condition
 
 
-def _replay(door: Door, request: ScanRequest, registration: Registration) -> Answer | None:
+def _replay(db: Tables, door: Door, request: ScanRequest, registration: Registration) -> Answer | None:
     """The stored answer of an earlier successful scan with this nonce, if there was one."""
     if not request.nonce:
         return None
     try:
-        claim = Claim.get(_nonce_key(door.event["id"], door.checkin_list["id"], request.nonce),
+        claim = db.Claim.get(_nonce_key(door.event["id"], door.checkin_list["id"], request.nonce),
                           consistent_read=True)
     except Claim.DoesNotExist:
         return None
@@ -294,10 +296,10 @@ def _replay(door: Door, request: ScanRequest, registration: Registration) -> Ans
     return Answer(201, _with_name(claim.response, registration))
 
 
-def _refuse(door: Door, request: ScanRequest, scanned_at: str, received: datetime, reason: str,
+def _refuse(db: Tables, door: Door, request: ScanRequest, scanned_at: str, received: datetime, reason: str,
             registration: Registration | None) -> Answer:
     """Log the refusal (once per nonce, time and reason, so a re-uploaded batch adds nothing) and answer."""
-    record = _audit(door, request, scanned_at, received, reason, registration and registration.id, ok=False)
+    record = _audit(db, door, request, scanned_at, received, reason, registration and registration.id, ok=False)
     try:
         record.save(condition=Scan.id.does_not_exist() if request.nonce else None)
     except PutError as error:
@@ -317,11 +319,11 @@ def _message_key(reason: str, registration: Registration | None) -> str:
     return f"checkin.reason.{reason}"
 
 
-def _audit(door: Door, request: ScanRequest, scanned_at: str, received: datetime, reason: str | None,
+def _audit(db: Tables, door: Door, request: ScanRequest, scanned_at: str, received: datetime, reason: str | None,
            registration_id: str | None, ok: bool) -> Scan:
     list_id = door.checkin_list["id"]
     moment = clock.iso(clock.parse_iso(scanned_at))
-    return Scan(door.event["id"], f"{moment}#{list_id}#{request.nonce or new_id()}#{'ok' if ok else reason}",
+    return db.Scan(door.event["id"], f"{moment}#{list_id}#{request.nonce or new_id()}#{'ok' if ok else reason}",
                 list_id=list_id, type=request.type, ok=ok, reason=reason, forced=ok and reason is not None,
                 registration_id=registration_id, token_id=door.token_id, nonce=request.nonce,
                 time=clock.iso(received), scanned_at=request.scanned_at)

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pynamodb.expressions.operand import Path
 
 from chalicelib.common.config import settings
-from chalicelib.storage.connection import connection
 from chalicelib.storage.models import Counter
+from chalicelib.storage.tables import Tables
 
 STATUSES = ("confirmed", "waitlisted", "pending_approval", "cancelled", "rejected")
 HOLDS_SEAT = frozenset({"confirmed", "pending_approval"})
@@ -57,34 +57,34 @@ def key(event_id: str, shard: int) -> str:
     return f"reg#{event_id}#{shard}"
 
 
-def item(event_id: str) -> Counter:
+def item(db: Tables, event_id: str) -> Counter:
     """A random shard, for count changes without a seat condition (e.g. the door's `arrived`)."""
-    return Counter(key(event_id, random.randrange(shard_count())))
+    return db.Counter(key(event_id, random.randrange(shard_count())))
 
 
 # --- Reading ----------------------------------------------------------------------------------
 
-def read(event_id: str) -> dict[str, int]:
+def read(db: Tables, event_id: str) -> dict[str, int]:
     """All counts of an event, summed over its shards (one consistent BatchGetItem)."""
-    return read_many([event_id])[event_id]
+    return read_many(db, [event_id])[event_id]
 
 
-def read_many(event_ids: list[str]) -> dict[str, dict[str, int]]:
+def read_many(db: Tables, event_ids: list[str]) -> dict[str, dict[str, int]]:
     """The counts of several events (the public event list), in BatchGetItem calls of 100 keys."""
-    shards = read_shards({event_id: [key(event_id, n) for n in range(shard_count())] for event_id in event_ids})
+    shards = read_shards(db, {event_id: [key(event_id, n) for n in range(shard_count())] for event_id in event_ids})
     return {event_id: total(items) for event_id, items in shards.items()}
 
 
-def read_shards(groups: dict[str, list[str]]) -> dict[str, list[dict[str, int]]]:
+def read_shards(db: Tables, groups: dict[str, list[str]]) -> dict[str, list[dict[str, int]]]:
     """The numbers on each counter item of each group (keys in their order; a missing item is {})."""
     wanted = [pk for pks in groups.values() for pk in pks]
     found: dict[str, dict[str, int]] = {}
-    table = Counter.Meta.table_name
+    table = db.Counter.Meta.table_name
     for start in range(0, len(wanted), _BATCH):
         keys = [{"pk": {"S": pk}} for pk in dict.fromkeys(wanted[start:start + _BATCH])]
         request = {table: {"Keys": keys, "ConsistentRead": True}}
         while request:
-            answer = connection().client.batch_get_item(RequestItems=request)
+            answer = db.connection.client.batch_get_item(RequestItems=request)
             for raw in answer["Responses"].get(table, []):
                 found[raw["pk"]["S"]] = {name: int(value["N"]) for name, value in raw.items() if "N" in value}
             request = answer.get("UnprocessedKeys") or None
@@ -130,7 +130,7 @@ def first_try(event: dict, ticket_type: str, fair_to_waitlist: bool, event_wide:
                 ticket_type if fair_to_waitlist else None)
 
 
-def find_room(event: dict, ticket_type: str, fair_to_waitlist: bool, event_wide: bool = True) -> Seat | None:
+def find_room(db: Tables, event: dict, ticket_type: str, fair_to_waitlist: bool, event_wide: bool = True) -> Seat | None:
     """A seat on shards that showed a token of every pool just now, or None if some pool has none anywhere.
 
     With `fair_to_waitlist`, there is no room while anyone of that type waits: freed seats are theirs.
@@ -138,7 +138,7 @@ def find_room(event: dict, ticket_type: str, fair_to_waitlist: bool, event_wide:
     needed = pools(event, ticket_type, event_wide)
     if not needed:
         return first_try(event, ticket_type, False, event_wide)
-    shards = read_shards({"": [key(event["id"], n) for n in range(shard_count())]})[""]
+    shards = read_shards(db, {"": [key(event["id"], n) for n in range(shard_count())]})[""]
     if fair_to_waitlist and total(shards).get(f"waitlisted__{ticket_type}", 0) > 0:
         return None
     with_token = {pool: [n for n, numbers in enumerate(shards) if numbers.get(pool, 0) >= 1] for pool in needed}
@@ -152,7 +152,7 @@ def find_room(event: dict, ticket_type: str, fair_to_waitlist: bool, event_wide:
     return Seat(chosen, chosen[needed[0]])
 
 
-def stage(tx, label: str, event_id: str, ticket_type: str, old: str | None, new: str | None,
+def stage(db: Tables, tx, label: str, event_id: str, ticket_type: str, old: str | None, new: str | None,
           new_ticket_type: str | None = None, seat: Seat | None = None) -> None:
     """Add to `tx` the count changes of one registration moving from status `old` to `new` (None = not
     counted) and, with `new_ticket_type`, to that ticket type; a seat taken comes from `seat`'s shards
@@ -182,20 +182,20 @@ def stage(tx, label: str, event_id: str, ticket_type: str, old: str | None, new:
         writes.condition(seat.home, waiting.does_not_exist() | (waiting == 0))
     if new is not None:
         writes.condition_everywhere(Path(f"retired__{new_type}").does_not_exist())
-    writes.stage(tx, label, event_id)
+    writes.stage(db, tx, label, event_id)
 
 
-def allot(tx, label: str, event: dict) -> None:
+def allot(db: Tables, tx, label: str, event: dict) -> None:
     """The tokens of a new event: each capacity spread over the first-try shards."""
     writes = _Writes()
     for pool, capacity in _capacities(event).items():
         if capacity is not None:
             for shard, amount in _spread(capacity).items():
                 writes.add(shard, pool, amount)
-    writes.stage(tx, label, event["id"])
+    writes.stage(db, tx, label, event["id"])
 
 
-def reshape(tx, label: str, old_event: dict, new_event: dict) -> None:
+def reshape(db: Tables, tx, label: str, old_event: dict, new_event: dict) -> None:
     """The counter changes of an event edit: ticket types removed are retired and types added restored
     on every shard, and tokens move so each pool's total is its new capacity minus the seats held.
 
@@ -212,7 +212,7 @@ def reshape(tx, label: str, old_event: dict, new_event: dict) -> None:
     removed, added = ticket_type_changes(old_event, new_event)
     if not changed and not removed and not added:
         return
-    shards = read_shards({"": [key(new_event["id"], n) for n in range(shard_count())]})[""]
+    shards = read_shards(db, {"": [key(new_event["id"], n) for n in range(shard_count())]})[""]
     summed = total(shards)
     writes = _Writes()
     for tt in sorted(removed):
@@ -240,7 +240,7 @@ def reshape(tx, label: str, old_event: dict, new_event: dict) -> None:
             _grow(writes, pool, new - old, shards, summed.get(waiting, 0) > 0)
         else:
             _shrink(writes, pool, old - new, shards)
-    writes.stage(tx, label, new_event["id"])
+    writes.stage(db, tx, label, new_event["id"])
 
 
 def ticket_type_changes(before: dict, after: dict) -> tuple[set[str], set[str]]:
@@ -323,7 +323,7 @@ class _Writes:
         """A condition on every shard this change writes."""
         self._everywhere.append(condition)
 
-    def stage(self, tx, label: str, event_id: str) -> None:
+    def stage(self, db: Tables, tx, label: str, event_id: str) -> None:
         for shard in sorted(set(self._deltas) | set(self._sets) | set(self._removes)):
             actions = adds(self._deltas.get(shard, {}))
             actions += [Path(name).set(value) for name, value in self._sets.get(shard, {}).items()]
@@ -334,7 +334,7 @@ class _Writes:
             combined = None
             for condition in conditions:
                 combined = condition if combined is None else combined & condition
-            tx.update(label, Counter(key(event_id, shard)), actions, condition=combined)
+            tx.update(label, db.Counter(key(event_id, shard)), actions, condition=combined)
 
 
 def available(event: dict, counts: dict[str, int]) -> dict[str, int | None]:

@@ -14,7 +14,8 @@ from chalicelib.forms import validation
 from chalicelib.storage import outbox
 from chalicelib.common.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationError
 from chalicelib.storage.models import Event
-from chalicelib.storage.transaction import ConditionsFailed, Transaction
+from chalicelib.storage.transaction import ConditionsFailed
+from chalicelib.storage.tables import Tables
 
 DEFAULT_FORM = {"type": "object", "properties": {}, "additionalProperties": False}
 DEFAULT_TICKET_TYPE = {"id": "general", "name": {"tr": "Genel", "az": "Ümumi", "en": "General"}}
@@ -86,14 +87,14 @@ def ticket_type(event: dict, ticket_type_id: str) -> dict:
     return next(t for t in event["ticket_types"] if t["id"] == ticket_type_id)
 
 
-def load(event_id: str) -> dict:
+def load(db: Tables, event_id: str) -> dict:
     """The event as stored, with its `version` (every view shows it; PATCH may be conditional on it)."""
-    return _with_version(load_record(event_id))
+    return _with_version(load_record(db, event_id))
 
 
-def load_record(event_id: str) -> Event:
+def load_record(db: Tables, event_id: str) -> Event:
     try:
-        return Event.get(event_id, consistent_read=True)
+        return db.Event.get(event_id, consistent_read=True)
     except Event.DoesNotExist:
         raise NotFound("error.event.not_found") from None
 
@@ -111,21 +112,21 @@ def _with_version(record: Event) -> dict:
     return {**record.doc, "version": int(record.version or 0)}
 
 
-def load_visible(event_id: str) -> dict:
+def load_visible(db: Tables, event_id: str) -> dict:
     """An event the public may see: anything but a draft."""
-    event = load(event_id)
+    event = load(db, event_id)
     if event["status"] == "draft":
         raise NotFound("error.event.not_found")
     return event
 
 
-def create(doc: dict) -> dict:
+def create(db: Tables, doc: dict) -> dict:
     event = validate_event(doc)
     now = clock.iso(clock.now())
-    record = Event(event["id"], status=event["status"], starts_at=event["starts_at"], doc=event,
+    record = db.Event(event["id"], status=event["status"], starts_at=event["starts_at"], doc=event,
                    created_at=now, updated_at=now, version=1)
-    tx = Transaction().put("event", record, condition=Event.id.does_not_exist())
-    counters.allot(tx, "seats", event)
+    tx = db.transaction().put("event", record, condition=Event.id.does_not_exist())
+    counters.allot(db, tx, "seats", event)
     try:
         tx.commit()
     except ConditionsFailed as failure:
@@ -135,7 +136,7 @@ def create(doc: dict) -> dict:
     return _with_version(record)
 
 
-def patch(event_id: str, changes: dict, if_match: str | None = None) -> dict:
+def patch(db: Tables, event_id: str, changes: dict, if_match: str | None = None) -> dict:
     """Apply `changes` as a JSON Merge Patch (RFC 7396) and validate the result as a whole.
 
     The write is conditional on the version that was read, so two concurrent PATCHes never lose an
@@ -148,16 +149,16 @@ def patch(event_id: str, changes: dict, if_match: str | None = None) -> dict:
     if "version" in changes:
         raise ValidationError.field("version", "error.event.version_read_only")
     for _ in range(PATCH_ATTEMPTS):
-        record = load_record(event_id)
+        record = load_record(db, event_id)
         version = int(record.version or 0)
         if if_match is not None and not _matches(if_match, version):
             raise PreconditionFailed(details=[FieldError("If-Match", "error.event.stale_version", version=version)])
         event = validate_event(merge_patch(record.doc, changes))
         try:
-            _write(record, event, version)
+            _write(db, record, event, version)
         except ConditionsFailed as failure:
             if "counters" in failure.labels:
-                _refuse_removal_in_use(event_id, record.doc, event)
+                _refuse_removal_in_use(db, event_id, record.doc, event)
             continue  # the event or its seats changed since they were read: read again (or 412 above)
         return {**event, "version": version + 1}
     raise Conflict("error.event.busy")
@@ -182,43 +183,50 @@ def _matches(if_match: str, version: int) -> bool:
     return "*" in tags or str(version) in tags
 
 
-def _write(record: Event, event: dict, version: int) -> None:
+def _write(db: Tables, record: Event, event: dict, version: int) -> None:
     """One transaction: the event at the version read, the counter shards' retired markers and seat
     tokens (`counters.reshape`, at most one item per shard), and the waitlist's due promotion."""
     if counters.ticket_type_changes(record.doc, event)[0]:
-        _refuse_removal_in_use(record.id, record.doc, event)
+        _refuse_removal_in_use(db, record.id, record.doc, event)
     at_version = Event.version == version if record.version is not None else Event.version.does_not_exist()
-    tx = Transaction()
-    tx.update("event", Event(record.id), [
+    tx = db.transaction()
+    tx.update("event", db.Event(record.id), [
         Event.doc.set(event), Event.status.set(event["status"]), Event.starts_at.set(event["starts_at"]),
         Event.updated_at.set(clock.iso(clock.now())), Event.version.set(version + 1),
     ], condition=Event.id.exists() & at_version)
-    counters.reshape(tx, "counters", record.doc, event)
-    tx.put("waitlist", outbox.promotion_owed(record.id))  # a capacity raised or a type added has room
+    counters.reshape(db, tx, "counters", record.doc, event)
+    tx.put("waitlist", outbox.promotion_owed(db, record.id))  # a capacity raised or a type added has room
     tx.commit()
 
 
-def _refuse_removal_in_use(event_id: str, before: dict, after: dict) -> None:
-    in_use = counters.in_use(counters.read(event_id), counters.ticket_type_changes(before, after)[0])
+def _refuse_removal_in_use(db: Tables, event_id: str, before: dict, after: dict) -> None:
+    in_use = counters.in_use(counters.read(db, event_id), counters.ticket_type_changes(before, after)[0])
     if in_use:
         raise Conflict("error.event.ticket_type_in_use",
                        [FieldError("ticket_types", "error.ticket_type.in_use", ticket_types=", ".join(in_use))])
 
 
-def published() -> list[dict]:
-    return [_with_version(record) for record in Event.by_status.query("published")]
+def public_list(db: Tables) -> list[dict]:
+    """Every published event as anyone sees it, with seats left (one BatchGetItem per 100 shard keys)."""
+    listed = published(db)
+    counts = counters.read_many(db, [event["id"] for event in listed])
+    return [public_view(event, counts[event["id"]]) for event in listed]
+
+
+def published(db: Tables) -> list[dict]:
+    return [_with_version(record) for record in db.Event.by_status.query("published")]
 
 
 STATUSES = ("draft", "published", "closed", "cancelled")
 
 
-def manageable(scope: tuple[str, ...]) -> list[dict]:
+def manageable(db: Tables, scope: tuple[str, ...]) -> list[dict]:
     """The events a token may manage, soonest first: its own events (one BatchGetItem per 100), or every
     event for an unscoped token (one index Query per status: never a Scan)."""
     if scope:
-        docs = [record.doc for record in Event.batch_get(scope)]
+        docs = [record.doc for record in db.Event.batch_get(scope)]
     else:
-        docs = [record.doc for status in STATUSES for record in Event.by_status.query(status)]
+        docs = [record.doc for status in STATUSES for record in db.Event.by_status.query(status)]
     return sorted(docs, key=lambda doc: (doc["starts_at"], doc["id"]))
 
 

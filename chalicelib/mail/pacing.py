@@ -16,8 +16,8 @@ import time
 from collections import deque
 from typing import Callable
 
-from chalicelib.storage.connection import connection
-from chalicelib.storage.models import Counter
+from chalicelib.storage.tables import Tables
+
 
 PACE_KEY = "pace#mail"
 _MICROS = 1_000_000
@@ -26,9 +26,10 @@ _MICROS = 1_000_000
 class SharedPacer:
     """Send slots `1/rate` apart, reserved from the shared `pace#mail` item `grant` at a time."""
 
-    def __init__(self, rate: float, key: str = PACE_KEY, clock: Callable[[], float] = time.time,
+    def __init__(self, db: Tables, rate: float, key: str = PACE_KEY, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep):
         self.rate = rate
+        self._db = db
         self._key, self._clock, self._sleep = key, clock, sleep
         self._interval = round(_MICROS / rate)
         self._grant = max(1, min(10, int(rate // 4)))  # a quarter second of slots per write
@@ -47,7 +48,7 @@ class SharedPacer:
             self._sleep(delay)
 
     def _reserve(self) -> list[int]:
-        table = Counter.Meta.table_name
+        table = self._db.Counter.Meta.table_name
         for _ in range(50):
             now = int(self._clock() * _MICROS)
             start = max(now, self._seen or 0)
@@ -57,10 +58,10 @@ class SharedPacer:
             if self._seen is not None:
                 values[":seen"] = {"N": str(self._seen)}
             try:
-                connection().client.update_item(
+                self._db.connection.client.update_item(
                     TableName=table, Key={"pk": {"S": self._key}}, UpdateExpression="SET next_at = :end",
                     ConditionExpression=condition, ExpressionAttributeValues=values)
-            except connection().client.exceptions.ConditionalCheckFailedException:
+            except self._db.connection.client.exceptions.ConditionalCheckFailedException:
                 self._seen = self._stored()  # another consumer reserved meanwhile
                 continue
             self._seen = end
@@ -68,6 +69,6 @@ class SharedPacer:
         raise RuntimeError("could not reserve a send slot")  # fifty consumers in a row moved it
 
     def _stored(self) -> int | None:
-        item = connection().client.get_item(TableName=Counter.Meta.table_name, Key={"pk": {"S": self._key}},
+        item = self._db.connection.client.get_item(TableName=self._db.Counter.Meta.table_name, Key={"pk": {"S": self._key}},
                                             ConsistentRead=True).get("Item")
         return int(item["next_at"]["N"]) if item and "next_at" in item else None

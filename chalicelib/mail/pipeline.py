@@ -22,7 +22,6 @@ record re-sends at most the unwritten batch and the sends in flight, each once, 
 """
 from __future__ import annotations
 
-import functools
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -44,9 +43,10 @@ from chalicelib.mail.transports import Transport
 from chalicelib.storage.outbox import PENDING, is_email
 from chalicelib.storage.models import OutboxMessage, Registration
 from chalicelib.storage import updates
-from chalicelib.storage.transaction import ConditionsFailed, Transaction
+from chalicelib.storage.transaction import ConditionsFailed
 from chalicelib.tickets.issuing import secret_for
 from chalicelib.tickets.links import ticket_links
+from chalicelib.storage.tables import Tables
 
 LEASE_SECONDS = 120
 MAX_CLAIM = 100  # a TransactWriteItems holds at most 100 actions
@@ -60,6 +60,7 @@ def _no_limits() -> Quota:
 
 @dataclass
 class Pipeline:
+    db: Tables
     transport: Transport
     sender: str
     public_url: str
@@ -76,15 +77,15 @@ class Pipeline:
             return 0  # they wait, pending, until the day's quota has room again
         now = clock.iso(clock.now())
         queue = settings().outbox_queue
-        due = list(OutboxMessage.by_due.query(queue, OutboxMessage.due_at <= now, limit=min(limit, MAX_CLAIM)))
+        due = list(self.db.OutboxMessage.by_due.query(queue, OutboxMessage.due_at <= now, limit=min(limit, MAX_CLAIM)))
         if not due:
             return 0
-        claimed = _claim_all(due)
+        claimed = _claim_all(self.db, due)
         if claimed:
-            found = {r.id: r for r in Registration.batch_get(list({m.registration_id for m in claimed}),
+            found = {r.id: r for r in self.db.Registration.batch_get(list({m.registration_id for m in claimed}),
                                                                consistent_read=True)}
-            event_docs = {event_id: events.load(event_id) for event_id in {m.event_id for m in claimed}}
-            outcomes = _Outcomes(RECORD_BATCH)
+            event_docs = {event_id: events.load(self.db, event_id) for event_id in {m.event_id for m in claimed}}
+            outcomes = _Outcomes(self.db, RECORD_BATCH)
             try:
                 with ThreadPoolExecutor(min(self.parallel, len(claimed))) as pool:
                     list(pool.map(lambda m: self._deliver_claimed(m, found.get(m.registration_id),
@@ -101,9 +102,9 @@ class Pipeline:
         message = self._claim(message_id)
         if message is None:
             return "busy"
-        registration = Registration.get(message.registration_id, consistent_read=True)
-        return self._deliver_claimed(message, registration, events.load(message.event_id),
-                                     lambda outcome: _record([outcome]))
+        registration = self.db.Registration.get(message.registration_id, consistent_read=True)
+        return self._deliver_claimed(message, registration, events.load(self.db, message.event_id),
+                                     lambda outcome: _record(self.db, [outcome]))
 
     def _deliver_claimed(self, message: OutboxMessage, registration: Registration | None, event: dict,
                          record: Callable[["_Outcome"], None]) -> str:
@@ -138,7 +139,7 @@ class Pipeline:
         return {"batchItemFailures": failures}
 
     def _claim(self, message_id: str) -> OutboxMessage | None:
-        message = OutboxMessage(message_id)
+        message = self.db.OutboxMessage(message_id)
         actions, condition = _lease(clock.now())
         try:
             message.update(actions=actions, condition=condition)
@@ -155,7 +156,7 @@ class Pipeline:
             return
         with self._pacer_lock:
             if self._pacer is None or self._pacer.rate != rate:
-                self._pacer = SharedPacer(rate)
+                self._pacer = SharedPacer(self.db, rate)
             pacer = self._pacer
         pacer.wait()
 
@@ -184,7 +185,7 @@ class Pipeline:
         """Nothing was sent: try again after a backoff that doubles per throttle, keeping the attempt."""
         first, longest = THROTTLE_BACKOFF_SECONDS
         delay = min(longest, first * 2 ** (message.throttles or 0)) * random.uniform(0.5, 1.5)
-        updates.update(OutboxMessage, message.id, [
+        updates.update(self.db.OutboxMessage, message.id, [
             OutboxMessage.due_at.set(clock.iso(clock.now() + timedelta(seconds=delay))),
             OutboxMessage.attempts.add(-1), OutboxMessage.throttles.add(1), OutboxMessage.last_error.set(error)])
         return PENDING
@@ -200,7 +201,7 @@ class Pipeline:
         return state
 
 
-def _claim_all(due: list[OutboxMessage]) -> list[OutboxMessage]:
+def _claim_all(db: Tables, due: list[OutboxMessage]) -> list[OutboxMessage]:
     """Lease the messages a query of the due index found, in one TransactWriteItems instead of one
     UpdateItem each. Each part holds the single claim's condition (still pending, due) and also that
     `attempts` and `throttles` are what the index showed, so the counts known here are the item's
@@ -210,7 +211,7 @@ def _claim_all(due: list[OutboxMessage]) -> list[OutboxMessage]:
     actions, leasable = _lease(now)
     pending = {message.id: message for message in due}
     while pending:
-        transaction = Transaction()
+        transaction = db.transaction()
         for message in pending.values():
             transaction.update(message.id, message, actions,
                                condition=leasable & (OutboxMessage.attempts == message.attempts)
@@ -261,7 +262,8 @@ class _Outcomes:
     the end of the round. Two outcomes for one registration never share a transaction (DynamoDB
     refuses two actions on one item): the first batch goes before the second outcome joins."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, db: Tables, size: int) -> None:
+        self.db = db
         self.size = size
         self.lock = threading.Lock()
         self.pending: list[_Outcome] = []
@@ -276,16 +278,16 @@ class _Outcomes:
             self.pending.append(outcome)
             if len(self.pending) >= self.size:
                 ready, self.pending = self.pending, []
-        _record(earlier)
-        _record(ready)
+        _record(self.db, earlier)
+        _record(self.db, ready)
 
     def flush(self) -> None:
         with self.lock:
             ready, self.pending = self.pending, []
-        _record(ready)
+        _record(self.db, ready)
 
 
-def _record(outcomes: list[_Outcome]) -> None:
+def _record(db: Tables, outcomes: list[_Outcome]) -> None:
     """Write the outcomes in one transaction: each message's actions, and each delivery's state on its
     registration unless a newer message (a resend, a move) has been queued for it since, since that
     one's "queued" must not be overwritten by this one's "sent". A registration part whose condition
@@ -294,7 +296,7 @@ def _record(outcomes: list[_Outcome]) -> None:
     organiser's transaction right now."""
     superseded: set[str] = set()
     while outcomes:
-        transaction = Transaction()
+        transaction = db.transaction()
         for outcome in outcomes:
             message = outcome.message
             transaction.update(f"message {message.id}", message, outcome.message_actions)
@@ -310,7 +312,7 @@ def _record(outcomes: list[_Outcome]) -> None:
             superseded |= failed.labels  # only the registrations' parts have conditions
 
 
-def pipeline_from_settings() -> Pipeline:
+def pipeline_from_settings(db: Tables) -> Pipeline:
     from chalicelib.mail.transports import transport_from_config
 
     cfg = settings()
@@ -321,11 +323,6 @@ def pipeline_from_settings() -> Pipeline:
     account_limits = getattr(transport, "quota", None)  # SES knows its account's; others are configured
     configured = Quota(cfg.mail_rate, cfg.mail_daily)
     quota = CachedQuota(account_limits) if account_limits else (lambda: configured)
-    return Pipeline(transport, cfg.mail_from, cfg.public_url, cfg.mail_max_attempts, cfg.mail_retry_seconds,
+    return Pipeline(db, transport, cfg.mail_from, cfg.public_url, cfg.mail_max_attempts, cfg.mail_retry_seconds,
                     quota=quota, parallel=cfg.mail_parallel)
 
-
-@functools.lru_cache(maxsize=1)
-def default_pipeline() -> Pipeline:
-    """The process's pipeline, built once from settings (a transport may hold connections)."""
-    return pipeline_from_settings()

@@ -15,18 +15,18 @@ from chalicelib.events import counters
 from chalicelib.events import events
 from chalicelib.checkin import counts as door_counts
 from chalicelib.checkin import lists
-from chalicelib.storage.models import CheckinList
+from chalicelib.storage.tables import Tables
 
 _ARRIVALS = "arrivals__"
 
 
-def report(event_id: str) -> dict:
+def report(db: Tables, event_id: str) -> dict:
     """`{registrations, lists, no_show, arrivals, offline_conflicts}` for the event; 404 if it does not exist."""
-    event = events.load(event_id)
-    registered = counters.read(event_id)
-    checkin_lists = sorted((lists.view(record) for record in CheckinList.query(event_id, consistent_read=True)),
+    event = events.load(db, event_id)
+    registered = counters.read(db, event_id)
+    checkin_lists = sorted((lists.view(record) for record in db.CheckinList.query(event_id, consistent_read=True)),
                            key=lambda found: (found["created_at"], found["id"]))
-    by_list = door_counts.read_many(event_id, [found["id"] for found in checkin_lists])
+    by_list = door_counts.read_many(db, event_id, [found["id"] for found in checkin_lists])
     doors = [by_list[found["id"]] for found in checkin_lists]
     return {
         "registrations": {status: registered.get(status, 0) for status in counters.STATUSES},

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from chalicelib.common import clock
 from chalicelib.events import events
-from chalicelib.registration import registrations
+from chalicelib.registration import moves, registering
 from chalicelib.registration import search
 from chalicelib.common.errors import Conflict, InvalidState
 from chalicelib.storage.models import Claim, Registration
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
+from chalicelib.storage.tables import Tables
 
 _ATTEMPTS = 4
 
@@ -32,20 +33,20 @@ _ATTEMPTS = 4
 ACTIVE = ("confirmed", "pending_approval", "waitlisted")
 
 
-def erase(event_id: str, registration_id: str) -> None:
+def erase(db: Tables, event_id: str, registration_id: str) -> None:
     """Erase the personal data of one registration; erasing an erased one is a no-op (404 if unknown).
 
     An active registration of an event that has not ended is refused (409 invalid_state): cancelling
     frees its seat, moves the waitlist and tells the attendee, then erasure takes the rest.
     """
-    registration = registrations.get(event_id, registration_id)
+    registration = moves.get(db, event_id, registration_id)
     if (registration.status in ACTIVE and not registration.erased
-            and clock.parse_iso(events.load(event_id)["ends_at"]) > clock.now()):
+            and clock.parse_iso(events.load(db, event_id)["ends_at"]) > clock.now()):
         raise InvalidState("error.registration.erase_active")
-    erase_registration(registration)
+    erase_registration(db, registration)
 
 
-def erase_registration(registration: Registration) -> None:
+def erase_registration(db: Tables, registration: Registration) -> None:
     """Idempotent: a registration erased meanwhile (by a parallel request or run) is left alone.
 
     A claim may have moved on: the email claim is released when a registration is cancelled and
@@ -58,16 +59,16 @@ def erase_registration(registration: Registration) -> None:
         if registration.erased:
             return
         try:
-            _transaction(registration, foreign).commit()
+            _transaction(db, registration, foreign).commit()
             return
         except ConditionsFailed as failure:
             foreign |= failure.labels & {"email", "idempotency"}
-            registration = Registration.get(registration.id, consistent_read=True)
+            registration = db.Registration.get(registration.id, consistent_read=True)
     raise Conflict("error.registration.busy")
 
 
-def _transaction(registration: Registration, foreign: set[str]) -> Transaction:
-    tx = Transaction()
+def _transaction(db: Tables, registration: Registration, foreign: set[str]) -> Transaction:
+    tx = db.transaction()
     not_erased = Registration.erased.does_not_exist() | (Registration.erased == False)  # noqa: E712
     tx.update("registration", registration, [
         Registration.name.remove(), Registration.email.remove(), Registration.email_key.remove(),
@@ -76,12 +77,12 @@ def _transaction(registration: Registration, foreign: set[str]) -> Transaction:
         Registration.email_claim.set(False),  # released here, so a later cancel has no claim to free
         Registration.erased.set(True), Registration.updated_at.set(clock.iso(clock.now())),
     ], condition=Registration.id.exists() & not_erased)
-    for entry in search.entries(registration):
+    for entry in search.entries(db, registration):
         tx.delete(f"search:{entry.term}", entry)
     owns_email = registration.email_claim and registration.email_key
-    claims = {"email": registrations.email_claim_key(registration) if owns_email else None,
+    claims = {"email": registering.email_claim_key(registration) if owns_email else None,
               "idempotency": registration.idempotency_claim}
     for label, key in claims.items():
         if key and label not in foreign:
-            tx.delete(label, Claim(key), condition=Claim.pk.does_not_exist() | (Claim.owner == registration.id))
+            tx.delete(label, db.Claim(key), condition=Claim.pk.does_not_exist() | (Claim.owner == registration.id))
     return tx

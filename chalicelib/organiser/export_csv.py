@@ -34,6 +34,7 @@ from chalicelib.common import clock
 from chalicelib.events import events
 from chalicelib.common.errors import ValidationError
 from chalicelib.storage.models import Registration
+from chalicelib.storage.tables import Tables
 
 BOM = "\ufeff"
 CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -55,16 +56,16 @@ def separator(sep: str | None, language: str) -> str:
     return SEPARATORS[sep.strip().lower()]
 
 
-def export(event_id: str, delimiter: str = ",") -> str:
+def export(db: Tables, event_id: str, delimiter: str = ",") -> str:
     """The whole CSV text, BOM included. 404 for an unknown event."""
-    event = events.load(event_id)
+    event = events.load(db, event_id)
     fields = list(event["form"].get("properties", {}))
     zone = ZoneInfo(event["timezone"])
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, delimiter=delimiter)
     writer.writerow([safe(name) for name in (*FIXED_COLUMNS, *(f"answers.{f}" for f in fields))])
-    for registration in Registration.by_event.query(event_id, page_size=PAGE_SIZE):
+    for registration in db.Registration.by_event.query(event_id, page_size=PAGE_SIZE):
         writer.writerow([safe(cell) for cell in _row(registration, fields, zone)])
     return buffer.getvalue()
 

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 from chalicelib.events import counters
 from chalicelib.events import events
-from chalicelib.registration import registrations
+from chalicelib.registration import views
 from chalicelib.registration import search
 from chalicelib.common.errors import ValidationError
 from chalicelib.storage.models import Registration
+from chalicelib.storage.tables import Tables
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -59,15 +60,15 @@ def parse_filters(event: dict, params: dict[str, str]) -> Filters:
     return Filters(status, ticket_type, q, limit, cursor)
 
 
-def page(event_id: str, params: dict[str, str]) -> dict:
+def page(db: Tables, event_id: str, params: dict[str, str]) -> dict:
     """`{items, next_cursor}` for the registrations table; `next_cursor` is null on the last page.
 
     With `q` the answer is the best matches of the search index, one page of at most `limit`
     (a search narrows the table; it is not paged through).
     """
-    filters = parse_filters(events.load(event_id), params)
+    filters = parse_filters(events.load(db, event_id), params)
     if filters.q is not None:
-        return {"items": [registrations.organiser_view(r) for r in _search(event_id, filters)],
+        return {"items": [views.organiser_view(r) for r in _search(db, event_id, filters)],
                 "next_cursor": None}
     condition = Registration.ticket_type == filters.ticket_type if filters.ticket_type else None
     if filters.status is None:
@@ -77,14 +78,14 @@ def page(event_id: str, params: dict[str, str]) -> dict:
     results = index.query(hash_key, filter_condition=condition, limit=filters.limit,
                           last_evaluated_key=filters.cursor,
                           page_size=FILTERED_PAGE_SIZE if condition is not None else filters.limit)
-    items = [registrations.organiser_view(r) for r in results]
+    items = [views.organiser_view(r) for r in results]
     last_key = results.last_evaluated_key
     return {"items": items, "next_cursor": _encode_cursor(last_key) if last_key else None}
 
 
-def _search(event_id: str, filters: Filters) -> list[Registration]:
+def _search(db: Tables, event_id: str, filters: Filters) -> list[Registration]:
     narrowed = filters.status is not None or filters.ticket_type is not None
-    found = search.find(event_id, filters.q, limit=MAX_LIMIT if narrowed else filters.limit)
+    found = search.find(db, event_id, filters.q, limit=MAX_LIMIT if narrowed else filters.limit)
     kept = [r for r in found if (filters.status in (None, r.status))
             and (filters.ticket_type in (None, r.ticket_type))]
     return kept[:filters.limit]

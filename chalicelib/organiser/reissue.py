@@ -19,13 +19,14 @@ from chalicelib.common import clock
 from chalicelib.events import counters
 from chalicelib.events import events
 from chalicelib.storage import outbox
-from chalicelib.registration import registrations
+from chalicelib.registration import moves, waitlist
 from chalicelib.checkin import counts, state
 from chalicelib.common.errors import Conflict, FieldError, InvalidState, SoldOut, ValidationError
-from chalicelib.storage.models import Registration, RevokedSecret
+from chalicelib.storage.models import Registration
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
 from chalicelib.tickets.issuing import secret_for
 from chalicelib.tickets.secrets import MAX_REVISION
+from chalicelib.storage.tables import Tables
 
 REISSUABLE = frozenset({"confirmed", "pending_approval", "waitlisted"})
 FIELDS = ("ticket_type",)
@@ -42,9 +43,9 @@ def parse(body: dict) -> str | None:
     return ticket_type
 
 
-def reissue(event_id: str, registration_id: str, ticket_type: str | None = None) -> Registration:
-    event = events.load(event_id)
-    registration = registrations.get(event_id, registration_id)
+def reissue(db: Tables, event_id: str, registration_id: str, ticket_type: str | None = None) -> Registration:
+    event = events.load(db, event_id)
+    registration = moves.get(db, event_id, registration_id)
     new_type = ticket_type or registration.ticket_type
     if new_type not in {t["id"] for t in event["ticket_types"]}:
         raise ValidationError.field("ticket_type", "error.ticket_type.unknown")
@@ -53,42 +54,42 @@ def reissue(event_id: str, registration_id: str, ticket_type: str | None = None)
     if registration.revision >= MAX_REVISION:
         raise InvalidState("error.reissue.exhausted")
     try:
-        _transaction(event, registration, new_type).commit()
+        _transaction(db, event, registration, new_type).commit()
     except ConditionsFailed as failure:
         if "counts" in failure.labels:
             sold_out = FieldError("ticket_type", "error.ticket_type.sold_out", ticket_type=new_type)
             raise SoldOut(details=[sold_out]) from None
         raise Conflict("error.registration.busy") from None
     if new_type != registration.ticket_type and registration.status in counters.HOLDS_SEAT:
-        registrations.settle_after_commit(event_id)
-    return registrations.get(event_id, registration_id)
+        waitlist.settle_after_commit(db, event_id)
+    return moves.get(db, event_id, registration_id)
 
 
-def _transaction(event: dict, registration: Registration, new_type: str) -> Transaction:
+def _transaction(db: Tables, event: dict, registration: Registration, new_type: str) -> Transaction:
     now = clock.iso(clock.now())
     old_type, status = registration.ticket_type, registration.status
     actions = [Registration.revision.set(registration.revision + 1), Registration.updated_at.set(now)]
     condition = ((Registration.revision == registration.revision) & (Registration.status == status)
                  & (Registration.ticket_type == old_type))
-    tx = Transaction()
+    tx = db.transaction()
     if status == "confirmed":
-        message = outbox.message(registration.id, event["id"], outbox.KIND_FOR_STATUS[status])
+        message = outbox.message(db, registration.id, event["id"], outbox.KIND_FOR_STATUS[status])
         actions += outbox.queued(message)
         tx.put("outbox", message)
     if new_type != old_type:
         if status in counters.HOLDS_SEAT:
-            tx.put("waitlist", outbox.promotion_owed(event["id"]))
+            tx.put("waitlist", outbox.promotion_owed(db, event["id"]))
         actions.append(Registration.ticket_type.set(new_type))
-        seat = counters.find_room(event, new_type, False, event_wide=False) if status in counters.HOLDS_SEAT else None
+        seat = counters.find_room(db, event, new_type, False, event_wide=False) if status in counters.HOLDS_SEAT else None
         if status in counters.HOLDS_SEAT and seat is None:
             raise ConditionsFailed({"counts"})
-        counters.stage(tx, "counts", event["id"], old_type, status, status, new_type, seat=seat)
+        counters.stage(db, tx, "counts", event["id"], old_type, status, status, new_type, seat=seat)
         for list_id, ticket_state in state.all_lists(registration).items():
             condition &= Path(["checkins", list_id, "version"]) == ticket_state["version"]
             moved = counts.retype_actions(old_type, new_type, ticket_state)
             if moved:
-                tx.update(f"list:{list_id}", counts.item(event["id"], list_id), moved)
+                tx.update(f"list:{list_id}", counts.item(db, event["id"], list_id), moved)
     tx.update("registration", registration, actions, condition=condition)
-    tx.put("revoked", RevokedSecret(event["id"], secret_for(registration), registration_id=registration.id,
+    tx.put("revoked", db.RevokedSecret(event["id"], secret_for(registration), registration_id=registration.id,
                                     revision=registration.revision, revoked_at=now))
     return tx

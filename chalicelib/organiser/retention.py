@@ -24,6 +24,7 @@ from typing import Iterator
 from chalicelib.common import clock
 from chalicelib.organiser import erasure
 from chalicelib.storage.models import Event, Registration
+from chalicelib.storage.tables import Tables
 
 EVENT_STATUSES = ("draft", "published", "closed", "cancelled")
 # A scheduled Lambda runs for at most its timeout; stop starting new erasures well before it.
@@ -38,15 +39,15 @@ def due(event: dict, now: datetime) -> bool:
     return clock.parse_iso(event["ends_at"]) + timedelta(days=event["retention_days"]) <= now
 
 
-def started_events(now: datetime) -> Iterator[Event]:
+def started_events(db: Tables, now: datetime) -> Iterator[Event]:
     """Every event that has started and still holds personal data: the candidates of a run."""
     started_before = (now + KEY_SLACK).isoformat()
     for status in EVENT_STATUSES:
-        yield from Event.by_status.query(status, Event.starts_at < started_before,
+        yield from db.Event.by_status.query(status, Event.starts_at < started_before,
                                          filter_condition=Event.personal_data_erased_at.does_not_exist())
 
 
-def erase_due(now: datetime | None = None, budget_seconds: float = BUDGET_SECONDS) -> dict:
+def erase_due(db: Tables, now: datetime | None = None, budget_seconds: float = BUDGET_SECONDS) -> dict:
     """Erase what is due; returns counts for the log. Safe to run concurrently and repeatedly.
 
     One event that cannot be handled (a date that does not compute, a failing write) is logged and
@@ -55,15 +56,15 @@ def erase_due(now: datetime | None = None, budget_seconds: float = BUDGET_SECOND
     now = now or clock.now()
     deadline = time.monotonic() + budget_seconds
     erased, finished, failed = 0, [], []
-    for record in started_events(now):
+    for record in started_events(db, now):
         try:
             if not due(record.doc, now):
                 continue
             not_erased = Registration.erased == False  # noqa: E712
-            for registration in Registration.by_event.query(record.id, filter_condition=not_erased):
+            for registration in db.Registration.by_event.query(record.id, filter_condition=not_erased):
                 if time.monotonic() > deadline:
                     return _report(erased, finished, failed, complete=False)
-                erasure.erase_registration(registration)
+                erasure.erase_registration(db, registration)
                 erased += 1
             record.update(actions=[Event.personal_data_erased_at.set(clock.iso(clock.now()))])
             finished.append(record.id)

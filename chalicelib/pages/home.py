@@ -16,15 +16,16 @@ from chalicelib.i18n import localized, translate
 from chalicelib.i18n.dates import format_event_time
 from chalicelib.pages import LanguageChoice, Markup, attributes, html_page, message_page, render, seats
 from chalicelib.http.web import app_url
+from chalicelib.storage.tables import Tables
 
 
-def home_page(choice: LanguageChoice) -> Response:
+def home_page(db: Tables, choice: LanguageChoice) -> Response:
     language = choice.pick()
     try:
         now = clock.now()
-        listed = sorted((event for event in events.published() if clock.parse_iso(event["ends_at"]) > now),
+        listed = sorted((event for event in events.published(db) if clock.parse_iso(event["ends_at"]) > now),
                         key=lambda event: clock.parse_iso(event["starts_at"]))
-        counts = counters.read_many([event["id"] for event in listed])
+        counts = counters.read_many(db, [event["id"] for event in listed])
     except ApiError as error:  # the store is busy or down
         return message_page("form.error", language, error.status)
     cards = "".join(_card(event, counts[event["id"]], language, n) for n, event in enumerate(listed))

@@ -1,7 +1,7 @@
 """The registration page, `/e/{event_id}`: the event, its form, and the result of registering.
 
 The form works without JavaScript: it posts to the page itself, which registers through the same
-`registrations.register` as the API and answers with the result, or with the form again showing
+`registering.register` as the API and answers with the result, or with the form again showing
 each error next to its field and every value kept. With JavaScript (`static/form/`), the page runs
 the same checks first and sends the registration to the API; the texts it needs for the result and
 for failures are rendered here, into `<template>`s, so no text lives in a script.
@@ -25,13 +25,14 @@ from chalicelib.registration import applicants
 from chalicelib.events import counters
 from chalicelib.events import events
 from chalicelib.forms import reading
-from chalicelib.registration import registrations
+from chalicelib.registration import registering
 from chalicelib.common.errors import ApiError, NotFound, ValidationError
 from chalicelib.i18n import catalogue, localized, translate
 from chalicelib.i18n.dates import format_event_time
 from chalicelib.pages import LanguageChoice, Markup, attributes, escape, html_page, message_page, render
 from chalicelib.pages import form, seats
 from chalicelib.http.web import MAX_BODY_BYTES, app_url
+from chalicelib.storage.tables import Tables
 
 log = logging.getLogger("kapi")
 
@@ -41,8 +42,8 @@ FAILURES = ("already_registered", "registration_closed", "sold_out", "rate_limit
 HONEYPOT = "website"
 
 
-def event_page(event_id: str, choice: LanguageChoice) -> Response:
-    loaded = _load(event_id, choice)
+def event_page(db: Tables, event_id: str, choice: LanguageChoice) -> Response:
+    loaded = _load(db, event_id, choice)
     if isinstance(loaded, Response):
         return loaded
     event, counts = loaded
@@ -51,9 +52,9 @@ def event_page(event_id: str, choice: LanguageChoice) -> Response:
     return _page(event, counts, choice, values=values)
 
 
-def submit(event_id: str, choice: LanguageChoice, raw_body: bytes, *, client_key: str, rate_limit: int) -> Response:
+def submit(db: Tables, event_id: str, choice: LanguageChoice, raw_body: bytes, *, client_key: str, rate_limit: int) -> Response:
     """The form posted without JavaScript: register, then show the result or the form with its errors."""
-    loaded = _load(event_id, choice)
+    loaded = _load(db, event_id, choice)
     if isinstance(loaded, Response):
         return loaded
     event, counts = loaded
@@ -66,7 +67,7 @@ def submit(event_id: str, choice: LanguageChoice, raw_body: bytes, *, client_key
         return _page(event, counts, choice, values=data, result=("confirmed", body["email"]))
     key = (data.get("idempotency_key") or [""])[0] or None
     try:
-        outcome = registrations.register(event_id, body, client_key=client_key, rate_limit=rate_limit,
+        outcome = registering.register(db, event_id, body, client_key=client_key, rate_limit=rate_limit,
                                          idempotency_key=key)
     except ApiError as error:
         # Each message goes under its field's own label, so it does not repeat the label.
@@ -78,9 +79,9 @@ def submit(event_id: str, choice: LanguageChoice, raw_body: bytes, *, client_key
     return _page(event, counts, choice, values=data, result=(outcome.body["status"], outcome.body["email"]))
 
 
-def _load(event_id: str, choice: LanguageChoice) -> tuple[dict, dict] | Response:
+def _load(db: Tables, event_id: str, choice: LanguageChoice) -> tuple[dict, dict] | Response:
     try:
-        return events.load_visible(event_id), counters.read(event_id)
+        return events.load_visible(db, event_id), counters.read(db, event_id)
     except NotFound:
         return message_page("form.not_found", choice.pick(), 404)
     except ApiError as error:  # the store is busy or down: say so in the page's language, not in JSON

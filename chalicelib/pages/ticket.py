@@ -23,21 +23,22 @@ from chalicelib.storage.retries import unavailable_when_busy
 from chalicelib.pages.language import page_language, remember
 from chalicelib.tickets import lookup
 from chalicelib.http.web import app_url
+from chalicelib.storage.tables import Tables
 
 CANCELLABLE = frozenset({"confirmed", "waitlisted", "pending_approval"})
 
 
-def ticket_page(secret: str, query_lang: str | None, accept_language: str | None,
+def ticket_page(db: Tables, secret: str, query_lang: str | None, accept_language: str | None,
                 cookie: str | None = None) -> Response:
-    response = _page(secret, query_lang, accept_language, cookie)
+    response = _page(db, secret, query_lang, accept_language, cookie)
     response.headers.update(remember(query_lang))
     return response
 
 
-def _page(secret: str, query_lang: str | None, accept_language: str | None, cookie: str | None) -> Response:
+def _page(db: Tables, secret: str, query_lang: str | None, accept_language: str | None, cookie: str | None) -> Response:
     try:
         with unavailable_when_busy():
-            registration, event = lookup.find(secret)
+            registration, event = lookup.find(db, secret)
     except NotFound:
         return message_page("page.not_found", page_language(query_lang, cookie, accept_language), 404)
     except ApiError as error:  # the store is busy or down: say so in the page's language, not in JSON

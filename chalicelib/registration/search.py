@@ -10,6 +10,7 @@ import re
 
 from chalicelib.storage.models import Registration, SearchEntry
 from chalicelib.common.text import fold_case, name_words, search_words
+from chalicelib.storage.tables import Tables
 
 MAX_NAME_WORDS = 8
 MIN_QUERY = 3
@@ -30,12 +31,12 @@ def terms(name: str, email: str) -> set[str]:
             | {_compact_email(email)})
 
 
-def entries(registration: Registration) -> list[SearchEntry]:
-    return [SearchEntry(registration.event_id, f"{term}#{registration.id}", registration_id=registration.id)
+def entries(db: Tables, registration: Registration) -> list[SearchEntry]:
+    return [db.SearchEntry(registration.event_id, f"{term}#{registration.id}", registration_id=registration.id)
             for term in sorted(terms(registration.name or "", registration.email or "")) if term]
 
 
-def find(event_id: str, query: str, limit: int = 20, by_email: bool = True) -> list[Registration]:
+def find(db: Tables, event_id: str, query: str, limit: int = 20, by_email: bool = True) -> list[Registration]:
     """Registrations whose name words start with every word of `query`, or whose email starts with it.
 
     Without `by_email` only names match: door staff, who may not see emails, must not learn them
@@ -46,12 +47,12 @@ def find(event_id: str, query: str, limit: int = 20, by_email: bool = True) -> l
     if not words:
         return []
     ids: list[str] = []
-    for entry in SearchEntry.query(event_id, SearchEntry.term.startswith(words[0])):
+    for entry in db.SearchEntry.query(event_id, SearchEntry.term.startswith(words[0])):
         if entry.registration_id not in ids:
             ids.append(entry.registration_id)
         if len(ids) >= limit * 5:
             break
-    found = [r for r in Registration.batch_get(ids) if r.event_id == event_id and not r.erased]
+    found = [r for r in db.Registration.batch_get(ids) if r.event_id == event_id and not r.erased]
     matches = [r for r in found if _matches(r, words, email_prefix)]
     return sorted(matches, key=lambda r: search_words(r.name or ""))[:limit]
 

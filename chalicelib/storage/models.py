@@ -1,8 +1,13 @@
 """The DynamoDB tables, declared once as pynamodb models.
 
 One table per kind of record keeps each model small and its access pattern obvious. Every request
-path reads with GetItem or Query on a key or index; nothing here is ever scanned. Table names come
-from configuration (`KAPI_TABLE_PREFIX`, default `kapi-{stage}-`), read when this module is imported.
+path reads with GetItem or Query on a key or index; nothing here is ever scanned.
+
+These classes declare the schema only: no table name is bound here, so importing this module needs no
+configuration, and one process can act on two stages. `storage.tables.Tables` binds every model to
+one stage's table names (`Tables.for_stage`), and the domain reads and writes through that object,
+passed in by its entry points. Import these classes for their attributes (conditions, update actions),
+which name attributes, not tables.
 """
 from __future__ import annotations
 
@@ -17,13 +22,10 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.common.config import settings
-
 
 def _meta(short_name: str) -> type:
-    cfg = settings()
-    return type("Meta", (), {"table_name": cfg.table_name(short_name), "region": cfg.region,
-                              "billing_mode": "PAY_PER_REQUEST"})
+    """`short_name` is what every stage's table name ends with; `Tables` puts the stage's prefix before it."""
+    return type("Meta", (), {"short_name": short_name, "billing_mode": "PAY_PER_REQUEST"})
 
 
 def _index_meta(index_name: str) -> type:

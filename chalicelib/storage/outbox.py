@@ -14,6 +14,7 @@ from chalicelib.common import clock
 from chalicelib.common.config import settings
 from chalicelib.common.ids import new_id
 from chalicelib.storage.models import OutboxMessage, OwedPromotion, Registration
+from chalicelib.storage.tables import Tables
 
 PENDING = "pending"
 PROMOTION_PREFIX = "waitlist#"
@@ -33,9 +34,9 @@ KIND_FOR_STATUS = {
 }
 
 
-def message(registration_id: str, event_id: str, kind: str) -> OutboxMessage:
+def message(db: Tables, registration_id: str, event_id: str, kind: str) -> OutboxMessage:
     now = clock.iso(clock.now())
-    return OutboxMessage(new_id("m"), registration_id=registration_id, event_id=event_id, kind=kind,
+    return db.OutboxMessage(new_id("m"), registration_id=registration_id, event_id=event_id, kind=kind,
                          queue=settings().outbox_queue, due_at=now, state=PENDING, attempts=0, created_at=now)
 
 
@@ -46,10 +47,10 @@ def queued(message: OutboxMessage) -> list:
     return [Registration.email_status.set("queued"), Registration.email_message.set(message.id)]
 
 
-def promotion_owed(event_id: str) -> OwedPromotion:
+def promotion_owed(db: Tables, event_id: str) -> OwedPromotion:
     """The record that the event's waitlist must move, to put in the transaction that freed a seat."""
     due = clock.now() + timedelta(seconds=PROMOTION_GRACE_SECONDS)
-    return OwedPromotion(promotion_key(event_id), event_id=event_id, queue=promotion_queue(),
+    return db.OwedPromotion(promotion_key(event_id), event_id=event_id, queue=promotion_queue(),
                          due_at=clock.iso(due), token=new_id())
 
 

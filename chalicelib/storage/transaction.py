@@ -13,11 +13,11 @@ from __future__ import annotations
 import uuid
 from typing import Any, Callable
 
+from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.common.errors import Conflict
-from chalicelib.storage.connection import connection
 from chalicelib.storage.retries import with_retries
 
 _ORDER = ("check", "delete", "put", "update")
@@ -35,7 +35,10 @@ class ConditionsFailed(Conflict):
 
 
 class Transaction:
-    def __init__(self) -> None:
+    """Built by `Tables.transaction()`, on that stage's connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
         self._parts: dict[str, list[tuple[str, Callable[[TransactWrite], None]]]] = {k: [] for k in _ORDER}
 
     def put(self, label: str, model: Any, condition: Any = None) -> "Transaction":
@@ -67,7 +70,7 @@ class Transaction:
         try:
             # One token per attempt: botocore's own retries of a 5xx resend it, and DynamoDB then
             # does not apply twice a transaction whose first answer was lost.
-            with TransactWrite(connection=connection(), client_request_token=uuid.uuid4().hex) as tx:
+            with TransactWrite(connection=self._connection, client_request_token=uuid.uuid4().hex) as tx:
                 for kind in _ORDER:
                     for _, add in self._parts[kind]:
                         add(tx)

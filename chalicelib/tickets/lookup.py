@@ -7,9 +7,10 @@ from chalicelib.i18n import localized
 from chalicelib.storage.models import Registration
 from chalicelib.tickets.issuing import verify
 from chalicelib.tickets.secrets import InvalidTicket, parse_unverified
+from chalicelib.storage.tables import Tables
 
 
-def find(secret: str) -> tuple[Registration, dict]:
+def find(db: Tables, secret: str) -> tuple[Registration, dict]:
     """The registration and event behind a genuine, current ticket; 404 for anything else.
 
     The secret names its registration; the signature is then checked against that registration's
@@ -17,7 +18,7 @@ def find(secret: str) -> tuple[Registration, dict]:
     """
     try:
         ref = parse_unverified(secret)
-        registration = Registration.get(ref.registration_id, consistent_read=True)
+        registration = db.Registration.get(ref.registration_id, consistent_read=True)
         verify(secret, registration.event_id)
     except (InvalidTicket, Registration.DoesNotExist):
         raise NotFound("error.ticket.not_found") from None
@@ -25,7 +26,7 @@ def find(secret: str) -> tuple[Registration, dict]:
         raise NotFound("error.ticket.erased")
     if ref.revision != registration.revision:
         raise NotFound("error.ticket.replaced")
-    return registration, events.load(registration.event_id)
+    return registration, events.load(db, registration.event_id)
 
 
 def ticket_view(registration: Registration, event: dict) -> dict:

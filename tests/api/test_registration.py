@@ -4,7 +4,6 @@ import uuid
 import pytest
 
 from chalicelib.events import counters
-from chalicelib.storage.models import Claim, Registration
 from tests import dates
 from tests.data import registration_body
 from tests.stack import index_settled
@@ -14,10 +13,10 @@ def register(api, event_id, body, **kwargs):
     return api.post(f"/api/events/{event_id}/registrations", json=body, **kwargs)
 
 
-def stored(event_id):
+def stored(db, event_id):
     """Everything a registration writes that can be found by event: rows and counters."""
     index_settled()
-    return [r.id for r in Registration.by_event.query(event_id)], counters.read(event_id)
+    return [r.id for r in db.Registration.by_event.query(event_id)], counters.read(db, event_id)
 
 
 FORM = {"type": "object", "properties": {"company": {"type": "string", "maxLength": 50},
@@ -51,7 +50,7 @@ BAD_FIELDS = [
 
 
 @pytest.mark.parametrize("field,change", BAD_FIELDS, ids=[f"{f}-{i}" for i, (f, _) in enumerate(BAD_FIELDS)])
-def test_each_bad_field_is_named_and_nothing_is_written(api, make_event, field, change):
+def test_each_bad_field_is_named_and_nothing_is_written(db, api, make_event, field, change):
     event = make_event(form=FORM, ticket_types=[{"id": "std", "name": {"en": "Standard"}},
                                                 {"id": "vip", "name": {"en": "VIP"}}])
     body = registration_body(ticket_type="std", answers={"company": "Aygün MMC"})
@@ -62,17 +61,17 @@ def test_each_bad_field_is_named_and_nothing_is_written(api, make_event, field, 
     error = response.json()
     assert error["error"] == "validation_error"
     assert field in [d["field"] for d in error["details"]]
-    assert stored(event["id"]) == ([], {})
+    assert stored(db, event["id"]) == ([], {})
 
 
-def test_confirmed_registration_counts_and_owes_an_email(api, make_event):
+def test_confirmed_registration_counts_and_owes_an_email(db, api, make_event):
     event = make_event(capacity=3)
     response = register(api, event["id"], registration_body(name="İlkin Işık", language="az"))
     assert response.status_code == 201
     registration = response.json()
     assert registration["status"] == "confirmed" and registration["name"] == "İlkin Işık"
     assert registration["email_status"] == "queued" and "secret" not in registration
-    rows, counts = stored(event["id"])
+    rows, counts = stored(db, event["id"])
     assert rows == [registration["id"]] and counts["confirmed"] == 1 and counts["held"] == 1
     public = api.get(f"/api/events/{event['id']}").json()
     assert public["ticket_types"][0]["available"] == 2
@@ -89,12 +88,12 @@ def test_ticket_type_may_be_omitted_only_when_there_is_one(api, make_event):
     ("  ılkın@example.org ", "ilkin@example.org"),
     ("ali@örnek.com.tr", "ALI@xn--rnek-4qa.com.tr"),
 ])
-def test_one_registration_per_email_with_turkish_case_rules(api, make_event, first, second):
+def test_one_registration_per_email_with_turkish_case_rules(db, api, make_event, first, second):
     event = make_event()
     assert register(api, event["id"], registration_body(email=first)).status_code == 201
     again = register(api, event["id"], registration_body(email=second))
     assert again.status_code == 409 and again.json()["error"] == "already_registered"
-    assert len(stored(event["id"])[0]) == 1
+    assert len(stored(db, event["id"])[0]) == 1
 
 
 def test_duplicate_emails_allowed_when_the_event_says_so(api, make_event):
@@ -111,7 +110,7 @@ def test_sold_out_without_waitlist(api, make_event):
     assert api.get(f"/api/events/{event['id']}").json()["ticket_types"][0]["available"] == 0
 
 
-def test_waitlist_then_cancel_moves_the_first_waiting_up(api, make_event):
+def test_waitlist_then_cancel_moves_the_first_waiting_up(db, api, make_event):
     event = make_event(capacity=1, waitlist=True)
     first = register(api, event["id"], registration_body()).json()
     second = register(api, event["id"], registration_body()).json()
@@ -124,7 +123,7 @@ def test_waitlist_then_cancel_moves_the_first_waiting_up(api, make_event):
     assert statuses == {second["id"]: "confirmed", third["id"]: "waitlisted"}
     again = api.post(f"/api/events/{event['id']}/registrations/{first['id']}/cancel", token=api.admin_token)
     assert again.status_code == 200 and again.json()["status"] == "cancelled"
-    counts = counters.read(event["id"])
+    counts = counters.read(db, event["id"])
     assert (counts["confirmed"], counts["waitlisted"], counts["cancelled"], counts["held"]) == (1, 1, 1, 1)
 
 
@@ -175,7 +174,7 @@ def test_closed_window_draft_and_cancelled_events(api, make_event):
     assert register(api, "no-such-event", registration_body()).status_code == 404
 
 
-def test_idempotency_key_replays_the_first_answer(api, make_event):
+def test_idempotency_key_replays_the_first_answer(db, api, make_event):
     event = make_event()
     key = str(uuid.uuid4())
     body = registration_body()
@@ -183,16 +182,16 @@ def test_idempotency_key_replays_the_first_answer(api, make_event):
     second = register(api, event["id"], body, headers={"Idempotency-Key": key})
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
-    assert len(stored(event["id"])[0]) == 1
+    assert len(stored(db, event["id"])[0]) == 1
     changed = register(api, event["id"], registration_body(), headers={"Idempotency-Key": key})
     assert changed.status_code == 409
-    assert Claim.get(f"idem#{event['id']}#{key}").expires_at > 0
+    assert db.Claim.get(f"idem#{event['id']}#{key}").expires_at > 0
 
 
-def test_body_limits_and_malformed_json(api, make_event):
+def test_body_limits_and_malformed_json(db, api, make_event):
     event = make_event()
     path = f"/api/events/{event['id']}/registrations"
     assert api.post(path, data=b'{"name": ', headers={"Content-Type": "application/json"}).status_code == 400
     too_big = api.post(path, json=registration_body(answers={"x": "ə" * 40_000}))
     assert too_big.status_code == 413 and too_big.json()["error"] == "payload_too_large"
-    assert stored(event["id"]) == ([], {})
+    assert stored(db, event["id"]) == ([], {})

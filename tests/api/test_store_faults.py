@@ -26,9 +26,9 @@ def assert_unavailable(response):
     assert int(response.headers["Retry-After"]) >= 1
 
 
-def test_a_throttled_store_answers_503_with_retry_after(api, make_event, store_faults):
+def test_a_throttled_store_answers_503_with_retry_after(db, api, make_event, store_faults):
     event = make_event()
-    secret = secret_for(Registration.get(register(api, event["id"]).json()["id"]))
+    secret = secret_for(db.Registration.get(register(api, event["id"]).json()["id"]))
     store_faults(throttles=1.0)
     assert_unavailable(api.get(f"/api/events/{event['id']}"))
     assert_unavailable(register(api, event["id"]))
@@ -42,17 +42,17 @@ def test_internal_errors_that_outlast_the_retries_answer_503(api, make_event, st
     assert_unavailable(api.get(f"/api/events/{event['id']}/attendance", token=api.admin_token))
 
 
-def test_a_transaction_that_keeps_conflicting_is_503_and_writes_nothing(api, make_event, store_faults):
+def test_a_transaction_that_keeps_conflicting_is_503_and_writes_nothing(db, api, make_event, store_faults):
     event = make_event(capacity=5)
-    before = counters.read(event["id"])
+    before = counters.read(db, event["id"])
     store_faults(conflicts=1.0)
     assert_unavailable(register(api, event["id"]))
     store_faults()
-    assert counters.read(event["id"]) == before
+    assert counters.read(db, event["id"]) == before
     assert register(api, event["id"]).status_code == 201  # the client's retry, once the store is free
 
 
-def test_a_hot_item_throttling_a_transaction_is_retried_then_503(api, make_event, store_faults):
+def test_a_hot_item_throttling_a_transaction_is_retried_then_503(db, api, make_event, store_faults):
     """DynamoDB cancels the transaction with reason ThrottlingError, a 400 botocore does not retry.
     The counters are sharded (no item is written by every registration), so the hot item here is
     one address's uniqueness claim, written by both registrations."""
@@ -62,12 +62,12 @@ def test_a_hot_item_throttling_a_transaction_is_retried_then_503(api, make_event
     assert register(api, event["id"], first).status_code == 201
     assert_unavailable(register(api, event["id"], registration_body(email=first["email"])))
     store_faults()
-    assert counters.read(event["id"])["confirmed"] == 1
+    assert counters.read(db, event["id"])["confirmed"] == 1
 
 
-def test_a_write_meeting_a_transaction_in_flight_is_retried(api, make_event, store_faults, dynamo_server):
+def test_a_write_meeting_a_transaction_in_flight_is_retried(db, api, make_event, store_faults, dynamo_server):
     event = make_event()
-    registration = Registration.get(register(api, event["id"]).json()["id"])
+    registration = db.Registration.get(register(api, event["id"]).json()["id"])
     store_faults(transaction_ms=150)
     organiser = threading.Thread(target=api.post, args=(
         f"/api/events/{event['id']}/registrations/{registration.id}/resend",), kwargs={"token": api.admin_token})
@@ -77,14 +77,14 @@ def test_a_write_meeting_a_transaction_in_flight_is_retried(api, make_event, sto
     with_retries(lambda: registration.update(actions=[Registration.name.set("Gülşən Əliyeva-Rüstəmova")]))
     organiser.join()
     assert dynamo_server.faults()["injected"].get("transaction_conflict", 0) >= 1
-    assert Registration.get(registration.id, consistent_read=True).name == "Gülşən Əliyeva-Rüstəmova"
+    assert db.Registration.get(registration.id, consistent_read=True).name == "Gülşən Əliyeva-Rüstəmova"
 
 
-def test_a_condition_nobody_expected_is_a_409_not_a_500(tables):
+def test_a_condition_nobody_expected_is_a_409_not_a_500(db):
     """A failed condition the caller has no answer for escapes as the spec's 409 `conflict`."""
     from chalicelib.http.web import json_view
 
-    missing = Registration("no-such-registration")
+    missing = db.Registration("no-such-registration")
 
     @json_view
     def view():

@@ -1,7 +1,6 @@
 """Tokens: 401 without a valid one, 403 for the wrong role or event, stored hashed."""
 import uuid
 
-from chalicelib.storage.models import Token
 
 
 def make_token(api, role, events=(), token=None):
@@ -42,10 +41,10 @@ def test_only_admins_make_organiser_tokens_and_organisers_stay_in_scope(api, mak
     assert unknown.status_code == 400 and unknown.json()["details"][0]["field"] == "expires"
 
 
-def test_token_is_stored_hashed_and_revocation_works(api, make_event):
+def test_token_is_stored_hashed_and_revocation_works(db, api, make_event):
     event = make_event()
     created = make_token(api, "organiser", [event["id"]])
-    record = Token.get(created["id"])
+    record = db.Token.get(created["id"])
     secret = created["token"].removeprefix(f"kapi_{created['id']}_")  # the secret itself may contain "_"
     assert len(secret) == 43 and secret not in str(record.attribute_values)
     assert api.get(f"/api/events/{event['id']}", token=created["token"]).status_code == 200

@@ -10,6 +10,7 @@ import pytest
 from chalicelib.common.config import settings
 from chalicelib.storage.models import Scan
 from chalicelib.tickets import issuing
+from chalicelib.storage.tables import Tables
 from tests.api.test_tokens import make_token
 from tests.data import registration_body
 from tests.dates import DoorDay
@@ -43,6 +44,7 @@ class Door:
     event: dict
     scanner: str
     hours: DoorDay
+    db: Tables
 
     @property
     def event_id(self) -> str:
@@ -80,7 +82,7 @@ class Door:
         return response.json()
 
     def audit(self) -> list[Scan]:
-        return list(Scan.query(self.event_id, consistent_read=True))
+        return list(self.db.Scan.query(self.event_id, consistent_read=True))
 
     def move(self, registration: dict, move: str) -> None:
         response = self.api.post(f"/api/events/{self.event_id}/registrations/{registration['id']}/{move}",
@@ -89,12 +91,12 @@ class Door:
 
 
 @pytest.fixture
-def make_door(api, make_event):
+def make_door(api, make_event, db):
     def make(**event_fields) -> Door:
         hours = DoorDay()
         event = make_event(**{"ticket_types": TICKET_TYPES, **hours.event_fields(), **event_fields})
         scanner = make_token(api, "scanner", [event["id"]])["token"]
-        return Door(api, event, scanner, hours)
+        return Door(api, event, scanner, hours, db)
     return make
 
 

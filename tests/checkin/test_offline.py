@@ -4,17 +4,16 @@ import base64
 import pytest
 
 from chalicelib.checkin import counts
-from chalicelib.storage.models import Registration
 
 
-def snapshot(door, gate, registrations):
+def snapshot(db, door, gate, registrations):
     """Everything a batch can change: the tickets' door state, the list's counts, the audit log."""
-    states = {r["id"]: Registration.get(r["id"], consistent_read=True).checkins.as_dict() for r in registrations}
+    states = {r["id"]: db.Registration.get(r["id"], consistent_read=True).checkins.as_dict() for r in registrations}
     log = sorted((s.id, s.ok, s.reason) for s in door.audit())
-    return states, counts.read(door.event_id, gate["id"]), log
+    return states, counts.read(db, door.event_id, gate["id"]), log
 
 
-def test_a_batch_is_answered_in_request_order_applied_in_scan_order_and_idempotent(door):
+def test_a_batch_is_answered_in_request_order_applied_in_scan_order_and_idempotent(db, door):
     at = door.hours.at
     gate = door.make_list()
     walker, twice, cancelled = door.register(), door.register(), door.register()
@@ -39,19 +38,19 @@ def test_a_batch_is_answered_in_request_order_applied_in_scan_order_and_idempote
                         ("ok", None), ("ok", None), ("ok", None), ("error", "canceled"), ("ok", None)]
     assert results[6] == results[4]  # the duplicate nonce answers like the first
     assert results[0]["checkin"]["at"] == at("1:00") and results[8]["checkin"]["forced"] is True
-    walker_state = Registration.get(walker["id"]).checkins.as_dict()[gate["id"]]
+    walker_state = db.Registration.get(walker["id"]).checkins.as_dict()[gate["id"]]
     assert (walker_state["entries"], walker_state["exits"], walker_state["last_type"]) == (2, 1, "entry")
     assert walker_state["first_at"] == at("0:00") and walker_state["last_scanned_at"] == at("1:00")
     status = door.status(gate)
     assert (status["checkin_count"], status["inside_count"]) == (3, 3)
-    door_counts = counts.read(door.event_id, gate["id"])
+    door_counts = counts.read(db, door.event_id, gate["id"])
     first_hour, second_hour = (f"arrivals__{door.hours.moment(at):%Y%m%d%H}" for at in ("0:00", "1:00"))
     assert (door_counts[first_hour], door_counts[second_hour]) == (3, 1)
 
-    before = snapshot(door, gate, [walker, twice, cancelled])
+    before = snapshot(db, door, gate, [walker, twice, cancelled])
     again = door.batch(gate, scans)
     assert again.status_code == 200 and again.json()["results"] == results
-    assert snapshot(door, gate, [walker, twice, cancelled]) == before
+    assert snapshot(db, door, gate, [walker, twice, cancelled]) == before
 
 
 def test_a_malformed_batch_names_each_bad_scan(door):
@@ -75,7 +74,7 @@ def offline_entry(door, secret: str, nonce: str, since_opening: str) -> dict:
             "force": True, "offline": True}
 
 
-def test_two_gates_admitting_one_ticket_offline_record_both_and_report_one_conflict(door):
+def test_two_gates_admitting_one_ticket_offline_record_both_and_report_one_conflict(db, door):
     gate = door.make_list(name="Kuzey kapısı")
     guest, cancelled = door.register(name="Gülşən Əliyeva"), door.register()
     door.move(cancelled, "cancel")
@@ -91,7 +90,7 @@ def test_two_gates_admitting_one_ticket_offline_record_both_and_report_one_confl
                                      "first_entry": {"at": door.hours.at("0:00"), "list": gate["id"]}}
     assert second[1]["conflict"] == {"reason": "canceled", "first_entry": None}
     assert second[0]["checkin"]["forced"] is True
-    state = Registration.get(guest["id"]).checkins.as_dict()[gate["id"]]
+    state = db.Registration.get(guest["id"]).checkins.as_dict()[gate["id"]]
     assert (state["entries"], state["inside"]) == (2, True)  # both gates' entries are on record
     status = door.status(gate)
     assert (status["checkin_count"], status["inside_count"]) == (2, 2)  # tickets, not scans

@@ -13,7 +13,7 @@ GATES = 30
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
-def test_thirty_gates_scanning_one_ticket_admit_it_once(api, door, round_):
+def test_thirty_gates_scanning_one_ticket_admit_it_once(db, api, door, round_):
     gate = door.make_list()
     attendee = door.register()
     scanners = [door.scanner] + [make_token(api, "scanner", [door.event_id])["token"] for _ in range(2)]
@@ -30,6 +30,6 @@ def test_thirty_gates_scanning_one_ticket_admit_it_once(api, door, round_):
     assert {r.json()["reason"] for r in responses if r.status_code == 400} == {"already_redeemed"}
     status = door.status(gate)
     assert (status["checkin_count"], status["inside_count"]) == (1, 1)
-    assert sum(v for k, v in counts.read(door.event_id, gate["id"]).items() if k.startswith("arrivals__")) == 1
+    assert sum(v for k, v in counts.read(db, door.event_id, gate["id"]).items() if k.startswith("arrivals__")) == 1
     log = door.audit()
     assert len(log) == GATES and sum(s.ok for s in log) == 1

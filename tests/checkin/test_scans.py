@@ -6,7 +6,6 @@ import pytest
 from chalicelib.events import counters
 from chalicelib.checkin import counts
 from chalicelib.common.ids import new_registration_id
-from chalicelib.storage.models import Registration
 from chalicelib.tickets import issuing
 from chalicelib.organiser.reissue import reissue
 from chalicelib.tickets.secrets import Keyring, TicketSigner
@@ -27,7 +26,7 @@ def reason(response, status=400):
     return body["reason"]
 
 
-def test_an_entry_answers_the_spec_shape_and_counts(door):
+def test_an_entry_answers_the_spec_shape_and_counts(db, door):
     gate = door.make_list(name="Main gate")
     attendee = door.register(name="İlkin Işık")
     response = door.scan(gate, attendee["secret"])
@@ -40,7 +39,7 @@ def test_an_entry_answers_the_spec_shape_and_counts(door):
         "position_count": 1, "checkin_count": 1, "inside_count": 1,
         "by_ticket_type": {"std": {"position_count": 1, "checkin_count": 1, "inside_count": 1},
                            "vip": {"position_count": 0, "checkin_count": 0, "inside_count": 0}}}
-    state = Registration.get(attendee["id"]).checkins.as_dict()[gate["id"]]
+    state = db.Registration.get(attendee["id"]).checkins.as_dict()[gate["id"]]
     assert (state["entries"], state["exits"], state["inside"], state["last_type"]) == (1, 0, True, "entry")
 
 
@@ -75,27 +74,27 @@ def test_another_events_ticket_and_an_unknown_registration_are_invalid(make_door
     assert reason(door.scan(gate, stranger), 404) == "invalid"
 
 
-def test_a_reissued_ticket_revokes_the_old_secret(door):
+def test_a_reissued_ticket_revokes_the_old_secret(db, door):
     gate = door.make_list()
     attendee = door.register()
-    reissued = reissue(door.event_id, attendee["id"])
+    reissued = reissue(db, door.event_id, attendee["id"])
     assert reissued.revision == 1
     response = door.scan(gate, attendee["secret"])
     assert reason(response) == "revoked" and response.json()["attendee"]["name"] == attendee["name"]
     assert door.scan(gate, issuing.secret_for(reissued)).status_code == 201
 
 
-def test_reissue_to_another_ticket_type_moves_every_count(door):
+def test_reissue_to_another_ticket_type_moves_every_count(db, door):
     gate, vip_only = door.make_list(), door.make_list(ticket_types=["vip"])
     attendee = door.register("std")
     assert door.scan(gate, attendee["secret"]).status_code == 201
     assert reason(door.scan(vip_only, attendee["secret"])) == "product"
-    reissued = reissue(door.event_id, attendee["id"], ticket_type="vip")
+    reissued = reissue(db, door.event_id, attendee["id"], ticket_type="vip")
     secret = issuing.secret_for(reissued)
     assert door.scan(vip_only, secret).status_code == 201
     assert door.status(gate)["by_ticket_type"]["vip"] == {"position_count": 1, "checkin_count": 1, "inside_count": 1}
     assert door.status(gate)["by_ticket_type"]["std"] == {"position_count": 0, "checkin_count": 0, "inside_count": 0}
-    registered = counters.read(door.event_id)
+    registered = counters.read(db, door.event_id)
     assert (registered["confirmed__std"], registered["confirmed__vip"], registered["held"]) == (0, 1, 1)
 
 
@@ -144,19 +143,19 @@ def test_time_window_refuses_entries_but_accepts_exits(door):
     assert door.status(gate)["checkin_count"] == 1
 
 
-def test_reasons_come_in_the_spec_order(door):
+def test_reasons_come_in_the_spec_order(db, door):
     vip_closed = door.make_list(ticket_types=["vip"], **past_window())
     attendee = door.register("std")
     assert reason(door.scan(vip_closed, attendee["secret"])) == "product"  # before invalid_time
     door.move(attendee, "cancel")
     assert reason(door.scan(vip_closed, attendee["secret"])) == "canceled"  # before product
     reissue_target = door.register("std")
-    reissue(door.event_id, reissue_target["id"])
+    reissue(db, door.event_id, reissue_target["id"])
     door.move(reissue_target, "cancel")
     assert reason(door.scan(vip_closed, reissue_target["secret"])) == "revoked"  # before canceled
 
 
-def test_a_second_entry_is_already_redeemed_and_force_admits_it(door):
+def test_a_second_entry_is_already_redeemed_and_force_admits_it(db, door):
     gate = door.make_list()
     attendee = door.register()
     assert door.scan(gate, attendee["secret"]).status_code == 201
@@ -165,11 +164,11 @@ def test_a_second_entry_is_already_redeemed_and_force_admits_it(door):
     assert forced.status_code == 201 and forced.json()["checkin"]["forced"] is True
     status = door.status(gate)
     assert (status["checkin_count"], status["inside_count"]) == (1, 1)
-    state = Registration.get(attendee["id"]).checkins.as_dict()[gate["id"]]
+    state = db.Registration.get(attendee["id"]).checkins.as_dict()[gate["id"]]
     assert state["entries"] == 2
 
 
-def test_force_admits_every_reason_but_invalid_and_marks_it(make_door):
+def test_force_admits_every_reason_but_invalid_and_marks_it(db, make_door):
     door = make_door(requires_approval=True)
     vip_only = door.make_list(ticket_types=["vip"])
     pending = door.register("std")
@@ -183,7 +182,7 @@ def test_force_admits_every_reason_but_invalid_and_marks_it(make_door):
     door.move(cancelled, "approve")
     door.move(cancelled, "cancel")
     door.move(replaced, "approve")
-    reissue(door.event_id, replaced["id"])
+    reissue(db, door.event_id, replaced["id"])
     for attendee in (cancelled, replaced):
         response = door.scan(vip_only, attendee["secret"], force=True)
         assert response.status_code == 201 and response.json()["checkin"]["forced"] is True
@@ -193,16 +192,16 @@ def test_force_admits_every_reason_but_invalid_and_marks_it(make_door):
     assert door.status(vip_only)["checkin_count"] == 4
 
 
-def test_a_repeated_nonce_returns_the_first_answer_and_writes_nothing(door):
+def test_a_repeated_nonce_returns_the_first_answer_and_writes_nothing(db, door):
     gate = door.make_list()
     attendee = door.register()
     first = door.scan(gate, attendee["secret"], nonce="n-1")
-    written = (len(door.audit()), counts.read(door.event_id, gate["id"]),
-               Registration.get(attendee["id"]).checkins.as_dict())
+    written = (len(door.audit()), counts.read(db, door.event_id, gate["id"]),
+               db.Registration.get(attendee["id"]).checkins.as_dict())
     again = door.scan(gate, attendee["secret"], nonce="n-1")
     assert again.status_code == 201 and again.json() == first.json()
-    assert (len(door.audit()), counts.read(door.event_id, gate["id"]),
-            Registration.get(attendee["id"]).checkins.as_dict()) == written
+    assert (len(door.audit()), counts.read(db, door.event_id, gate["id"]),
+            db.Registration.get(attendee["id"]).checkins.as_dict()) == written
     assert reason(door.scan(gate, attendee["secret"], nonce="n-2")) == "already_redeemed"
 
 
@@ -240,16 +239,16 @@ def test_exits_and_re_entry(door, re_entry):
     assert (door.status(gate)["checkin_count"], door.status(gate)["inside_count"]) == (1, int(re_entry))
 
 
-def test_multiple_entries_count_one_ticket(door):
+def test_multiple_entries_count_one_ticket(db, door):
     gate = door.make_list(allow_multiple_entries=True)
     attendee = door.register()
     assert all(door.scan(gate, attendee["secret"]).status_code == 201 for _ in range(3))
     status = door.status(gate)
     assert (status["checkin_count"], status["inside_count"]) == (1, 1)
-    assert Registration.get(attendee["id"]).checkins.as_dict()[gate["id"]]["entries"] == 3
+    assert db.Registration.get(attendee["id"]).checkins.as_dict()[gate["id"]]["entries"] == 3
 
 
-def test_lists_are_independent(door):
+def test_lists_are_independent(db, door):
     main, b2b = door.make_list(name="Main gate"), door.make_list(name="B2B hall")
     attendee = door.register()
     assert door.scan(main, attendee["secret"]).status_code == 201
@@ -257,18 +256,18 @@ def test_lists_are_independent(door):
     assert reason(door.scan(main, attendee["secret"])) == "already_redeemed"
     assert door.scan(b2b, attendee["secret"], scan_type="exit").status_code == 201
     assert (door.status(main)["inside_count"], door.status(b2b)["inside_count"]) == (1, 0)
-    assert counters.read(door.event_id)["arrived"] == 1  # one person, two lists
+    assert counters.read(db, door.event_id)["arrived"] == 1  # one person, two lists
 
 
-def test_a_late_older_exit_does_not_undo_a_newer_entry(door):
+def test_a_late_older_exit_does_not_undo_a_newer_entry(db, door):
     gate = door.make_list()
     attendee = door.register()
     assert door.scan(gate, attendee["secret"], scanned_at=door.hours.at("2:00")).status_code == 201
     assert door.scan(gate, attendee["secret"], "exit", scanned_at=door.hours.at("1:00")).status_code == 201
-    state = Registration.get(attendee["id"]).checkins.as_dict()[gate["id"]]
+    state = db.Registration.get(attendee["id"]).checkins.as_dict()[gate["id"]]
     assert (state["last_type"], state["inside"], state["exits"]) == ("entry", True, 1)
     assert door.status(gate)["inside_count"] == 1
-    assert counts.read(door.event_id, gate["id"])[f"arrivals__{door.hours.moment('2:00'):%Y%m%d%H}"] == 1
+    assert counts.read(db, door.event_id, gate["id"])[f"arrivals__{door.hours.moment('2:00'):%Y%m%d%H}"] == 1
 
 
 @pytest.mark.parametrize("language,text", [("tr", "Bu bilet zaten kullanılmış."),
@@ -367,13 +366,13 @@ def test_status_counts_by_ticket_type(door):
                            "vip": {"position_count": 1, "checkin_count": 1, "inside_count": 1}}}
 
 
-def test_the_offline_bundle_lets_a_scanner_decide_alone(door):
+def test_the_offline_bundle_lets_a_scanner_decide_alone(db, door):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     gate = door.make_list()
     cancelled, replaced = door.register(), door.register()
     door.move(cancelled, "cancel")
-    reissue(door.event_id, replaced["id"])
+    reissue(db, door.event_id, replaced["id"])
     # The bundle is read from the registrations' indexes, which DynamoDB updates a moment after the
     # write (fault mode lags them 200 ms): a scanner that downloads it at once may need its next refresh.
     bundle = poll(lambda: door.api.get(f"/api/events/{door.event_id}/offline-bundle", token=door.scanner).json(),

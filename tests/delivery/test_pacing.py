@@ -15,7 +15,6 @@ from chalicelib.mail.errors import ThrottledSendError
 from chalicelib.mail.pacing import PACE_KEY
 from chalicelib.mail.pipeline import Pipeline
 from chalicelib.mail.quota import Quota
-from chalicelib.storage.models import Counter, OutboxMessage, Registration
 
 RATE = 25  # sends a second the account allows: below what two consumers can compose, so the pacer is the limit
 TICKETS = 1000
@@ -41,29 +40,29 @@ class ThrottlingProvider:
             self.sent.append((now, message["To"].addresses[0].addr_spec))
 
 
-def queue_tickets(event_id: str, count: int) -> list[str]:
+def queue_tickets(db, event_id: str, count: int) -> list[str]:
     """`count` confirmed registrations with their ticket email queued, as registering leaves them,
     written in batches (registering them one transaction at a time is not what is measured here)."""
     now = clock.iso(clock.now())
-    people = [Registration(new_registration_id(), event_id=event_id, event_status=f"{event_id}#confirmed",
+    people = [db.Registration(new_registration_id(), event_id=event_id, event_status=f"{event_id}#confirmed",
                            created_key=f"{now}#{n:04d}", created_at=now, updated_at=now, ticket_type="general",
                            status="confirmed", name=f"Gülşən Əliyeva {n}", email=f"gulsen.{n}.{uuid.uuid4().hex[:6]}@example.org",
                            language="az", consent_at=now, revision=0, email_status="queued", email_attempts=0)
               for n in range(count)]
-    with Registration.batch_write() as batch:
+    with db.Registration.batch_write() as batch:
         for person in people:
             batch.save(person)
-    with OutboxMessage.batch_write() as batch:
+    with db.OutboxMessage.batch_write() as batch:
         for person in people:
-            batch.save(outbox.message(person.id, event_id, "confirmed"))
+            batch.save(outbox.message(db, person.id, event_id, "confirmed"))
     return [person.id for person in people]
 
 
-def test_a_thousand_tickets_go_out_once_each_at_the_accounts_rate(tables, make_event):
-    ids = queue_tickets(make_event()["id"], TICKETS)
-    Counter(PACE_KEY).delete()  # a fresh account: no slots reserved by an earlier test
+def test_a_thousand_tickets_go_out_once_each_at_the_accounts_rate(db, make_event):
+    ids = queue_tickets(db, make_event()["id"], TICKETS)
+    db.Counter(PACE_KEY).delete()  # a fresh account: no slots reserved by an earlier test
     provider = ThrottlingProvider(RATE)
-    consumers = [Pipeline(provider, "Kapı <tickets@kapi.example>", "http://kapi.test", retry_seconds=0,
+    consumers = [Pipeline(db, provider, "Kapı <tickets@kapi.example>", "http://kapi.test", retry_seconds=0,
                           quota=lambda: Quota(max_per_second=RATE), parallel=4) for _ in range(2)]
 
     def drain(pipeline):
@@ -79,7 +78,7 @@ def test_a_thousand_tickets_go_out_once_each_at_the_accounts_rate(tables, make_e
         worker.join()
 
     recipients = [address for _, address in provider.sent]
-    people = list(Registration.batch_get(ids, consistent_read=True))
+    people = list(db.Registration.batch_get(ids, consistent_read=True))
     assert sorted(recipients) == sorted(person.email for person in people)  # every ticket, none twice
     assert len(people) == TICKETS and {person.email_status for person in people} == {"sent"}
     times = [at for at, _ in provider.sent]

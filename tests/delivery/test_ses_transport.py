@@ -9,7 +9,7 @@ import boto3
 import zxingcpp
 from PIL import Image
 
-from chalicelib.registration import registrations
+from chalicelib.registration import registering
 from chalicelib.mail.pipeline import Pipeline
 from chalicelib.mail.transports import SesTransport
 from devstack.dynamo_process import DynamoProcess
@@ -18,14 +18,14 @@ from tests.data import registration_body
 SENDER = "Kapı Biletleri <bilet@kapi.example>"
 
 
-def test_ticket_goes_out_through_ses_and_its_qr_scans(tables, make_event, tmp_path):
+def test_ticket_goes_out_through_ses_and_its_qr_scans(db, make_event, tmp_path):
     event = make_event()
     body = registration_body(name="Əli İşıqlı", language="az")
-    registrations.register(event["id"], body, client_key="t", rate_limit=0)
+    registering.register(db, event["id"], body, client_key="t", rate_limit=0)
     with DynamoProcess(tmp_path) as ses_server:
         ses = boto3.client("ses", endpoint_url=ses_server.endpoint, region_name="eu-central-1")
         ses.verify_domain_identity(Domain="kapi.example")
-        pipeline = Pipeline(SesTransport(ses), SENDER, "https://kapi.example", retry_seconds=0)
+        pipeline = Pipeline(db, SesTransport(ses), SENDER, "https://kapi.example", retry_seconds=0)
         while pipeline.run_due():
             pass
         with urllib.request.urlopen(f"{ses_server.endpoint}/_kapi/ses/messages") as response:

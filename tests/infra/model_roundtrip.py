@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 from pynamodb.attributes import (BooleanAttribute, JSONAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UTCDateTimeAttribute)
 
-from chalicelib.storage.models import ALL_MODELS
+from chalicelib.common.config import settings
+from chalicelib.storage.tables import Tables
 
 
 def sample(attribute, name: str):
@@ -38,7 +39,7 @@ def roundtrip(model) -> None:
 
 
 def main() -> int:
-    for model in ALL_MODELS:
+    for model in Tables.for_stage(settings()).all():
         roundtrip(model)
         print(f"{model.__name__}: put, get, query and {len(model._indexes)} index queries")
     return 0

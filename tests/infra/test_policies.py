@@ -22,7 +22,7 @@ from chalicelib.common import clock
 from chalicelib.events import events
 from chalicelib.storage import outbox
 from chalicelib.mail.pipeline import default_pipeline
-from chalicelib.storage.models import OutboxMessage, OwedPromotion, Registration
+from chalicelib.storage.models import OwedPromotion
 from chalicelib.tickets import issuing
 from devstack import aws_calls
 from devstack.aws_calls import Recorder
@@ -48,7 +48,7 @@ def recorder():
 
 
 @pytest.fixture(scope="module")
-def app_client(tables, dynamodb_endpoint, tmp_path_factory):
+def app_client(db, dynamodb_endpoint, tmp_path_factory):
     """The app in this process on the session's tables, mailing through SES at the local server."""
     sender_domain = "policies.kapi.example"
     boto3.client("ses", endpoint_url=dynamodb_endpoint).verify_domain_identity(Domain=sender_domain)
@@ -86,7 +86,7 @@ def _event_body(event_id: str) -> dict:
             "status": "published", "capacity": 5, "ticket_types": [{"id": "general", "name": {"en": "General"}}]}
 
 
-def exercise_every_route(http: Http, event_id: str) -> set[str]:
+def exercise_every_route(db, http: Http, event_id: str) -> set[str]:
     """Calls every route of the app once or more; returns the route paths it called."""
     called = set()
 
@@ -107,14 +107,14 @@ def exercise_every_route(http: Http, event_id: str) -> set[str]:
         assert "id" in json.loads(answer.body), answer.body
         ids.append(json.loads(answer.body)["id"])
     registration = f"{event_path}/registrations/{ids[0]}"
-    ticket = f"/api/tickets/{issuing.secret_for(Registration.get(ids[0]))}"
+    ticket = f"/api/tickets/{issuing.secret_for(db.Registration.get(ids[0]))}"
     call("/api/tickets/{secret}", "GET", ticket, auth=False)
     call("/api/tickets/{secret}/qr.png", "GET", f"{ticket}/qr.png", auth=False)
     call("/api/tickets/{secret}/calendar.ics", "GET", f"{ticket}/calendar.ics", auth=False)
     call("/api/events/{event_id}/registrations/{registration_id}", "GET", registration)
     call("/api/events/{event_id}/registrations/{registration_id}/{move}", "POST", f"{registration}/resend", {})
     call("/api/events/{event_id}/registrations/{registration_id}/reissue", "POST", f"{registration}/reissue", {})
-    ticket = f"/api/tickets/{issuing.secret_for(Registration.get(ids[0]))}"
+    ticket = f"/api/tickets/{issuing.secret_for(db.Registration.get(ids[0]))}"
     call("/api/events/{event_id}/registrations/{registration_id}/{move}", "POST",
          f"{event_path}/registrations/{ids[1]}/cancel", {})
     call("/api/events/{event_id}/registrations", "GET", f"{event_path}/registrations?q=seng")
@@ -158,31 +158,31 @@ def exercise_every_route(http: Http, event_id: str) -> set[str]:
     return called
 
 
-def test_the_api_function_calls_exactly_what_its_policy_allows(recorder, app_client):
+def test_the_api_function_calls_exactly_what_its_policy_allows(db, recorder, app_client):
     http = Http(app_client, os.environ["KAPI_ADMIN_TOKEN"])
     with recorder.recording() as calls:
-        exercise_every_route(http, f"policy-{clock.now():%H%M%S%f}")
+        exercise_every_route(db, http, f"policy-{clock.now():%H%M%S%f}")
     assert actions(calls) == policy_actions("api_handler")
 
 
-def owed_promotion(http: Http, event_id: str) -> str:
+def owed_promotion(db, http: Http, event_id: str) -> str:
     """An event whose capacity was raised by a PATCH that died before moving its waitlist: the debt
     its transaction wrote is the workers' (its grace period over, as if they came later)."""
     http("POST", "/api/events", {**_event_body(event_id), "capacity": 1, "waitlist": True})
     for _ in range(2):
         http("POST", f"/api/events/{event_id}/registrations", registration_body(), auth=False)
-    events.patch(event_id, {"capacity": 2})
-    owed = OwedPromotion.get(outbox.promotion_key(event_id))
+    events.patch(db, event_id, {"capacity": 2})
+    owed = db.OwedPromotion.get(outbox.promotion_key(event_id))
     owed.update(actions=[OwedPromotion.due_at.set(clock.iso(clock.now()))])
     return owed.id
 
 
-def test_the_email_functions_call_exactly_what_their_policies_allow(recorder, app_client):
+def test_the_email_functions_call_exactly_what_their_policies_allow(db, recorder, app_client):
     """They also settle owed waitlist promotions, which live in the outbox table."""
     http = Http(app_client, os.environ["KAPI_ADMIN_TOKEN"])
     event_id = f"policy-mail-{clock.now():%H%M%S%f}"
-    owed = owed_promotion(http, event_id)
-    pending = [m.id for m in OutboxMessage.by_due.query("policies")]
+    owed = owed_promotion(db, http, event_id)
+    pending = [m.id for m in db.OutboxMessage.by_due.query("policies")]
     assert pending
     stream_batch = {"Records": [{"eventName": "INSERT", "dynamodb": {"Keys": {"id": {"S": item_id}},
                                                                      "SequenceNumber": str(n)}}
@@ -190,9 +190,9 @@ def test_the_email_functions_call_exactly_what_their_policies_allow(recorder, ap
     with recorder.recording() as calls:
         assert app_client.lambda_.invoke("outbox_stream", stream_batch).payload == {"batchItemFailures": []}
     assert actions(calls) == policy_actions("outbox_stream")
-    assert [r.status for r in Registration.by_event_status.query(f"{event_id}#waitlisted")] == []
+    assert [r.status for r in db.Registration.by_event_status.query(f"{event_id}#waitlisted")] == []
 
-    owed_promotion(http, f"{event_id}-2")
+    owed_promotion(db, http, f"{event_id}-2")
     default_pipeline.cache_clear()  # another function is another process: it reads the send quota itself
     with recorder.recording() as calls:
         app_client.lambda_.invoke("retry_emails", app_client.events.generate_cw_event(
@@ -214,12 +214,12 @@ def test_the_retention_function_calls_exactly_what_its_policy_allows(recorder, a
     assert actions(calls) == policy_actions("erase_expired_personal_data")
 
 
-def test_every_route_is_exercised_by_the_audit(app_client):
+def test_every_route_is_exercised_by_the_audit(db, app_client):
     from app import app
     declared = {(path, method) for path, methods in app.routes.items() for method in methods
                 if not path.startswith("/static")}
     http = Http(app_client, os.environ["KAPI_ADMIN_TOKEN"])
-    assert exercise_every_route(http, f"policy-routes-{clock.now():%H%M%S%f}") >= declared
+    assert exercise_every_route(db, http, f"policy-routes-{clock.now():%H%M%S%f}") >= declared
 
 
 def test_the_policy_files_are_the_ones_infra_policies_writes():

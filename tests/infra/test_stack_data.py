@@ -14,6 +14,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from chalicelib.storage.models import ALL_MODELS
+from chalicelib.storage.tables import short_name
 from infra import template
 from infra.stages import PROJECT_DIR, load_stage
 
@@ -41,8 +42,7 @@ def test_the_stack_creates_every_table_with_its_indexes_and_stream_and_the_queue
     _, client, stage = stack
     dynamodb = client("dynamodb")
     names = dynamodb.list_tables()["TableNames"]
-    assert sorted(names) == sorted(model.Meta.table_name.replace(os.environ["KAPI_TABLE_PREFIX"], stage.table_prefix)
-                                   for model in ALL_MODELS)
+    assert sorted(names) == sorted(stage.table_prefix + short_name(model) for model in ALL_MODELS)
     outbox = dynamodb.describe_table(TableName=f"{stage.table_prefix}outbox")["Table"]
     assert outbox["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
     assert {i["IndexName"] for i in outbox["GlobalSecondaryIndexes"]} == {"by_due"}

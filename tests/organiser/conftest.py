@@ -8,16 +8,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.registration import registrations
+from chalicelib.registration import registering
 from tests.api.test_tokens import make_token
 from tests.data import registration_body
 from tests.dates import ISTANBUL, DoorDay, iso
 
 
-def bulk_register(event_id: str, bodies: list[dict], workers: int = 4) -> list[dict]:
+def bulk_register(db, event_id: str, bodies: list[dict], workers: int = 4) -> list[dict]:
     """Register every body in-process (no HTTP), in parallel; returns the 201 answers in order."""
-    def one(body: dict) -> dict:
-        outcome = registrations.register(event_id, body, client_key="bulk", rate_limit=0)
+    def one(db, body: dict) -> dict:
+        outcome = registering.register(db, event_id, body, client_key="bulk", rate_limit=0)
         assert outcome.status == 201
         return outcome.body
     with ThreadPoolExecutor(workers) as pool:
@@ -25,10 +25,10 @@ def bulk_register(event_id: str, bodies: list[dict], workers: int = 4) -> list[d
 
 
 @pytest.fixture(scope="session")
-def populate(tables):
+def populate(db):
     """`populate(event_id, n, **fields)`: n registrations with distinct emails."""
-    def run(event_id: str, count: int, **fields) -> list[dict]:
-        return bulk_register(event_id, [registration_body(**fields) for _ in range(count)])
+    def run(db, event_id: str, count: int, **fields) -> list[dict]:
+        return bulk_register(db, event_id, [registration_body(**fields) for _ in range(count)])
     return run
 
 

@@ -86,14 +86,14 @@ def dynamodb_calls(function, *args):
     return calls, result
 
 
-def test_reads_do_not_grow_with_attendees(make_day, populate):
+def test_reads_do_not_grow_with_attendees(db, make_day, populate):
     calls, lists = {}, 2
     for size in (10, 2000):
         day = make_day(ticket_types=TYPES)
         for n in range(lists):
             day.make_list(f"Kapı {n}")
         populate(day.event["id"], size, ticket_type="std")
-        calls[size], report = dynamodb_calls(attendance.report, day.event["id"])
+        calls[size], report = dynamodb_calls(attendance.report, db, day.event["id"])
         assert report["registrations"]["confirmed"] == size == report["lists"][0]["position_count"]
         assert report == day.attendance()
     print(f"attendance reads at 10 and 2,000 registrations: {dict(calls[10])}, {dict(calls[2000])}")

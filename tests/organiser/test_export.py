@@ -3,7 +3,7 @@ import csv
 import io
 
 from chalicelib.organiser import export_csv
-from chalicelib.registration import registrations
+from chalicelib.registration import actions
 from tests.api.test_tokens import make_token
 from tests.data import registration_body
 from tests.organiser.conftest import bulk_register
@@ -26,7 +26,7 @@ def parse(response):
     return list(csv.DictReader(io.StringIO(text[1:], newline="")))
 
 
-def test_bom_headers_letters_answers_and_formula_neutralised(api, make_day):
+def test_bom_headers_letters_answers_and_formula_neutralised(db, api, make_day):
     day = make_day(form=FORM, ticket_types=[{"id": "b2b", "name": {"en": "B2B"}},
                                             {"id": "fest", "name": {"en": "Festival"}}])
     event = day.event
@@ -39,7 +39,7 @@ def test_bom_headers_letters_answers_and_formula_neutralised(api, make_day):
                                    "sessions": []}),
         registration_body(name="İlkin Işık", ticket_type="fest", answers={"city": "-İzmir\n\"merkez\""}),
     ])
-    registrations.apply_move(event["id"], quiet["id"], "cancel")
+    actions.apply(db, event["id"], quiet["id"], "cancel")
     day.make_list("Ana kapı")
     day.scan(day.lists[0], sengul, "entry", "0:05")
     response = fetch(api, event["id"])
@@ -67,11 +67,11 @@ def test_bom_headers_letters_answers_and_formula_neutralised(api, make_day):
     assert by_id[quiet["id"]]["status"] == "cancelled"
 
 
-def test_every_registration_once_across_many_pages(api, make_event, populate, monkeypatch):
+def test_every_registration_once_across_many_pages(db, api, make_event, populate, monkeypatch):
     event = make_event()
     made = {r["id"] for r in populate(event["id"], 23)}
     monkeypatch.setattr(export_csv, "PAGE_SIZE", 5)  # in-process: several Query pages
-    rows = list(csv.DictReader(io.StringIO(export_csv.export(event["id"])[1:], newline="")))
+    rows = list(csv.DictReader(io.StringIO(export_csv.export(db, event["id"])[1:], newline="")))
     assert sorted(row["id"] for row in rows) == sorted(made)
     assert sorted(row["id"] for row in parse(fetch(api, event["id"]))) == sorted(made)
 

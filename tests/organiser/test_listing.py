@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from chalicelib.registration import registrations
+from chalicelib.registration import actions
 from tests.api.test_tokens import make_token
 
 TYPES = [{"id": "std", "name": {"en": "Standard"}}, {"id": "vip", "name": {"en": "VIP"}}]
@@ -76,10 +76,10 @@ def test_search_is_case_and_accent_insensitive_by_name_or_email_prefix(api, crow
     assert api.get(path, params={"q": "isil", "status": "cancelled"}, token=api.admin_token).json()["items"] == []
 
 
-def test_a_status_change_moves_a_registration_between_filtered_listings(api, make_event, populate):
+def test_a_status_change_moves_a_registration_between_filtered_listings(db, api, make_event, populate):
     event = make_event()
     rid = populate(event["id"], 1)[0]["id"]
-    registrations.apply_move(event["id"], rid, "cancel")
+    actions.apply(db, event["id"], rid, "cancel")
     listed = {status: walk(api, event["id"], status=status)[0] for status in ("confirmed", "cancelled")}
     assert listed == {"confirmed": [], "cancelled": [rid]}
 

@@ -8,8 +8,7 @@ from chalicelib.registration import applicants
 from chalicelib.organiser import attendance
 from chalicelib.events import counters
 from chalicelib.events import events
-from chalicelib.registration import registrations
-from chalicelib.storage.models import Registration
+from chalicelib.registration import registering
 from tests.data import registration_body
 from tests.organiser.test_attendance import READS, dynamodb_calls
 from tests.pages.test_dashboard_browser import TABLET, sign_in
@@ -17,16 +16,16 @@ from tests.pages.test_dashboard_browser import TABLET, sign_in
 LISTS = 2
 
 
-def seed(event_id: str, count: int) -> None:
+def seed(db, event_id: str, count: int) -> None:
     """`count` confirmed registrations stored as registering leaves them (the records, and the counters
     their transactions keep), written in BatchWriteItem calls: 5,000 registrations one transaction and
     one email each would take minutes, and how they were written does not change what a refresh reads."""
-    event = events.load(event_id)
-    with Registration.batch_write() as batch:
+    event = events.load(db, event_id)
+    with db.Registration.batch_write() as batch:
         for _ in range(count):
             applicant = applicants.parse(event, registration_body(ticket_type="std"))
-            batch.save(registrations._new_registration(event, applicant, "confirmed"))
-    counters.item(event_id).update(actions=counters.adds(
+            batch.save(registering._new_registration(db, event, applicant, "confirmed"))
+    counters.item(db, event_id).update(actions=counters.adds(
         {name: count for name in ("confirmed", "confirmed__std", "held", "held__std")}))
 
 
@@ -46,7 +45,7 @@ def requests_per_refresh(page, event_id: str) -> list[str]:
     return asked
 
 
-def test_a_refresh_costs_the_same_at_10_and_at_5000_registrations(browser, api, make_event):
+def test_a_refresh_costs_the_same_at_10_and_at_5000_registrations(db, browser, api, make_event):
     reads, requests = {}, {}
     context = browser.new_context(base_url=api.base_url, **TABLET)
     page = context.new_page()
@@ -57,8 +56,8 @@ def test_a_refresh_costs_the_same_at_10_and_at_5000_registrations(browser, api, 
         for n in range(LISTS):
             assert api.post(f"/api/events/{event['id']}/checkin-lists", json={"name": f"Kapı {n}"},
                             token=api.admin_token).status_code == 201
-        seed(event["id"], size)
-        assert Registration.by_event.count(event["id"]) == size
+        seed(db, event["id"], size)
+        assert db.Registration.by_event.count(event["id"]) == size
         page.goto(f"/dashboard?lang=en#event={event['id']}&tab=live")
         # The first view of an event of 5,000 waits on the local server's index pages, each of which sorts
         # the event's whole partition (moto's paging, README "What a request costs it"): late in the

@@ -207,12 +207,12 @@ def test_closed_and_sold_out_events_say_why_and_offer_no_form(api, make_event, l
     assert missing.status_code == 404 and translate("form.not_found.title", language) in missing.text
 
 
-def test_too_many_registrations_say_when_to_try_again(local_run, form_event):
+def test_too_many_registrations_say_when_to_try_again(db, local_run, form_event):
     """The page in this process, on the local run's tables, with a limit of one a minute."""
     choice = LanguageChoice("az", None, None)
     if time.time() % 60 > 55:  # the window is the clock minute: start both in the same one
         time.sleep(61 - time.time() % 60)
-    posts = [registration_pages.submit(form_event["id"], choice, _urlencoded(filled()), client_key="rate-test",
+    posts = [registration_pages.submit(db, form_event["id"], choice, _urlencoded(filled()), client_key="rate-test",
                                        rate_limit=1) for _ in range(2)]
     assert [p.status_code for p in posts] == [200, 429]
     seconds = [int(word) for word in Elements(posts[1].body).one(id="form-alert")["text"].split() if word.isdigit()]

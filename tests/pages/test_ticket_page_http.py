@@ -116,9 +116,9 @@ def test_an_erased_registrations_ticket_gets_the_404_page(api, register):
     assert f"<h1>{translate('page.not_found.title', 'en')}</h1>" in response.text
 
 
-def test_a_reissued_ticket_replaces_the_old_page(api, register, server_keys):
+def test_a_reissued_ticket_replaces_the_old_page(db, api, register, server_keys):
     old = register(language="az")
-    renewed = issuing.secret_for(reissue(old.event["id"], old.registration["id"]))
+    renewed = issuing.secret_for(reissue(db, old.event["id"], old.registration["id"]))
     response = api.get(f"/t/{old.secret}", headers={"Accept-Language": "az"})
     assert response.status_code == 404 and html_lang(response) == "az"
     assert "Bilet tapılmadı" in response.text
@@ -139,10 +139,10 @@ def test_only_the_listed_static_files_exist(api, path):
     assert api.get(path).status_code == 404
 
 
-def test_a_busy_store_gets_a_localised_error_page_not_json(monkeypatch):
+def test_a_busy_store_gets_a_localised_error_page_not_json(db, monkeypatch):
     def busy(secret):
         raise ServiceUnavailable("The store stayed busy; retry.")
     monkeypatch.setattr(lookup, "find", busy)
-    response = ticket_page("ANYTHING", "tr", None)
+    response = ticket_page(db, "ANYTHING", "tr", None)
     assert response.status_code == 503 and response.headers["Content-Type"] == "text/html; charset=utf-8"
     assert f"<h1>{translate('page.error.title', 'tr')}</h1>" in response.body

@@ -1,0 +1,18 @@
+"""An organiser's change to an event, and the waitlist move it may owe.
+
+Raising a capacity or adding a ticket type can make room for people who wait: the PATCH's own
+transaction records that debt (`events.patch`), and the request settles it at once, as a move that
+frees a seat does (`registration.actions`).
+"""
+from __future__ import annotations
+
+from chalicelib.events import counters, events
+from chalicelib.registration import waitlist
+from chalicelib.storage.tables import Tables
+
+
+def patch(db: Tables, event_id: str, changes: dict, if_match: str | None = None) -> dict:
+    """The event after the change, as its organisers see it (with `version`, for the ETag)."""
+    event = events.patch(db, event_id, changes, if_match=if_match)
+    waitlist.settle_after_commit(db, event_id)
+    return events.full_view(event, counters.read(db, event_id))

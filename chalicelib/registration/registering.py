@@ -1,0 +1,161 @@
+"""Registering an attendee: one DynamoDB transaction per attempt.
+
+The transaction holds the registration, its counter shard (with the seat condition, see `counters`),
+the email it owes (outbox), and where relevant the email-uniqueness claim, the idempotency record and
+the rate-limit window. Conditions, not reads, decide races: 60 people racing for 10 seats get 10
+confirmations because every other transaction's seat condition fails; a read of the shards only
+chooses where to try next.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from chalicelib.common import clock
+from chalicelib.common.errors import (AlreadyRegistered, Conflict, FieldError, RateLimited, RegistrationClosed,
+                                      ServiceUnavailable, SoldOut, ValidationError)
+from chalicelib.common.ids import new_registration_id
+from chalicelib.common.text import is_printable_ascii
+from chalicelib.events import counters, events
+from chalicelib.registration import applicants, search
+from chalicelib.registration.views import attendee_view
+from chalicelib.storage import outbox
+from chalicelib.storage.models import Claim, Registration
+from chalicelib.storage.tables import Tables
+from chalicelib.storage.transaction import ConditionsFailed, Transaction
+
+IDEMPOTENCY_SECONDS = 24 * 3600
+MAX_IDEMPOTENCY_KEY = 200  # characters
+SEAT_ATTEMPTS = 8  # tries at a seat (each after a read showing one) before answering 503
+RATE_WINDOW_SECONDS = 60
+INDEX_CATCH_UP_TRIES, INDEX_CATCH_UP_SECONDS = 10, 0.1
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    body: dict
+
+
+def register(db: Tables, event_id: str, body: dict, *, client_key: str, rate_limit: int,
+             idempotency_key: str | None = None) -> Outcome:
+    event = events.load_visible(db, event_id)
+    body_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    if idempotency_key is not None:
+        _check_idempotency_key(idempotency_key)
+        replay = _replay(db, event_id, idempotency_key, body_hash)
+        if replay:
+            return replay
+    if not events.registration_open(event):
+        raise RegistrationClosed()
+    applicant = applicants.parse(event, body)
+    status = "pending_approval" if event["requires_approval"] else "confirmed"
+    seat = counters.first_try(event, applicant.ticket_type, event["waitlist"])
+    for _ in range(SEAT_ATTEMPTS):
+        registration = _new_registration(db, event, applicant, status)
+        if idempotency_key is not None:
+            registration.idempotency_claim = _idempotency_claim_key(event_id, idempotency_key)
+        result = Outcome(201, attendee_view(registration))
+        try:
+            _registration_transaction(db, event, registration, result, body_hash, client_key, rate_limit,
+                                      idempotency_key, seat).commit()
+            return result
+        except ConditionsFailed as failure:
+            if "idempotency" in failure.labels:
+                return _replay(db, event_id, idempotency_key, body_hash) or _replay_gone()
+            if "rate" in failure.labels:
+                raise RateLimited() from None
+            if "email" in failure.labels:
+                raise AlreadyRegistered(details=[FieldError("email", "error.email.already_registered")]) from None
+            if "counts" not in failure.labels:
+                raise
+            if _ticket_type_removed(db, event_id, applicant.ticket_type):
+                raise ValidationError.field("ticket_type", "error.ticket_type.unknown") from None
+            if status == "waitlisted":
+                raise
+            seat = counters.find_room(db, event, applicant.ticket_type, event["waitlist"])
+            if seat is not None:
+                continue  # that shard ran out; this one had a seat a moment ago
+            if not event["waitlist"]:
+                raise SoldOut() from None
+            status = "waitlisted"
+    raise ServiceUnavailable()  # every shard that showed a seat was taken before we got there
+
+
+def _ticket_type_removed(db: Tables, event_id: str, ticket_type: str) -> bool:
+    """Whether the ticket type was removed after the event was read (the counters refused it)."""
+    return ticket_type not in {t["id"] for t in events.load(db, event_id)["ticket_types"]}
+
+
+def _new_registration(db: Tables, event: dict, applicant: applicants.Applicant, status: str) -> Registration:
+    now = clock.iso(clock.now())
+    registration_id = new_registration_id()
+    return db.Registration(
+        registration_id, event_id=event["id"], event_status=f"{event['id']}#{status}",
+        created_key=f"{now}#{registration_id}", created_at=now, updated_at=now,
+        ticket_type=applicant.ticket_type, status=status, name=applicant.name, email=applicant.email,
+        email_key=applicant.email_key, language=applicant.language, answers=applicant.answers,
+        consent_at=now, revision=0, email_status="queued", email_attempts=0, checkins={},
+        email_claim=not event["allow_duplicate_emails"])
+
+
+def _registration_transaction(db: Tables, event: dict, registration: Registration, result: Outcome, body_hash: str,
+                              client_key: str, rate_limit: int, idempotency_key: str | None,
+                              seat: counters.Seat) -> Transaction:
+    tx = db.transaction()
+    message = outbox.message(db, registration.id, event["id"], outbox.KIND_FOR_STATUS[registration.status])
+    registration.email_message = message.id
+    tx.put("registration", registration, condition=Registration.id.does_not_exist())
+    holds_seat = registration.status in counters.HOLDS_SEAT
+    counters.stage(db, tx, "counts", event["id"], registration.ticket_type, None, registration.status,
+                   seat=seat if holds_seat else None)
+    tx.put("outbox", message)
+    if registration.email_claim:
+        tx.put("email", db.Claim(email_claim_key(registration), owner=registration.id),
+               condition=Claim.pk.does_not_exist())
+    for entry in search.entries(db, registration):
+        tx.put(f"search:{entry.term}", entry)
+    expires = int(clock.now().timestamp())
+    if idempotency_key is not None:
+        tx.put("idempotency", db.Claim(registration.idempotency_claim, owner=registration.id,
+                                    body_hash=body_hash, response={"status": result.status, "body": result.body},
+                                    expires_at=expires + IDEMPOTENCY_SECONDS),
+               condition=Claim.pk.does_not_exist() | (Claim.expires_at < expires))
+    if rate_limit > 0:
+        window = expires // RATE_WINDOW_SECONDS
+        tx.update("rate", db.Claim(f"rate#{client_key}#{window}"),
+                  [Claim.count.add(1), Claim.expires_at.set(expires + 2 * RATE_WINDOW_SECONDS)],
+                  condition=Claim.count.does_not_exist() | (Claim.count < rate_limit))
+    return tx
+
+
+def _check_idempotency_key(key: str) -> None:
+    if not is_printable_ascii(key, MAX_IDEMPOTENCY_KEY):
+        raise ValidationError.field("Idempotency-Key", "error.text.ascii", limit=MAX_IDEMPOTENCY_KEY)
+
+
+def _replay(db: Tables, event_id: str, key: str | None, body_hash: str) -> Outcome | None:
+    """The first response for this key, if a live one exists; 409 if the key came with another body."""
+    try:
+        claim = db.Claim.get(_idempotency_claim_key(event_id, key), consistent_read=True)
+    except Claim.DoesNotExist:
+        return None
+    if claim.expires_at is not None and claim.expires_at < clock.now().timestamp():
+        return None
+    if claim.body_hash != body_hash:
+        raise Conflict("error.idempotency_key.reused",
+                       [FieldError("Idempotency-Key", "error.idempotency_key.reused")])
+    return Outcome(claim.response["status"], claim.response["body"])
+
+
+def _replay_gone() -> Outcome:
+    raise Conflict("error.idempotency_key.in_progress")
+
+
+def _idempotency_claim_key(event_id: str, key: str | None) -> str:
+    return f"idem#{event_id}#{key}"
+
+
+def email_claim_key(registration: Registration) -> str:
+    return f"email#{registration.event_id}#{registration.email_key}"
