@@ -22,8 +22,15 @@ from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote
 
 from chalice.config import Config
-from chalice.local import (ChaliceRequestHandler, CustomLocalChalice, ForbiddenError, LocalChalice,
-                           LocalDevServer, LocalGateway, ThreadedHTTPServer)
+from chalice.local import (
+    ChaliceRequestHandler,
+    CustomLocalChalice,
+    ForbiddenError,
+    LocalChalice,
+    LocalDevServer,
+    LocalGateway,
+    ThreadedHTTPServer,
+)
 
 from chalicelib.http.web import allowed_methods
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from chalicelib.common import clock
-from chalicelib.events import events
 from chalicelib.common.errors import Conflict
+from chalicelib.events import events
 from chalicelib.storage.tables import Tables
 
 DEMO_ID = "izmir-baku-festival"

@@ -64,11 +64,19 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from devstack import dynamo_get, dynamo_indexes, dynamo_items, dynamo_queries, dynamo_results, dynamo_transactions, lifeline
+from devstack import (
+    dynamo_get,
+    dynamo_indexes,
+    dynamo_items,
+    dynamo_queries,
+    dynamo_results,
+    dynamo_transactions,
+    lifeline,
+)
 from devstack.dynamo_faults import DATA_OPERATIONS, FAULTS_PATH, FaultConfig, Faults, Injected
+from devstack.dynamo_http import INTERNAL_FAILURE, JSON, KeepAliveHandler
 from devstack.dynamo_index_lag import IndexLag, reads_index
 from devstack.dynamo_items import all_tables, stored_items
-from devstack.dynamo_http import INTERNAL_FAILURE, JSON, KeepAliveHandler
 from devstack.dynamo_journal import CorruptJournal, DataDirInUse, Store
 from devstack.dynamo_transactions import UndoLog
 

@@ -13,7 +13,6 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-
 ISTANBUL = "Europe/Istanbul"
 # Debian's `faketime` package; ld.so expands $LIB to the architecture's library folder.
 FAKETIME_LIBRARY = "/usr/$LIB/faketime/libfaketime.so.1"

@@ -6,11 +6,11 @@ endpoint takes (it is not personal data). Only organisers also see the email; an
 """
 from __future__ import annotations
 
-from chalicelib.registration import search
 from chalicelib.checkin import lists, state
 from chalicelib.common.errors import ValidationError
-from chalicelib.tickets.issuing import secret_for
+from chalicelib.registration import search
 from chalicelib.storage.tables import Tables
+from chalicelib.tickets.issuing import secret_for
 
 
 def find(db: Tables, event_id: str, checkin_list: dict, query: str | None, with_email: bool) -> list[dict]:

@@ -18,13 +18,12 @@ import random
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from chalicelib.events import counters
 from chalicelib.checkin import lists
 from chalicelib.checkin.state import Change
 from chalicelib.common.config import settings
+from chalicelib.events import counters
 from chalicelib.storage.models import Counter
 from chalicelib.storage.tables import Tables
-
 
 
 def shard_count() -> int:

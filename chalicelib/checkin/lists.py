@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.common import clock
-from chalicelib.events import events
 from chalicelib.common.cache import TTLCache
 from chalicelib.common.errors import FieldError, NotFound, ValidationError
 from chalicelib.common.ids import new_id
+from chalicelib.events import events
 from chalicelib.storage.models import CheckinList, Event
 from chalicelib.storage.tables import Tables
 

@@ -20,15 +20,14 @@ from __future__ import annotations
 import base64
 import functools
 import os
-
 from dataclasses import dataclass
 from typing import Iterator
 
+from chalicelib.checkin import lists
 from chalicelib.common import clock
 from chalicelib.events import events
-from chalicelib.checkin import lists
-from chalicelib.tickets.issuing import signer
 from chalicelib.storage.tables import Tables
+from chalicelib.tickets.issuing import signer
 
 # Registration statuses a scanner must refuse, by the reason it answers.
 REFUSED = {"canceled": ("cancelled", "rejected"), "unapproved": ("waitlisted", "pending_approval")}

@@ -24,17 +24,17 @@ from pynamodb.exceptions import PutError
 from pynamodb.expressions.operand import Path
 
 from chalicelib import i18n
-from chalicelib.common import clock
-from chalicelib.events import counters
 from chalicelib.checkin import counts, lists, state
+from chalicelib.common import clock
 from chalicelib.common.errors import ApiError, FieldError, ServiceUnavailable, ValidationError
 from chalicelib.common.ids import new_id
-from chalicelib.storage.models import Claim, Registration, Scan
-from chalicelib.storage.transaction import ConditionsFailed
 from chalicelib.common.text import is_printable_ascii
+from chalicelib.events import counters
+from chalicelib.storage.models import Claim, Registration, Scan
+from chalicelib.storage.tables import Tables
+from chalicelib.storage.transaction import ConditionsFailed
 from chalicelib.tickets.issuing import verify
 from chalicelib.tickets.secrets import InvalidTicket
-from chalicelib.storage.tables import Tables
 
 TYPES = ("entry", "exit")
 CANCELED = frozenset({"cancelled", "rejected"})

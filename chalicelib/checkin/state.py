@@ -16,6 +16,7 @@ it happened and does not overwrite a newer entry.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from chalicelib.common import clock
 
 EMPTY = {"entries": 0, "exits": 0, "inside": False, "version": 0}

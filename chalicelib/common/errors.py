@@ -12,7 +12,6 @@ from typing import Any
 
 from chalicelib.i18n import catalogue, pick_language, translate
 
-
 # A message that is not a catalogue key may quote what was sent (a parser's own text): cut short.
 MAX_PLAIN = 200
 

@@ -8,14 +8,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.common import clock
-from chalicelib.events import counters
-from chalicelib.forms import reading
-from chalicelib.forms import validation
-from chalicelib.storage import outbox
 from chalicelib.common.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationError
+from chalicelib.events import counters
+from chalicelib.forms import reading, validation
+from chalicelib.storage import outbox
 from chalicelib.storage.models import Event
-from chalicelib.storage.transaction import ConditionsFailed
 from chalicelib.storage.tables import Tables
+from chalicelib.storage.transaction import ConditionsFailed
 
 DEFAULT_FORM = {"type": "object", "properties": {}, "additionalProperties": False}
 DEFAULT_TICKET_TYPE = {"id": "general", "name": {"tr": "Genel", "az": "Ümumi", "en": "General"}}

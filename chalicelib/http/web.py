@@ -19,8 +19,8 @@ from typing import Any, Callable
 
 from chalice import Response
 
-from chalicelib.http import client_address
 from chalicelib.common.errors import ApiError, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationError, render
+from chalicelib.http import client_address
 from chalicelib.i18n import negotiate, pick_language
 from chalicelib.storage import retries
 

@@ -18,7 +18,6 @@ from typing import Callable
 
 from chalicelib.storage.tables import Tables
 
-
 PACE_KEY = "pace#mail"
 _MICROS = 1_000_000
 

@@ -32,21 +32,21 @@ from typing import Any, Callable
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.common import clock
-from chalicelib.events import events
 from chalicelib.common.config import settings
+from chalicelib.events import events
 from chalicelib.i18n import localized
 from chalicelib.mail.compose import TICKET_KINDS, compose
 from chalicelib.mail.errors import PermanentSendError, SendError, ThrottledSendError
 from chalicelib.mail.pacing import SharedPacer
 from chalicelib.mail.quota import CachedQuota, Quota
 from chalicelib.mail.transports import Transport
-from chalicelib.storage.outbox import PENDING, is_email
-from chalicelib.storage.models import OutboxMessage, Registration
 from chalicelib.storage import updates
+from chalicelib.storage.models import OutboxMessage, Registration
+from chalicelib.storage.outbox import PENDING, is_email
+from chalicelib.storage.tables import Tables
 from chalicelib.storage.transaction import ConditionsFailed
 from chalicelib.tickets.issuing import secret_for
 from chalicelib.tickets.links import ticket_links
-from chalicelib.storage.tables import Tables
 
 LEASE_SECONDS = 120
 MAX_CLAIM = 100  # a TransactWriteItems holds at most 100 actions

@@ -11,10 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from chalicelib.events import counters
-from chalicelib.events import events
 from chalicelib.checkin import counts as door_counts
 from chalicelib.checkin import lists
+from chalicelib.events import counters, events
 from chalicelib.storage.tables import Tables
 
 _ARRIVALS = "arrivals__"

@@ -17,13 +17,12 @@ sends and skips an `erased` one.
 from __future__ import annotations
 
 from chalicelib.common import clock
-from chalicelib.events import events
-from chalicelib.registration import moves, registering
-from chalicelib.registration import search
 from chalicelib.common.errors import Conflict, InvalidState
+from chalicelib.events import events
+from chalicelib.registration import moves, registering, search
 from chalicelib.storage.models import Claim, Registration
-from chalicelib.storage.transaction import ConditionsFailed, Transaction
 from chalicelib.storage.tables import Tables
+from chalicelib.storage.transaction import ConditionsFailed, Transaction
 
 _ATTEMPTS = 4
 

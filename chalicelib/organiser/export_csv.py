@@ -31,8 +31,8 @@ import re
 from zoneinfo import ZoneInfo
 
 from chalicelib.common import clock
-from chalicelib.events import events
 from chalicelib.common.errors import ValidationError
+from chalicelib.events import events
 from chalicelib.storage.models import Registration
 from chalicelib.storage.tables import Tables
 

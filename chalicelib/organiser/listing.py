@@ -16,11 +16,9 @@ import binascii
 import json
 from dataclasses import dataclass
 
-from chalicelib.events import counters
-from chalicelib.events import events
-from chalicelib.registration import views
-from chalicelib.registration import search
 from chalicelib.common.errors import ValidationError
+from chalicelib.events import counters, events
+from chalicelib.registration import search, views
 from chalicelib.storage.models import Registration
 from chalicelib.storage.tables import Tables
 

@@ -15,18 +15,17 @@ from __future__ import annotations
 
 from pynamodb.expressions.operand import Path
 
-from chalicelib.common import clock
-from chalicelib.events import counters
-from chalicelib.events import events
-from chalicelib.storage import outbox
-from chalicelib.registration import moves, waitlist
 from chalicelib.checkin import counts, state
+from chalicelib.common import clock
 from chalicelib.common.errors import Conflict, FieldError, InvalidState, SoldOut, ValidationError
+from chalicelib.events import counters, events
+from chalicelib.registration import moves, waitlist
+from chalicelib.storage import outbox
 from chalicelib.storage.models import Registration
+from chalicelib.storage.tables import Tables
 from chalicelib.storage.transaction import ConditionsFailed, Transaction
 from chalicelib.tickets.issuing import secret_for
 from chalicelib.tickets.secrets import MAX_REVISION
-from chalicelib.storage.tables import Tables
 
 REISSUABLE = frozenset({"confirmed", "pending_approval", "waitlisted"})
 FIELDS = ("ticket_type",)

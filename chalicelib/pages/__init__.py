@@ -27,10 +27,10 @@ from typing import Any
 
 from chalice import Response
 
+from chalicelib.http.web import request_base
 from chalicelib.i18n import SUPPORTED, translate
 from chalicelib.pages import static
 from chalicelib.pages.language import page_language, remember
-from chalicelib.http.web import request_base
 
 _TEMPLATES = Path(__file__).with_name("templates")
 

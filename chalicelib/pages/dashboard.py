@@ -12,9 +12,9 @@ import json
 
 from chalice import Response
 
+from chalicelib.http.web import app_url
 from chalicelib.i18n import catalogue, translate
 from chalicelib.pages import LanguageChoice, html_page, render, static
-from chalicelib.http.web import app_url
 
 AREA = "dashboard."
 MODULE = "dashboard/main.js"

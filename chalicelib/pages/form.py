@@ -18,9 +18,8 @@ from datetime import datetime
 from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib.forms import reading
-from chalicelib.forms import validation
 from chalicelib.common.errors import FieldError, ValidationError
+from chalicelib.forms import reading, validation
 from chalicelib.forms.reading import Field
 from chalicelib.i18n import DEFAULT, SUPPORTED, pick_language, translate
 from chalicelib.pages import Markup, attributes, render

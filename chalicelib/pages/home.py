@@ -9,13 +9,12 @@ from __future__ import annotations
 from chalice import Response
 
 from chalicelib.common import clock
-from chalicelib.events import counters
-from chalicelib.events import events
 from chalicelib.common.errors import ApiError
+from chalicelib.events import counters, events
+from chalicelib.http.web import app_url
 from chalicelib.i18n import localized, translate
 from chalicelib.i18n.dates import format_event_time
 from chalicelib.pages import LanguageChoice, Markup, attributes, html_page, message_page, render, seats
-from chalicelib.http.web import app_url
 from chalicelib.storage.tables import Tables
 
 

@@ -21,17 +21,14 @@ from urllib.parse import parse_qs
 
 from chalice import Response
 
-from chalicelib.registration import applicants
-from chalicelib.events import counters
-from chalicelib.events import events
-from chalicelib.forms import reading
-from chalicelib.registration import registering
 from chalicelib.common.errors import ApiError, NotFound, ValidationError
+from chalicelib.events import counters, events
+from chalicelib.forms import reading
+from chalicelib.http.web import MAX_BODY_BYTES, app_url
 from chalicelib.i18n import catalogue, localized, translate
 from chalicelib.i18n.dates import format_event_time
-from chalicelib.pages import LanguageChoice, Markup, attributes, escape, html_page, message_page, render
-from chalicelib.pages import form, seats
-from chalicelib.http.web import MAX_BODY_BYTES, app_url
+from chalicelib.pages import LanguageChoice, Markup, attributes, escape, form, html_page, message_page, render, seats
+from chalicelib.registration import applicants, registering
 from chalicelib.storage.tables import Tables
 
 log = logging.getLogger("kapi")

@@ -26,10 +26,9 @@ from pathlib import Path
 
 from chalice import Response
 
-from chalicelib.i18n import SUPPORTED, catalogue, negotiate, translate
-from chalicelib.pages import CONTENT_SECURITY_POLICY, html_page, render
-from chalicelib.pages import static
 from chalicelib.http.web import app_url, request_base
+from chalicelib.i18n import SUPPORTED, catalogue, negotiate, translate
+from chalicelib.pages import CONTENT_SECURITY_POLICY, html_page, render, static
 
 SCOPE = "/scan"
 WORKER_PATH = "/scan/sw.js"

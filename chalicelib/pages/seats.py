@@ -7,8 +7,7 @@ since registering still makes sense.
 from __future__ import annotations
 
 from chalicelib.common import clock
-from chalicelib.events import counters
-from chalicelib.events import events
+from chalicelib.events import counters, events
 from chalicelib.i18n import translate
 
 

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 from chalice import Response
 
-from chalicelib.events import events
 from chalicelib.common.errors import ApiError, NotFound
+from chalicelib.events import events
+from chalicelib.http.web import app_url
 from chalicelib.i18n import localized, translate
 from chalicelib.i18n.dates import format_event_time
 from chalicelib.pages import Markup, html_page, message_page, render
-from chalicelib.storage.retries import unavailable_when_busy
 from chalicelib.pages.language import page_language, remember
-from chalicelib.tickets import lookup
-from chalicelib.http.web import app_url
+from chalicelib.storage.retries import unavailable_when_busy
 from chalicelib.storage.tables import Tables
+from chalicelib.tickets import lookup
 
 CANCELLABLE = frozenset({"confirmed", "waitlisted", "pending_approval"})
 

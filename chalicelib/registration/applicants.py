@@ -4,9 +4,9 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from chalicelib.forms import validation
 from chalicelib.common.errors import FieldError, ValidationError
 from chalicelib.common.text import fold_case
+from chalicelib.forms import validation
 
 LANGUAGES = ("tr", "az", "en")
 FIELDS = ("ticket_type", "name", "email", "language", "answers", "consent")

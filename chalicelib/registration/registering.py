@@ -13,8 +13,16 @@ import json
 from dataclasses import dataclass
 
 from chalicelib.common import clock
-from chalicelib.common.errors import (AlreadyRegistered, Conflict, FieldError, RateLimited, RegistrationClosed,
-                                      ServiceUnavailable, SoldOut, ValidationError)
+from chalicelib.common.errors import (
+    AlreadyRegistered,
+    Conflict,
+    FieldError,
+    RateLimited,
+    RegistrationClosed,
+    ServiceUnavailable,
+    SoldOut,
+    ValidationError,
+)
 from chalicelib.common.ids import new_registration_id
 from chalicelib.common.text import is_printable_ascii
 from chalicelib.events import counters, events

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from chalicelib.storage.models import Registration, SearchEntry
 from chalicelib.common.text import fold_case, name_words, search_words
+from chalicelib.storage.models import Registration, SearchEntry
 from chalicelib.storage.tables import Tables
 
 MAX_NAME_WORDS = 8

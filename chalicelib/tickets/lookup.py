@@ -1,13 +1,13 @@
 """From a ticket secret to its registration and event: what the ticket page and its routes show."""
 from __future__ import annotations
 
-from chalicelib.events import events
 from chalicelib.common.errors import NotFound
+from chalicelib.events import events
 from chalicelib.i18n import localized
 from chalicelib.storage.models import Registration
+from chalicelib.storage.tables import Tables
 from chalicelib.tickets.issuing import verify
 from chalicelib.tickets.secrets import InvalidTicket, parse_unverified
-from chalicelib.storage.tables import Tables
 
 
 def find(db: Tables, secret: str) -> tuple[Registration, dict]:

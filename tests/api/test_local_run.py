@@ -16,8 +16,8 @@ import pytest
 from chalicelib.http import client_address
 from chalicelib.tickets.keys import load_keyring_from_dir
 from tests import dates
-from tests.dates import faketime_env
 from tests.data import registration_body
+from tests.dates import faketime_env
 from tests.stack import ROOT, Api, LocalRun
 from tests.waiting import poll
 

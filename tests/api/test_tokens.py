@@ -2,7 +2,6 @@
 import uuid
 
 
-
 def make_token(api, role, events=(), token=None):
     response = api.post("/api/tokens", json={"role": role, "events": list(events), "label": "gate"},
                         token=token or api.admin_token)

@@ -9,8 +9,8 @@ import pytest
 
 from chalicelib.common.config import settings
 from chalicelib.storage.models import Scan
-from chalicelib.tickets import issuing
 from chalicelib.storage.tables import Tables
+from chalicelib.tickets import issuing
 from tests.api.test_tokens import make_token
 from tests.data import registration_body
 from tests.dates import DoorDay

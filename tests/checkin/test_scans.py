@@ -3,16 +3,17 @@ import base64
 
 import pytest
 
-from chalicelib.events import counters
 from chalicelib.checkin import counts
 from chalicelib.common.ids import new_registration_id
-from chalicelib.tickets import issuing
+from chalicelib.events import counters
 from chalicelib.organiser.reissue import reissue
+from chalicelib.tickets import issuing
 from chalicelib.tickets.secrets import Keyring, TicketSigner
 from tests import dates
 from tests.api.test_tokens import make_token
 from tests.checkin.conftest import nonce
 from tests.waiting import poll
+
 
 def past_window() -> dict:
     """A list's validity window that closed yesterday."""

@@ -8,9 +8,9 @@ from email import policy
 
 import pytest
 
+from chalicelib.common.config import settings
 from chalicelib.events import events
 from chalicelib.registration import actions, waitlist
-from chalicelib.common.config import settings
 from chalicelib.storage.outbox import promotion_key
 from tests.data import registration_body
 from tests.delivery.test_ticket_email import has_ticket

@@ -9,12 +9,12 @@ import time
 import uuid
 
 from chalicelib.common import clock
-from chalicelib.storage import outbox
 from chalicelib.common.ids import new_registration_id
 from chalicelib.mail.errors import ThrottledSendError
 from chalicelib.mail.pacing import PACE_KEY
 from chalicelib.mail.pipeline import Pipeline
 from chalicelib.mail.quota import Quota
+from chalicelib.storage import outbox
 
 RATE = 25  # sends a second the account allows: below what two consumers can compose, so the pacer is the limit
 TICKETS = 1000

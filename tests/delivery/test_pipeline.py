@@ -4,11 +4,11 @@ import threading
 
 import pytest
 
-from chalicelib.registration import moves, registering
 from chalicelib.common.config import settings
 from chalicelib.common.errors import SoldOut
 from chalicelib.mail.errors import PermanentSendError, TransientSendError
 from chalicelib.mail.pipeline import Pipeline
+from chalicelib.registration import moves, registering
 from chalicelib.storage.models import Registration
 from tests.data import registration_body
 from tests.stack import index_settled

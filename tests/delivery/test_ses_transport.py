@@ -9,9 +9,9 @@ import boto3
 import zxingcpp
 from PIL import Image
 
-from chalicelib.registration import registering
 from chalicelib.mail.pipeline import Pipeline
 from chalicelib.mail.transports import SesTransport
+from chalicelib.registration import registering
 from devstack.dynamo_process import DynamoProcess
 from tests.data import registration_body
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 
-from pynamodb.attributes import (BooleanAttribute, JSONAttribute, ListAttribute, MapAttribute, NumberAttribute,
-                                 UTCDateTimeAttribute)
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UTCDateTimeAttribute,
+)
 
 from chalicelib.common.config import settings
 from chalicelib.storage.tables import Tables

@@ -20,8 +20,8 @@ from chalice.test import Client
 
 from chalicelib.common import clock
 from chalicelib.events import events
-from chalicelib.storage import outbox
 from chalicelib.mail.pipeline import default_pipeline
+from chalicelib.storage import outbox
 from chalicelib.storage.models import OwedPromotion
 from chalicelib.tickets import issuing
 from devstack import aws_calls

@@ -3,7 +3,6 @@ the door driven through the API."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-
 from zoneinfo import ZoneInfo
 
 import pytest

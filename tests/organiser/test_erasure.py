@@ -2,12 +2,12 @@
 import uuid
 
 from chalicelib.events import counters
-from chalicelib.registration import actions
 from chalicelib.organiser import retention
+from chalicelib.registration import actions
 from chalicelib.storage.models import Event
+from tests import dates
 from tests.api.test_tokens import make_token
 from tests.data import registration_body
-from tests import dates
 from tests.organiser.traces import containing, person, stored_items, traces
 
 BAKU = "Asia/Baku"

@@ -12,13 +12,12 @@ import os
 import re
 import uuid
 from datetime import datetime
-
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import zxingcpp
-from PIL import Image
 from axe_playwright_python.sync_playwright import Axe
+from PIL import Image
 from playwright.sync_api import expect
 
 from chalicelib.i18n import translate

@@ -4,11 +4,9 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
-from chalicelib.registration import applicants
+from chalicelib.events import counters, events
 from chalicelib.organiser import attendance
-from chalicelib.events import counters
-from chalicelib.events import events
-from chalicelib.registration import registering
+from chalicelib.registration import applicants, registering
 from tests.data import registration_body
 from tests.organiser.test_attendance import READS, dynamodb_calls
 from tests.pages.test_dashboard_browser import TABLET, sign_in

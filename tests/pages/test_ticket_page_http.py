@@ -8,11 +8,11 @@ import requests
 from chalicelib.common.config import settings
 from chalicelib.common.errors import ServiceUnavailable
 from chalicelib.i18n import translate
+from chalicelib.organiser.reissue import reissue
 from chalicelib.pages import CONTENT_SECURITY_POLICY
 from chalicelib.pages.static import content_type, paths, url
 from chalicelib.pages.ticket import ticket_page
 from chalicelib.tickets import issuing, lookup
-from chalicelib.organiser.reissue import reissue
 from tests.pages.conftest import EVENT_NAMES
 
 
