@@ -24,3 +24,11 @@ def tables() -> Tables:
 def pipeline() -> Pipeline:
     """The process's pipeline (a transport may hold connections), on the process's tables."""
     return pipeline_from_settings(tables())
+
+
+def rebuild() -> None:
+    """Forget the settings and what was built from them, for a tool or test that changed the
+    environment: the next call builds them again."""
+    settings.cache_clear()
+    tables.cache_clear()
+    pipeline.cache_clear()

@@ -122,18 +122,18 @@ def app_client(project_dir: Path, environment: dict[str, str]):
     from chalice.test import Client
 
     from app import app
-    from chalicelib.common.config import settings
+    from chalicelib import process
 
     (project_dir / ".chalice").mkdir(parents=True, exist_ok=True)
     (project_dir / ".chalice" / "config.json").write_text(json.dumps(
         {"version": "2.0", "app_name": "kapi", "stages": {"local-process": {"environment_variables": environment}}}))
     saved = dict(os.environ)
     os.environ.update(environment)  # the test client sets the stage's environment for functions, not routes
-    settings.cache_clear()
+    process.rebuild()
     try:
         with Client(app, stage_name="local-process", project_dir=str(project_dir)) as client:
             yield client
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        settings.cache_clear()
+        process.rebuild()
