@@ -15,8 +15,8 @@ const STATUS_MS = 10 * 1000;
 const PROBE_MS = 4 * 1000;
 const BUNDLE_TIMEOUT_MS = 120 * 1000;  // a big event's bundle is megabytes: slow is not offline here
 const SCAN_TIMEOUT_MS = 2500;  // slower than this at a gate is as bad as no answer: decide here
-const CALL_TIMEOUT_MS = 4000;
-// Every call here: a 5xx is no server (Unreachable), like a failed or slow request, and the page decides offline.
+const CALL_TIMEOUT_MS = 4000;  // sign-in, counts
+// Every call here: a 5xx is as good as no server (Unreachable, like a failed or slow request).
 const DOOR = { unreachableOn5xx: true };
 const SIGN_IN_CODE = /#token=([^&\s]+)|^(kapi_[a-z2-7]{16}_[A-Za-z0-9_-]{43})$/;
 
