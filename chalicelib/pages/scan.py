@@ -2,9 +2,10 @@
 
 The shell is server-rendered in the steward's language with every label in place; the scanner
 itself is the ES modules in `static/scan/` (one per concern: main, camera, decoder worker, offline
-store, sync, verdict, sound, crypto, offline decision, api). The texts they show later (verdicts,
-reasons, connection, queue) travel in the shell as one JSON attribute, so the page works offline
-in the language it was opened in.
+store, sync, verdict, sound, crypto, offline decision) and the pages' shared ones in
+`static/shared/` (API calls, texts). The texts they show later (verdicts, reasons, connection,
+queue) travel in the shell as one JSON attribute, so the page works offline in the language it was
+opened in.
 
 The service worker is served from `/scan/sw.js` with `Service-Worker-Allowed: /scan`, so its scope
 covers the page `/scan` itself (a worker's default scope is its own folder, `/scan/`). Under API
@@ -34,8 +35,9 @@ SCOPE = "/scan"
 WORKER_PATH = "/scan/sw.js"
 MODULES = ("scan/main.js",)
 STYLES = ("scan/scan.css",)
-# Files the page needs with no network: its own, the decoder (JS + wasm), the Ed25519 fallback.
-OFFLINE_PREFIXES = ("scan/", "vendor/barcode-detector/", "vendor/zxing-wasm/", "vendor/noble-ed25519/")
+# Files the page needs with no network: its own, the pages' shared modules (API calls, texts), the
+# decoder (JS + wasm), the Ed25519 fallback.
+OFFLINE_PREFIXES = ("scan/", "shared/", "vendor/barcode-detector/", "vendor/zxing-wasm/", "vendor/noble-ed25519/")
 OFFLINE_FILES = ("kapi.css", "icon.svg")
 WASM = "vendor/zxing-wasm/zxing_reader.wasm"
 CSP = CONTENT_SECURITY_POLICY.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'") + \

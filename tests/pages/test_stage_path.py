@@ -147,11 +147,11 @@ def test_the_scanner_signs_in_fetches_its_bundle_and_registers_its_worker_under_
     page = stage_page()
     page.goto(f"{STAGE}/scan?lang=en")
     page.fill("[name=token]", make_token(api, "scanner", [event["id"]])["token"])
-    page.press("[name=token]", "Enter")  # scan/api.js: GET /api/door/events
+    page.press("[name=token]", "Enter")  # shared/api.js: GET /api/door/events
     expect(page.locator("[name=list] option")).to_have_count(1)
     page.select_option("[name=event]", event["id"])
     page.select_option("[name=list]", checkin_list["id"])
-    # The offline bundle came through scan/api.js and the worker installed with its stage scope.
+    # The offline bundle came through shared/api.js and the worker installed with its stage scope.
     expect(page.locator("#scanner")).to_have_attribute("data-offline-ready", "true", timeout=30000)
     scope = page.evaluate("navigator.serviceWorker.getRegistration(document.getElementById('scanner').dataset.scope)"
                           ".then(registration => registration.scope)")
@@ -162,7 +162,7 @@ def test_the_dashboards_api_calls_go_under_the_stage(stage_page, api, make_event
     event = make_event()
     page = stage_page()
     page.goto(f"{STAGE}/dashboard?lang=en")
-    module = page.locator('script[type="module"]').get_attribute("src").split("main.js")[0] + "api.js"
+    module = page.locator('script[type="module"]').get_attribute("src").split("main.js")[0] + "session.js"
     assert module.startswith(f"{STAGE}/static/dashboard/")
     found = page.evaluate("""([module, token, id]) => import(module).then(api => {
         api.session.keep(token);

@@ -1,7 +1,8 @@
 /* Arrivals per hour as a plain SVG bar chart, with the same numbers in the table beside it (the chart
    is an image to assistive technology; the table is what a screen reader reads). No library: bars,
    hour labels and values are a few rectangles and texts, sized by a viewBox so the chart scales. */
-import {el, eventTime, number, t} from "./i18n.js";
+import {t} from "../shared/texts.js";
+import {el, eventTime, number} from "./draw.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const HEIGHT = 200;
@@ -28,13 +29,13 @@ function hourLabel(iso, timeZone) {
 /* Redraw the chart in `container` and the rows of `table` for `arrivals` ([{hour, entries}]). */
 export function drawArrivals(container, table, arrivals, timeZone) {
   const total = arrivals.reduce((sum, slot) => sum + slot.entries, 0);
-  const description = arrivals.length === 0 ? t("arrivals.none")
-    : t("arrivals.summary", {total: number(total), hours: number(arrivals.length)});
+  const description = arrivals.length === 0 ? t("dashboard.arrivals.none")
+    : t("dashboard.arrivals.summary", {total: number(total), hours: number(arrivals.length)});
   const width = Math.max(arrivals.length, 1) * (BAR + GAP) + GAP;
   const chart = svg("svg", {role: "img", viewBox: `0 0 ${width} ${HEIGHT}`, class: "bars",
-                            "aria-label": `${t("arrivals.chart_label")}: ${description}`,
+                            "aria-label": `${t("dashboard.arrivals.chart_label")}: ${description}`,
                             "data-bars": arrivals.length});
-  chart.append(svg("title", {}, `${t("arrivals.chart_label")}: ${description}`));
+  chart.append(svg("title", {}, `${t("dashboard.arrivals.chart_label")}: ${description}`));
   const highest = Math.max(1, ...arrivals.map((slot) => slot.entries));
   const room = HEIGHT - TOP - BOTTOM;
   chart.append(svg("line", {x1: 0, x2: width, y1: HEIGHT - BOTTOM, y2: HEIGHT - BOTTOM, class: "axis"}));
@@ -52,7 +53,7 @@ export function drawArrivals(container, table, arrivals, timeZone) {
     el("th", {scope: "row"}, eventTime(slot.hour, timeZone, {dateStyle: "short", timeStyle: "short"})),
     el("td", {}, number(slot.entries))));
   if (rows.length === 0) {
-    rows.push(el("tr", {}, el("td", {colspan: 2}, t("arrivals.none"))));
+    rows.push(el("tr", {}, el("td", {colspan: 2}, t("dashboard.arrivals.none"))));
   }
   table.tBodies[0].replaceChildren(...rows);
 }

@@ -2,8 +2,10 @@
    to sign in, so a steward is set up by pointing a phone at this screen. The token travels in the URL's
    fragment, which browsers never send to a server or put in a Referer. The QR is drawn here, from the
    vendored qrcode-generator, so the secret goes nowhere after the API hands it over. */
-import {BASE, call, explain, post} from "./api.js";
-import {el, eventTime, t} from "./i18n.js";
+import {BASE} from "../shared/api.js";
+import {t} from "../shared/texts.js";
+import {api, explain, post} from "./session.js";
+import {el, eventTime} from "./draw.js";
 import {ItemsPanel} from "./panel.js";
 import {qrcode} from "../vendor/qrcode-generator/qrcode.mjs";
 
@@ -58,17 +60,18 @@ export class DoorPanel extends ItemsPanel {
 
   load() {
     return this.show(`/api/tokens?event=${encodeURIComponent(this.event.id)}`, (token) => this.line(token),
-                     t("door.none"));
+                     t("dashboard.door.none"));
   }
 
   line(token) {
-    const label = token.label || t("door.unnamed");
+    const label = token.label || t("dashboard.door.unnamed");
     const when = eventTime(token.created_at, this.event.timezone);
     return el("li", {dataset: {tokenId: token.id}},
       el("span", {}, `${label} · ${when}`), " ",
-      token.revoked ? el("span", {class: "status status-cancelled"}, t("door.revoked"))
+      token.revoked ? el("span", {class: "status status-cancelled"}, t("dashboard.door.revoked"))
         : el("button", {type: "button", class: "small-button", dataset: {action: "revoke"},
-                        "aria-label": t("door.revoke_label", {label}), on: {click: () => this.revoke(token)}}, t("door.revoke")));
+                        "aria-label": t("dashboard.door.revoke_label", {label}), on: {click: () => this.revoke(token)}},
+                     t("dashboard.door.revoke")));
   }
 
   async create() {
@@ -77,7 +80,7 @@ export class DoorPanel extends ItemsPanel {
       const label = this.form.elements.label.value.trim();
       const created = await post("/api/tokens", {role: "scanner", events: [this.event.id], ...(label ? {label} : {})});
       const url = signInUrl(created.token);
-      document.getElementById("door-qr").replaceChildren(qrSvg(url, t("door.qr_label")));
+      document.getElementById("door-qr").replaceChildren(qrSvg(url, t("dashboard.door.qr_label")));
       const link = document.getElementById("door-link");
       link.href = url;
       document.getElementById("door-new").hidden = false;
@@ -92,7 +95,7 @@ export class DoorPanel extends ItemsPanel {
   async revoke(token) {
     this.error.textContent = "";
     try {
-      await call("DELETE", `/api/tokens/${encodeURIComponent(token.id)}`);
+      await api(`/api/tokens/${encodeURIComponent(token.id)}`, {method: "DELETE"});
       await this.load();
       const again = this.list.querySelector(`[data-token-id="${CSS.escape(token.id)}"]`);
       if (again) {

@@ -2,8 +2,9 @@
    times as clocks in the event's own zone, ticket types with capacities, the registration form as JSON
    Schema with a live preview. An edit sends `If-Match` with the version the organiser loaded, so when
    someone else saved in between the API answers 412 and the organiser is told, not overwritten. */
-import {call, explain, get} from "./api.js";
-import {el, t} from "./i18n.js";
+import {t} from "../shared/texts.js";
+import {api, explain, get, post} from "./session.js";
+import {el} from "./draw.js";
 import {showPreview} from "./preview.js";
 import {fromLocalInput, toLocalInput, validZone} from "./times.js";
 
@@ -23,7 +24,7 @@ export class EventEditor {
     this.schema = document.getElementById("ev-form");
     this.schemaError = document.getElementById("ev-form-error");
     this.form.elements.status.replaceChildren(...STATUSES.map((status) =>
-      el("option", {value: status}, t(`event_status.${status}`))));
+      el("option", {value: status}, t(`dashboard.event_status.${status}`))));
     document.getElementById("add-ticket-type").addEventListener("click", () => {
       this.addType({id: "", name: {}});
       this.types.lastElementChild.querySelector("input").focus();
@@ -71,7 +72,7 @@ export class EventEditor {
     this.types.replaceChildren();
     value.ticket_types.forEach((type) => this.addType(type));
     this.schema.value = JSON.stringify(value.form || EMPTY_FORM, null, 2);
-    document.getElementById("editor-heading").textContent = t(event ? "editor.edit" : "editor.create");
+    document.getElementById("editor-heading").textContent = t(event ? "dashboard.editor.edit" : "dashboard.editor.create");
     this.preview();
   }
 
@@ -80,15 +81,16 @@ export class EventEditor {
     const input = (name, value, label, extra = {}) => el("td", {}, el("input", {
       name, value: value ?? "", "aria-label": t(label, {number: index}), ...extra}));
     const row = el("tr", {},
-      input("tt.id", type.id, "editor.tt_id_label", {pattern: "[a-z0-9][a-z0-9-]{0,62}", size: 10}),
-      ...LANGS.map((lang) => input(`tt.name.${lang}`, (type.name || {})[lang], `editor.tt_name_${lang}_label`, {lang})),
-      input("tt.capacity", type.capacity, "editor.tt_capacity_label", {type: "number", min: 0, inputmode: "numeric"}),
+      input("tt.id", type.id, "dashboard.editor.tt_id_label", {pattern: "[a-z0-9][a-z0-9-]{0,62}", size: 10}),
+      ...LANGS.map((lang) => input(`tt.name.${lang}`, (type.name || {})[lang], `dashboard.editor.tt_name_${lang}_label`,
+                                   {lang})),
+      input("tt.capacity", type.capacity, "dashboard.editor.tt_capacity_label", {type: "number", min: 0, inputmode: "numeric"}),
       el("td", {}, el("button", {type: "button", class: "small-button",
-        "aria-label": t("editor.tt_remove_label", {number: index}),
+        "aria-label": t("dashboard.editor.tt_remove_label", {number: index}),
         on: {click: () => {
           row.remove();
           this.preview();
-        }}}, t("editor.tt_remove"))));
+        }}}, t("dashboard.editor.tt_remove"))));
     this.types.append(row);
   }
 
@@ -125,7 +127,7 @@ export class EventEditor {
       this.schema.removeAttribute("aria-invalid");
       return schema;
     } catch (error) {
-      this.schemaError.textContent = t("editor.form_not_json", {error: error.message});
+      this.schemaError.textContent = t("dashboard.editor.form_not_json", {error: error.message});
       this.schema.setAttribute("aria-invalid", "true");
       return null;
     }
@@ -171,22 +173,22 @@ export class EventEditor {
       return;
     }
     if (!validZone(doc.timezone)) {
-      this.fail(t("editor.bad_zone"), ["timezone"]);
+      this.fail(t("dashboard.editor.bad_zone"), ["timezone"]);
       return;
     }
-    this.statusLine.textContent = t("editor.saving");
+    this.statusLine.textContent = t("dashboard.editor.saving");
     try {
       let saved;
       if (this.event) {
         const {id, ...changes} = doc;
         const headers = this.event.version === undefined ? {} : {"If-Match": String(this.event.version)};
-        saved = await call("PATCH", `/api/events/${encodeURIComponent(this.event.id)}`, {body: changes, headers});
+        saved = await api(`/api/events/${encodeURIComponent(this.event.id)}`, {method: "PATCH", body: changes, headers});
       } else {
-        saved = await call("POST", "/api/events", {body: doc});
+        saved = await post("/api/events", doc);
       }
       this.event = saved;
       this.onSaved(saved);
-      this.statusLine.textContent = t("editor.saved");
+      this.statusLine.textContent = t("dashboard.editor.saved");
     } catch (error) {
       this.statusLine.textContent = "";
       if (error.status === 412) {
@@ -214,13 +216,14 @@ export class EventEditor {
     const reload = el("button", {type: "button", class: "button button-secondary", on: {click: async () => {
       try {
         this.open(await get(`/api/events/${encodeURIComponent(this.event.id)}`));
-        this.statusLine.textContent = t("editor.reloaded");
+        this.statusLine.textContent = t("dashboard.editor.reloaded");
         this.form.elements.status.focus();
       } catch (error) {
         this.fail(explain(error), []);
       }
-    }}}, t("editor.reload"));
-    this.error.replaceChildren(el("span", {dataset: {error: "precondition_failed"}}, t("error.precondition_failed")), " ", reload);
+    }}}, t("dashboard.editor.reload"));
+    this.error.replaceChildren(
+      el("span", {dataset: {error: "precondition_failed"}}, t("dashboard.error.precondition_failed")), " ", reload);
     this.error.focus();
   }
 }

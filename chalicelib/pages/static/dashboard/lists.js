@@ -1,7 +1,8 @@
 /* Check-in lists: the event's lists and a form to add one (name, admitted ticket types, entry rules,
    validity window as clocks in the event's zone). */
-import {explain, post} from "./api.js";
-import {el, eventTime, localized, t} from "./i18n.js";
+import {localized, t} from "../shared/texts.js";
+import {explain, post} from "./session.js";
+import {el, eventTime} from "./draw.js";
 import {ItemsPanel} from "./panel.js";
 import {fromLocalInput} from "./times.js";
 
@@ -25,13 +26,13 @@ export class ListsPanel extends ItemsPanel {
   }
 
   load() {
-    return this.show(this.base(), (list) => this.line(list), t("lists.none"));
+    return this.show(this.base(), (list) => this.line(list), t("dashboard.lists.none"));
   }
 
   line(list) {
     const types = list.ticket_types.length
       ? list.ticket_types.map((id) => localized((this.event.ticket_types.find((type) => type.id === id) || {name: {en: id}}).name)).join(", ")
-      : t("lists.all_types");
+      : t("dashboard.lists.all_types");
     const window = [list.valid_from, list.valid_until].some(Boolean)
       ? ` · ${list.valid_from ? eventTime(list.valid_from, this.event.timezone) : "…"} – ${list.valid_until ? eventTime(list.valid_until, this.event.timezone) : "…"}` : "";
     return el("li", {dataset: {checkinList: list.id}}, el("strong", {}, list.name), ` · ${types}${window}`);

@@ -2,9 +2,10 @@
    grow with the attendee count), every few seconds while the tab is visible and this view is open.
    "Last updated" names the time of the last answer; when answers stop coming (bad Wi-Fi at the venue)
    a warning says since when the figures are old, so nobody trusts a frozen number. */
-import {explain, get} from "./api.js";
+import {lang, localized, t} from "../shared/texts.js";
+import {explain, get} from "./session.js";
 import {drawArrivals} from "./chart.js";
-import {el, lang, localized, number, t} from "./i18n.js";
+import {el, number} from "./draw.js";
 
 export const REFRESH_SECONDS = 5;
 const STALE_AFTER_SECONDS = 3 * REFRESH_SECONDS;
@@ -71,13 +72,13 @@ export class LiveView {
       return;
     }
     this.updated.textContent = this.lastSuccess
-      ? t("live.updated", {time: clockTime.format(this.lastSuccess)}) : t("live.loading");
+      ? t("dashboard.live.updated", {time: clockTime.format(this.lastSuccess)}) : t("dashboard.live.loading");
     const age = this.lastSuccess ? (Date.now() - this.lastSuccess) / 1000 : 0;
     const stale = this.lastError !== null || age > STALE_AFTER_SECONDS;
     this.stale.hidden = !stale;
     if (stale) {
-      const since = this.lastSuccess ? t("live.stale_since", {time: clockTime.format(this.lastSuccess)}) : "";
-      const text = [t("live.stale"), since, this.lastError || ""].filter(Boolean).join(" ");
+      const since = this.lastSuccess ? t("dashboard.live.stale_since", {time: clockTime.format(this.lastSuccess)}) : "";
+      const text = [t("dashboard.live.stale"), since, this.lastError || ""].filter(Boolean).join(" ");
       if (this.stale.textContent !== text) {
         this.stale.textContent = text;
       }
@@ -86,14 +87,14 @@ export class LiveView {
 
   draw(report) {
     const registered = report.registrations;
-    const totals = TOTALS.map((status) => [t(`status.${status}`), registered[status], status]);
-    totals.push([t("live.no_show"), report.no_show, "no_show"]);
-    totals.push([t("live.offline_conflicts"), report.offline_conflicts ?? 0, "offline_conflicts"]);
+    const totals = TOTALS.map((status) => [t(`dashboard.status.${status}`), registered[status], status]);
+    totals.push([t("dashboard.live.no_show"), report.no_show, "no_show"]);
+    totals.push([t("dashboard.live.offline_conflicts"), report.offline_conflicts ?? 0, "offline_conflicts"]);
     document.getElementById("totals").replaceChildren(...totals.map(([label, value, name]) =>
       el("div", {dataset: {total: name}}, el("dt", {}, label), el("dd", {}, number(value)))));
     document.getElementById("lists-live").replaceChildren(...report.lists.map((list) => this.listCard(list)));
     if (report.lists.length === 0) {
-      document.getElementById("lists-live").append(el("p", {}, t("live.no_lists")));
+      document.getElementById("lists-live").append(el("p", {}, t("dashboard.live.no_lists")));
     }
     drawArrivals(document.getElementById("arrivals-chart"), document.getElementById("arrivals-table"),
                  report.arrivals, this.event.timezone);
@@ -109,16 +110,16 @@ export class LiveView {
     return el("section", {class: "list-card", "aria-labelledby": headingId, dataset: {listId: list.id}},
       el("h4", {id: headingId}, list.name),
       el("p", {class: "big-numbers"},
-        el("span", {class: "figure"}, el("span", {class: "figure-label"}, t("live.checked_in")),
+        el("span", {class: "figure"}, el("span", {class: "figure-label"}, t("dashboard.live.checked_in")),
            el("span", {class: "figure-value"}, el("span", {dataset: {count: "checkin"}}, number(list.checkin_count)),
               el("span", {class: "of"}, ` / ${number(list.position_count)}`))),
-        el("span", {class: "figure"}, el("span", {class: "figure-label"}, t("live.inside")),
+        el("span", {class: "figure"}, el("span", {class: "figure-label"}, t("dashboard.live.inside")),
            el("span", {class: "figure-value", dataset: {count: "inside"}}, number(list.inside_count)))),
       el("table", {class: "numbers"},
-        el("caption", {class: "visually-hidden"}, t("live.by_type_caption", {list: list.name})),
-        el("thead", {}, el("tr", {}, el("th", {scope: "col"}, t("live.ticket_type")),
-          el("th", {scope: "col"}, t("live.checked_in")), el("th", {scope: "col"}, t("live.total")),
-          el("th", {scope: "col"}, t("live.inside")))),
+        el("caption", {class: "visually-hidden"}, t("dashboard.live.by_type_caption", {list: list.name})),
+        el("thead", {}, el("tr", {}, el("th", {scope: "col"}, t("dashboard.live.ticket_type")),
+          el("th", {scope: "col"}, t("dashboard.live.checked_in")), el("th", {scope: "col"}, t("dashboard.live.total")),
+          el("th", {scope: "col"}, t("dashboard.live.inside")))),
         el("tbody", {}, ...rows)));
   }
 }

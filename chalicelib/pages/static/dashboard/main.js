@@ -2,10 +2,11 @@
    events that token may see, and one event's tabs (live figures, registrations, editor, check-in lists,
    door staff). The open event and tab live in the URL's fragment, so a reload or a shared laptop's
    bookmark comes back to the same view. */
-import {ApiError, explain, get, session} from "./api.js";
+import {localized, t} from "../shared/texts.js";
+import {ApiError, explain, get, session} from "./session.js";
 import {DoorPanel} from "./door.js";
 import {EventEditor} from "./editor.js";
-import {el, eventTime, localized, t} from "./i18n.js";
+import {el, eventTime} from "./draw.js";
 import {ListsPanel} from "./lists.js";
 import {LiveView} from "./live.js";
 import {RegistrationsTable} from "./table.js";
@@ -39,14 +40,14 @@ async function signIn(token) {
   try {
     const mine = await get("/api/me/events");
     message("");
-    $("session-role").textContent = t(`role.${mine.role}`);
+    $("session-role").textContent = t(`dashboard.role.${mine.role}`);
     drawEvents(mine.items);
     return true;
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
       session.forget();
       show("signin");
-      message(t(error.status === 403 ? "signin.not_organiser" : "signin.unknown"));
+      message(t(error.status === 403 ? "dashboard.signin.not_organiser" : "dashboard.signin.unknown"));
       $("token").focus();
     } else {
       message(explain(error));
@@ -62,7 +63,7 @@ function drawEvents(events) {
                   on: {click: () => openEvent(event.id)}},
        el("span", {class: "event-name"}, localized(event.name)),
        el("span", {class: "event-meta"}, `${eventTime(event.starts_at, event.timezone)} · ${event.venue || ""}`),
-       el("span", {class: `status status-event-${event.status}`}, t(`event_status.${event.status}`))))));
+       el("span", {class: `status status-event-${event.status}`}, t(`dashboard.event_status.${event.status}`))))));
 }
 
 async function showEvents() {
@@ -90,7 +91,7 @@ function showEvent(event, tab) {
   message("");
   show("event");
   $("event-title").textContent = localized(event.name);
-  $("event-meta").textContent = `${eventTime(event.starts_at, event.timezone)} – ${eventTime(event.ends_at, event.timezone)} · ${event.venue} · ${t(`event_status.${event.status}`)}`;
+  $("event-meta").textContent = `${eventTime(event.starts_at, event.timezone)} – ${eventTime(event.ends_at, event.timezone)} · ${event.venue} · ${t(`dashboard.event_status.${event.status}`)}`;
   $("tabs").hidden = false;
   selectTab(tab);
 }
@@ -99,7 +100,7 @@ function newEvent() {
   current = null;
   live.close();
   show("event");
-  $("event-title").textContent = t("editor.create");
+  $("event-title").textContent = t("dashboard.editor.create");
   $("event-meta").textContent = "";
   $("tabs").hidden = true;
   for (const name of TABS) {

@@ -1,7 +1,7 @@
 /* What the check-in lists and door staff tabs share: a form that creates something, the event's
    items of that kind as a list (or a line saying there are none), and an error line for both. */
-import {explain, get} from "./api.js";
-import {el} from "./i18n.js";
+import {explain, get} from "./session.js";
+import {el} from "./draw.js";
 
 export class ItemsPanel {
   constructor({form, list, error}) {

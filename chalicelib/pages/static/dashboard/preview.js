@@ -1,15 +1,16 @@
 /* The registration form's preview, drawn by the server's own form renderer (POST /api/forms/preview,
    the code `/e/{id}` uses), so what the organiser sees is what attendees get. It is a picture of the
    form: inert, so Tab does not wander through it while the organiser edits. */
-import {call, explain} from "./api.js";
-import {el, lang, t} from "./i18n.js";
+import {lang, t} from "../shared/texts.js";
+import {api, explain} from "./session.js";
+import {el} from "./draw.js";
 
 let latest = 0;
 
 export async function showPreview(container, event) {
   const ticket = ++latest;
   try {
-    const response = await call("POST", "/api/forms/preview", {raw: true,
+    const response = await api("/api/forms/preview", {method: "POST", raw: true, headers: {Accept: "text/html"},
       body: {form: event.form, language: lang, timezone: event.timezone}});
     const html = await response.text();
     if (ticket === latest) {
@@ -19,7 +20,7 @@ export async function showPreview(container, event) {
     }
   } catch (error) {
     if (ticket === latest) {
-      container.replaceChildren(el("p", {class: "error"}, t("editor.preview_failed"), " ", explain(error)));
+      container.replaceChildren(el("p", {class: "error"}, t("dashboard.editor.preview_failed"), " ", explain(error)));
       container.dataset.state = "error";
     }
   }

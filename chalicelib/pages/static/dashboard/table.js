@@ -2,8 +2,9 @@
    type filters, "more" by the API's cursor, and the organiser's moves. A move asks first (a <dialog>),
    then replaces its row with the registration the API answers, so the table never reloads under the
    organiser's eyes and focus stays on the row. */
-import {call, explain, get, post} from "./api.js";
-import {el, eventTime, localized, t} from "./i18n.js";
+import {localized, t} from "../shared/texts.js";
+import {api, explain, get, post} from "./session.js";
+import {el, eventTime} from "./draw.js";
 
 const STATUSES = ["confirmed", "pending_approval", "waitlisted", "cancelled", "rejected"];
 const PAGE = 50;
@@ -44,9 +45,9 @@ export class RegistrationsTable {
   open(event) {
     this.event = event;
     this.form.reset();
-    this.form.status.replaceChildren(el("option", {value: ""}, t("filter.all")),
-      ...STATUSES.map((status) => el("option", {value: status}, t(`status.${status}`))));
-    this.form.ticket_type.replaceChildren(el("option", {value: ""}, t("filter.all")),
+    this.form.status.replaceChildren(el("option", {value: ""}, t("dashboard.filter.all")),
+      ...STATUSES.map((status) => el("option", {value: status}, t(`dashboard.status.${status}`))));
+    this.form.ticket_type.replaceChildren(el("option", {value: ""}, t("dashboard.filter.all")),
       ...event.ticket_types.map((type) => el("option", {value: type.id}, localized(type.name))));
     this.load();
   }
@@ -65,7 +66,7 @@ export class RegistrationsTable {
     if (cursor) {
       params.set("cursor", cursor);
     }
-    this.status.textContent = t("table.loading");
+    this.status.textContent = t("dashboard.table.loading");
     try {
       const page = await get(`${this.base()}?${params}`);
       const rows = page.items.map((registration) => this.row(registration));
@@ -76,7 +77,7 @@ export class RegistrationsTable {
       }
       this.cursor = page.next_cursor;
       this.more.hidden = !page.next_cursor;
-      this.status.textContent = t("table.shown", {count: this.body.rows.length});
+      this.status.textContent = t("dashboard.table.shown", {count: this.body.rows.length});
     } catch (error) {
       this.status.textContent = explain(error);
     }
@@ -92,15 +93,16 @@ export class RegistrationsTable {
     const actions = Object.keys(ACTIONS).filter((action) => ACTIONS[action].includes(registration.status)
                                                       && !registration.erased)
       .map((action) => el("button", {type: "button", class: `small-button action-${action}`,
-                                      dataset: {action}, "aria-label": t(`action.${action}_label`, {name: registration.name}),
-                                      on: {click: () => this.act(id, action, registration)}}, t(`action.${action}`)));
+                                      dataset: {action},
+                                      "aria-label": t(`dashboard.action.${action}_label`, {name: registration.name}),
+                                      on: {click: () => this.act(id, action, registration)}}, t(`dashboard.action.${action}`)));
     return el("tr", {dataset: {registrationId: id, status: registration.status}},
       el("td", {}, el("button", {type: "button", class: "link-button", dataset: {detail: id},
                                  on: {click: () => this.detail(id)}}, registration.name)),
       el("td", {class: "email"}, ...breakable(registration.email)),
       el("td", {}, this.typeName(registration.ticket_type)),
-      el("td", {}, el("span", {class: `status status-${registration.status}`}, t(`status.${registration.status}`))),
-      el("td", {}, t(`email_status.${registration.email_status || "none"}`)),
+      el("td", {}, el("span", {class: `status status-${registration.status}`}, t(`dashboard.status.${registration.status}`))),
+      el("td", {}, t(`dashboard.email_status.${registration.email_status || "none"}`)),
       el("td", {class: "row-actions"}, ...actions));
   }
 
@@ -113,20 +115,20 @@ export class RegistrationsTable {
       select.replaceChildren(...this.event.ticket_types.map((type) =>
         el("option", {value: type.id, selected: type.id === registration.ticket_type}, localized(type.name))));
     }
-    document.getElementById("confirm-text").textContent = t(`confirm.${action}`, {name: registration.name});
+    document.getElementById("confirm-text").textContent = t(`dashboard.confirm.${action}`, {name: registration.name});
     const answer = await this.ask();
     const row = this.body.querySelector(`tr[data-registration-id="${CSS.escape(id)}"]`);
     if (answer !== "yes") {
       row.querySelector(`[data-action=${action}]`).focus();
       return;
     }
-    this.status.textContent = t("table.working");
+    this.status.textContent = t("dashboard.table.working");
     try {
       const body = action === "reissue" ? {ticket_type: select.value} : {};
       const updated = await post(`${this.base()}/${encodeURIComponent(id)}/${action}`, body);
       const fresh = this.row(updated);
       row.replaceWith(fresh);
-      this.status.textContent = t(`done.${action}`, {name: updated.name});
+      this.status.textContent = t(`dashboard.done.${action}`, {name: updated.name});
       (fresh.querySelector("[data-action]") || fresh.querySelector("[data-detail]")).focus();
       this.onChange();
     } catch (error) {
@@ -153,7 +155,7 @@ export class RegistrationsTable {
       heading.textContent = registration.name;
       body.replaceChildren(this.details(registration, lists.items));
     } catch (error) {
-      heading.textContent = t("detail.heading");
+      heading.textContent = t("dashboard.detail.heading");
       body.replaceChildren(el("p", {class: "error"}, explain(error)));
     }
     this.detailDialog.showModal();
@@ -162,13 +164,13 @@ export class RegistrationsTable {
   details(registration, lists) {
     const when = (iso) => (iso ? eventTime(iso, this.event.timezone) : "—");
     const pairs = [
-      [t("col.status"), t(`status.${registration.status}`)],
-      [t("col.email"), registration.email],
-      [t("col.ticket_type"), this.typeName(registration.ticket_type)],
-      [t("detail.language"), registration.language],
-      [t("detail.created_at"), when(registration.created_at)],
-      [t("col.email_status"), [t(`email_status.${registration.email_status || "none"}`),
-        registration.email_attempts ? t("detail.attempts", {count: registration.email_attempts}) : "",
+      [t("dashboard.col.status"), t(`dashboard.status.${registration.status}`)],
+      [t("dashboard.col.email"), registration.email],
+      [t("dashboard.col.ticket_type"), this.typeName(registration.ticket_type)],
+      [t("dashboard.detail.language"), registration.language],
+      [t("dashboard.detail.created_at"), when(registration.created_at)],
+      [t("dashboard.col.email_status"), [t(`dashboard.email_status.${registration.email_status || "none"}`),
+        registration.email_attempts ? t("dashboard.detail.attempts", {count: registration.email_attempts}) : "",
         registration.email_error || ""].filter(Boolean).join(" · ")],
     ];
     const answers = Object.entries(registration.answers || {});
@@ -176,26 +178,28 @@ export class RegistrationsTable {
     const listName = (listId) => (lists.find((list) => list.id === listId) || {name: listId}).name;
     return el("div", {},
       el("dl", {class: "pairs"}, ...pairs.map(([label, value]) => el("div", {}, el("dt", {}, label), el("dd", {}, value)))),
-      el("h4", {}, t("detail.answers")),
+      el("h4", {}, t("dashboard.detail.answers")),
       answers.length ? el("dl", {class: "pairs"}, ...answers.map(([name, value]) => el("div", {},
         el("dt", {}, name), el("dd", {}, Array.isArray(value) ? value.join(", ") : String(value)))))
-        : el("p", {}, t("detail.no_answers")),
-      el("h4", {}, t("detail.door")),
+        : el("p", {}, t("dashboard.detail.no_answers")),
+      el("h4", {}, t("dashboard.detail.door")),
       door.length ? el("table", {class: "numbers"},
-        el("thead", {}, el("tr", {}, ...["detail.list", "detail.entries", "detail.exits", "detail.first_entry",
-                                         "detail.last_scan", "live.inside"].map((key) => el("th", {scope: "col"}, t(key))))),
+        el("thead", {}, el("tr", {}, ...["dashboard.detail.list", "dashboard.detail.entries", "dashboard.detail.exits",
+                                         "dashboard.detail.first_entry", "dashboard.detail.last_scan", "dashboard.live.inside"]
+          .map((key) => el("th", {scope: "col"}, t(key))))),
         el("tbody", {}, ...door.map(([listId, state]) => el("tr", {},
           el("th", {scope: "row"}, listName(listId)), el("td", {}, String(state.entries || 0)),
           el("td", {}, String(state.exits || 0)), el("td", {}, when(state.first_at)),
-          el("td", {}, when(state.last_scanned_at)), el("td", {}, t(state.inside ? "detail.yes" : "detail.no"))))))
-        : el("p", {}, t("detail.no_door")));
+          el("td", {}, when(state.last_scanned_at)),
+          el("td", {}, t(state.inside ? "dashboard.detail.yes" : "dashboard.detail.no"))))))
+        : el("p", {}, t("dashboard.detail.no_door")));
   }
 
   /* The CSV needs the token, so it is fetched and handed to the browser as a file, not linked. */
   async export() {
-    this.status.textContent = t("table.exporting");
+    this.status.textContent = t("dashboard.table.exporting");
     try {
-      const response = await call("GET", `${this.base()}.csv`, {raw: true});
+      const response = await api(`${this.base()}.csv`, {raw: true, headers: {Accept: "text/csv"}});
       const blob = await response.blob();
       const name = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") || "");
       const url = URL.createObjectURL(blob);
@@ -204,7 +208,7 @@ export class RegistrationsTable {
       link.click();
       link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10000);
-      this.status.textContent = t("table.exported");
+      this.status.textContent = t("dashboard.table.exported");
     } catch (error) {
       this.status.textContent = explain(error);
     }

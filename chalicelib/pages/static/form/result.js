@@ -1,5 +1,6 @@
 // The result in place of the form, from the server's `<template data-result=...>`, with the
 // address shown back; failures in words from `<template data-failure=...>`.
+import {fill} from "../shared/texts.js";
 
 export function showResult(form, alert, status, email) {
   const template = document.querySelector(`template[data-result="${status}"]`);
@@ -13,5 +14,5 @@ export function showResult(form, alert, status, email) {
 export function failureText(code, seconds) {
   const template = document.querySelector(`template[data-failure="${code}"]`) ||
     document.querySelector('template[data-failure="other"]');
-  return template.content.textContent.trim().replace("{seconds}", String(seconds || 60));
+  return fill(template.content.textContent.trim(), {seconds: seconds || 60});
 }

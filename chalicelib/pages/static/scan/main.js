@@ -1,13 +1,13 @@
 // The door scanner: sign-in, the gate's choices, scanning from the camera or a keyboard-wedge
 // scanner, name search, live counts, and the switch between asking the server and deciding here.
-import { call, connection, isOnline, setOnline, Unreachable } from './api.js';
+import { call, connection, isOnline, setOnline, Unreachable } from '../shared/api.js';
+import { lang, localized, t } from '../shared/texts.js';
 import { Camera } from './camera.js';
 import { parseSecret } from './crypto.js';
 import { afterScan, decide, entryKey } from './decide.js';
 import { unlockOnFirstGesture } from './sound.js';
 import * as store from './store.js';
 import { sync } from './sync.js';
-import { lang, localized, t } from './texts.js';
 import * as verdict from './verdict.js';
 
 const BUNDLE_REFRESH_MS = 2 * 60 * 1000;
@@ -15,6 +15,9 @@ const STATUS_MS = 10 * 1000;
 const PROBE_MS = 4 * 1000;
 const BUNDLE_TIMEOUT_MS = 120 * 1000;  // a big event's bundle is megabytes: slow is not offline here
 const SCAN_TIMEOUT_MS = 2500;  // slower than this at a gate is as bad as no answer: decide here
+const CALL_TIMEOUT_MS = 4000;  // sign-in, counts
+// Every call here: a 5xx is as good as no server (Unreachable, like a failed or slow request).
+const DOOR = { unreachableOn5xx: true };
 const SIGN_IN_CODE = /#token=([^&\s]+)|^(kapi_[a-z2-7]{16}_[A-Za-z0-9_-]{43})$/;
 
 const root = document.getElementById('scanner');
@@ -106,7 +109,7 @@ async function signIn(token) {
   error.textContent = '';
   let answer;
   try {
-    answer = await call('/api/door/events', { token, lang });
+    answer = await call('/api/door/events', { ...DOOR, token, timeout: CALL_TIMEOUT_MS });
   } catch {
     error.textContent = t('scan.signin.error.network');
     return;
@@ -178,7 +181,7 @@ async function check(secret, decodedAt, type) {
   if (isOnline()) {
     try {
       const { status, body } = await call(`/api/events/${eventId}/checkin-lists/${list.id}/scans`, {
-        method: 'POST', token: state.token, lang, body: { secret, type, nonce }, timeout: SCAN_TIMEOUT_MS });
+        ...DOOR, method: 'POST', token: state.token, body: { secret, type, nonce }, timeout: SCAN_TIMEOUT_MS });
       if (status === 401 || status === 403) {
         signOut();  // the organiser revoked this token: the device must not keep admitting on it
         $('signin-error').textContent = t('scan.signin.error.unknown');
@@ -227,7 +230,7 @@ async function refreshCounts() {
   if (!isOnline()) return;
   try {
     const { status, body } = await call(`/api/events/${form.elements.event.value}/checkin-lists/${list.id}/status`,
-                                        { token: state.token });
+                                        { ...DOOR, token: state.token, timeout: CALL_TIMEOUT_MS });
     if (status !== 200) return;
     store.settings.write(kept, JSON.stringify({ checkin_count: body.checkin_count, inside_count: body.inside_count }));
     showCounts(body);
@@ -238,7 +241,8 @@ async function refreshBundle() {
   const eventId = form.elements.event.value;
   if (!eventId || !state.token || !isOnline()) return;
   try {
-    const { status, body } = await call(`/api/events/${eventId}/offline-bundle`, { token: state.token, timeout: BUNDLE_TIMEOUT_MS });
+    const { status, body } = await call(`/api/events/${eventId}/offline-bundle`,
+                                        { ...DOOR, token: state.token, timeout: BUNDLE_TIMEOUT_MS });
     if (status !== 200) return;
     state.bundle = body;
     state.fetchedAt = Date.now();
@@ -289,7 +293,7 @@ async function showConflicts() {
 async function syncNow() {
   if (!state.token || !isOnline()) return;
   try {
-    if (await sync(state.token, lang)) {
+    if (await sync(state.token)) {
       await Promise.all([showConflicts(), refreshCounts()]);
     }
   } catch (error) {
@@ -301,7 +305,7 @@ async function syncNow() {
 async function probe() {
   if (isOnline() || !state.token) return;
   try {
-    await call('/api/door/events', { token: state.token, timeout: 3000 });
+    await call('/api/door/events', { ...DOOR, token: state.token, timeout: 3000 });
   } catch { /* still offline */ }
 }
 
@@ -344,7 +348,7 @@ async function search(query) {
   try {
     const { status, body } = await call(
       `/api/events/${form.elements.event.value}/checkin-lists/${list.id}/search?q=${encodeURIComponent(query)}`,
-      { token: state.token, lang, timeout: 10000 });
+      { ...DOOR, token: state.token, timeout: 10000 });
     if (status !== 200) {  // the API's own words in the page's language: the field's reason, else the error's
       message.textContent = body?.details?.[0]?.message ?? body?.message ?? t('scan.search.offline');
       return;

@@ -2,7 +2,7 @@
 // their nonce, scan time, `offline: true` and `force: true`. A scan leaves the queue only after the
 // server has answered it, in the same IndexedDB transaction that keeps what the server reported;
 // a lost answer leaves it queued and the retry is harmless (the server is idempotent by nonce).
-import { call, Unreachable } from './api.js';
+import { call, Unreachable } from '../shared/api.js';
 import * as store from './store.js';
 
 const BATCH = 100;
@@ -31,10 +31,10 @@ function report(scan, result) {
            first_entry: result.conflict?.first_entry ?? null };
 }
 
-async function send(token, scans, lang) {
+async function send(token, scans) {
   const { event, list } = scans[0];
   const { status, body } = await call(`/api/events/${event}/checkin-lists/${list}/scans/batch`,
-                                      { method: 'POST', token, lang, body: { scans: scans.map(upload) }, timeout: 20000 });
+                                      { method: 'POST', token, body: { scans: scans.map(upload) }, timeout: 20000 });
   if (status === 200) {
     await store.settle(scans.map((s) => s.nonce), body.results.map((r, n) => report(scans[n], r)).filter(Boolean));
     return;
@@ -45,21 +45,21 @@ async function send(token, scans, lang) {
     const refused = scans.filter((_, n) => bad.has(n));
     await store.settle(refused.map((s) => s.nonce), refused.map((s) => ({ ...report(s, { status: 'error', reason: 'invalid' }) })));
     const rest = scans.filter((_, n) => !bad.has(n));
-    if (rest.length) await send(token, rest, lang);
+    if (rest.length) await send(token, rest);
     return;
   }
-  throw new Unreachable(`batch answered ${status}`);  // 401/403/404: keep everything for a later try
+  throw new Unreachable(`batch answered ${status}`);  // 401/403/404, 5xx: keep everything for a later try
 }
 
 /** Uploads everything queued; one run at a time. Resolves to the number of scans sent. */
-export function sync(token, lang) {
+export function sync(token) {
   running ??= (async () => {
     let sent = 0;
     try {
       for (const door of groups(await store.all('queue'))) {
         for (let start = 0; start < door.length; start += BATCH) {
           const scans = door.slice(start, start + BATCH);
-          await send(token, scans, lang);
+          await send(token, scans);
           sent += scans.length;
         }
       }

@@ -2,7 +2,7 @@
 // name and ticket type, whether it was decided offline; a sound; then back to scanning after a set
 // time (the steward's choice, or until "Next"). It never blocks the next scan: a new verdict simply replaces it.
 import { play } from './sound.js';
-import { lang, t } from './texts.js';
+import { lang, t } from '../shared/texts.js';
 
 let holdSeconds = 3;
 const card = document.getElementById('verdict');

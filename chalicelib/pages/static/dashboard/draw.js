@@ -1,31 +1,6 @@
-/* The dashboard's texts: the server renders its catalogue (area `dashboard`, the page's language) into
-   `data-texts`, so the scripts hold no user-facing words. Templates use `{name}` placeholders like the
-   server's catalogues. */
-const root = document.getElementById("dashboard");
-const texts = JSON.parse(root.dataset.texts);
-
-export const lang = root.dataset.lang;
-
-export function t(key, params = {}) {
-  const template = texts[`dashboard.${key}`];
-  if (template === undefined) {
-    throw new Error(`missing text dashboard.${key}`);
-  }
-  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
-}
-
-/* A `{tr, az, en}` map in the page's language, then English, Turkish, Azerbaijani (as the server picks). */
-export function localized(map) {
-  if (!map) {
-    return "";
-  }
-  for (const code of [lang, "en", "tr", "az"]) {
-    if (map[code]) {
-      return map[code];
-    }
-  }
-  return Object.values(map).find(Boolean) || "";
-}
+/* What the dashboard draws with: elements built without parsing HTML, and numbers and the event's
+   times in the page's language. (Its words come from ../shared/texts.js.) */
+import {lang} from "../shared/texts.js";
 
 const numbers = new Intl.NumberFormat(lang);
 export function number(value) {
