@@ -23,8 +23,8 @@ from chalicelib.web import (BROWSER_IMAGE_ACCEPTS, client_key, configure_logging
                             prefer_language, query_param, read_json, respond, spec_errors_middleware)
 
 app = Chalice(app_name="kapi")
-app.api.binary_types.extend(
-    t for t in (*static.BINARY_TYPES, *BROWSER_IMAGE_ACCEPTS) if t not in app.api.binary_types)
+app.api.binary_types.extend(  # "*/*": every answer base64, for any Accept (chalicelib/web.py, "Binary bodies")
+    t for t in ("*/*", *static.BINARY_TYPES, *BROWSER_IMAGE_ACCEPTS) if t not in app.api.binary_types)
 app.register_middleware(spec_errors_middleware(app.routes), "http")
 configure_logging()
 
