@@ -57,8 +57,9 @@ class BurstTolerantServer(ThreadedHTTPServer):
 
 
 class DecodingGateway(LocalGateway):
-    """Chalice's local gateway with API Gateway's decoded `pathParameters` (routes still match the
-    encoded path, so an encoded "/" stays inside its parameter)."""
+    """Chalice's local gateway with API Gateway's request body (text, or base64 for a binary media
+    type) and decoded `pathParameters` (routes still match the encoded path, so an encoded "/" stays
+    inside its parameter)."""
 
     def __init__(self, app_object, config, stage_path: str = ""):
         super().__init__(app_object, config)

@@ -86,6 +86,8 @@ def check_event(event: dict) -> None:
 def response_body(response: dict, accept: str | None, binary_types: list[str]) -> bytes | None:
     """The bytes API Gateway sends for a function's proxy answer; raises GatewayError where it fails."""
     body = response.get("body")
+    if body is not None and not isinstance(body, str):  # bytes: the runtime cannot send it as JSON
+        raise INTEGRATION_FAILURE
     if body is not None and len(body) > _MEASURE_FROM and len(json.dumps(response)) > LAMBDA_PAYLOAD_LIMIT:
         raise INTEGRATION_FAILURE
     if body is None:
