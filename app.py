@@ -14,8 +14,10 @@ from chalicelib.routes.public import public
 from chalicelib.routes.tasks import tasks
 
 app = Chalice(app_name="kapi")
+# "*/*" first: API Gateway decides binary by the request's first Accept type, and a fetch() or curl
+# asks for "*/*"; every answer then leaves the function base64-encoded (chalicelib/http/web.py).
 app.api.binary_types.extend(
-    t for t in (*static.BINARY_TYPES, *BROWSER_IMAGE_ACCEPTS) if t not in app.api.binary_types)
+    t for t in ("*/*", *static.BINARY_TYPES, *BROWSER_IMAGE_ACCEPTS) if t not in app.api.binary_types)
 for blueprint in (public, organiser, door, pages, tasks):
     app.register_blueprint(blueprint)
 app.register_middleware(spec_errors_middleware(app.routes), "http")

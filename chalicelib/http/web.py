@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from chalice import Response
+from chalice.app import CaseInsensitiveMapping
 
 from chalicelib.common.errors import ApiError, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationError, render
 from chalicelib.http import client_address
@@ -27,9 +28,19 @@ from chalicelib.storage import retries
 MAX_BODY_BYTES = 64 * 1024
 MAX_DEPTH = 32  # DynamoDB's own limit for nested attributes; no request of the API needs more
 MAX_PATH_PARAMETER = 256  # longer than any id or ticket secret, well under DynamoDB's key limits
-# API Gateway turns a function's base64 body back into bytes only when the request's FIRST Accept type
-# is a binary media type. Browsers ask for an image with image/avif (Chrome, Firefox) or image/webp
-# (Safari) first; without these, a ticket's QR reached them as base64 text.
+# Binary bodies. API Gateway sends a function's body as bytes only when the FIRST media type of the
+# request's Accept matches one of the API's binary media types ("Binary media types for REST APIs"):
+# a browser's <img> asks image/avif or image/webp first, its fetch() (the scanner's decoder wasm) and
+# curl ask */*, which matches no type but "*/*" itself. So the API lists "*/*" (app.py), which every
+# Accept matches, besides the types below. With a matching Accept, API Gateway decodes a text body
+# (isBase64Encoded false) as base64 too ("Content type conversions in API Gateway": text data, a binary
+# Accept, contentHandling undefined: "Base64-decoded blob"; API_CONFIGURATION_ERROR when that fails),
+# so JSON and HTML must leave the function base64-encoded as well, and Chalice does encode every body
+# when "*/*" is a binary type. It takes only bytes for that, except JSON ("Expected bytes type for
+# body with binary Content-Type"), so `binary_safe` makes every body bytes (text as UTF-8). Chalice
+# also refuses (400, after the view ran) a binary answer to a request without Accept, which means
+# "any media type" (RFC 9110 §12.5.1): such a request is given "Accept: */*".
+ANY_MEDIA_TYPE = "*/*"
 BROWSER_IMAGE_ACCEPTS = ("image/avif", "image/webp")
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -171,6 +182,8 @@ def spec_errors_middleware(routes: dict) -> Callable[[Any, Callable[[Any], Respo
     `Allow` header, from the app's `routes`), in the caller's language, and logs one JSON line per request."""
     def middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:
         started = time.perf_counter()
+        if "accept" not in event.headers:
+            event.headers = CaseInsensitiveMapping({**event.headers, "accept": ANY_MEDIA_TYPE})
         language = negotiate((event.headers or {}).get("accept-language"))
         token, base_token = _language.set(language), _base_path.set(base_path(event.context))
         try:
@@ -186,8 +199,15 @@ def spec_errors_middleware(routes: dict) -> Callable[[Any, Callable[[Any], Respo
             response = respond({"error": code, "message": render(f"error.{code}", language), "details": []},
                                response.status_code, headers)
         _log_request(event, response.status_code, started)
-        return response
+        return binary_safe(response)
     return middleware
+
+
+def binary_safe(response: Response) -> Response:
+    """`response` with a body of bytes, which Chalice base64-encodes whatever its type (see ANY_MEDIA_TYPE)."""
+    if isinstance(response.body, str):
+        response.body = response.body.encode("utf-8")
+    return response
 
 
 def _log_request(request: Any, status: int, started: float) -> None:

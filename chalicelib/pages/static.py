@@ -29,7 +29,8 @@ CONTENT_TYPES = {
     ".png": "image/png",
     ".wasm": "application/wasm",
 }
-# Served as bytes: API Gateway must be told these are binary (app.api.binary_types).
+# Not text: API Gateway must count these as binary (app.api.binary_types, which also lists "*/*":
+# every file goes out as its exact bytes, base64-encoded by Chalice, see chalicelib/web.py).
 BINARY_TYPES = ("image/png", "application/wasm")
 
 
@@ -62,6 +63,5 @@ def response(name: str, version: str | None) -> Response:
     content, digest = _file(name)
     kind = content_type(name)
     cache = "public, max-age=31536000, immutable" if version == digest else "no-cache"
-    body = content if kind in BINARY_TYPES else content.decode("utf-8")
-    return Response(body=body, headers={"Content-Type": kind, "Cache-Control": cache,
-                                        "X-Content-Type-Options": "nosniff"})
+    return Response(body=content, headers={"Content-Type": kind, "Cache-Control": cache,
+                                           "X-Content-Type-Options": "nosniff"})
