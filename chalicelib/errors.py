@@ -139,7 +139,21 @@ class UnsupportedMediaType(ApiError):
 
 
 class RateLimited(ApiError):
+    """Too many registrations from one client address in the current rate window; the answer says in
+    how many seconds the window turns (`retry_after`, also the Retry-After header)."""
     status, code = 429, "rate_limited"
+
+    def __init__(self, message: str | None = None, details: list[FieldError] | None = None, **extra: Any) -> None:
+        extra.setdefault("retry_after", _seconds_left_in_rate_window())
+        super().__init__(message, details, **extra)
+
+
+def _seconds_left_in_rate_window() -> int:
+    """1 to the window's length: windows are whole multiples of it on the clock (registrations)."""
+    from chalicelib import clock
+    from chalicelib.registrations import RATE_WINDOW_SECONDS
+
+    return RATE_WINDOW_SECONDS - int(clock.now().timestamp()) % RATE_WINDOW_SECONDS
 
 
 class ServiceUnavailable(ApiError):
