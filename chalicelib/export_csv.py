@@ -33,7 +33,7 @@ import io
 import json
 import re
 import unicodedata
-from typing import Iterable
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from chalicelib import clock, events
