@@ -32,8 +32,16 @@ from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote
 
 from chalice.config import Config
-from chalice.local import (ChaliceRequestHandler, CustomLocalChalice, ForbiddenError, LocalChalice,
-                           LocalDevServer, LocalGateway, LocalGatewayException, ThreadedHTTPServer)
+from chalice.local import (
+    ChaliceRequestHandler,
+    CustomLocalChalice,
+    ForbiddenError,
+    LocalChalice,
+    LocalDevServer,
+    LocalGateway,
+    LocalGatewayException,
+    ThreadedHTTPServer,
+)
 
 from chalicelib.http.web import allowed_methods
 from devstack import gateway_rules

@@ -138,6 +138,9 @@ class UnsupportedMediaType(ApiError):
 
 
 class RateLimited(ApiError):
+    """Too many registrations from one client address in the current rate window; the answer says in
+    how many seconds the window turns (`retry_after`, also the Retry-After header), which the raiser
+    knows: the window is its rule."""
     status, code = 429, "rate_limited"
 
 

@@ -13,6 +13,17 @@ _I_VARIANTS = str.maketrans({"İ": "i", "I": "i", "ı": "i"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
+# Unicode's Bidi_Control characters. They reorder how the text around them is shown ("Trojan Source":
+# U+202E shows "evil\u202egpj.exe" as "evilexe.jpg"), in the dashboard, the export and the door's
+# search alike. Refused wherever a person's text is taken in: names (with every other format
+# character) and form answers.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_bidi_control(text: str) -> bool:
+    return not BIDI_CONTROLS.isdisjoint(text)
+
+
 def is_printable_ascii(value: object, limit: int) -> bool:
     """Whether a key the client chose (a scan's nonce, an Idempotency-Key) is 1 to `limit` printable
     ASCII characters: it becomes part of a DynamoDB key and is compared byte for byte."""

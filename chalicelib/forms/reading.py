@@ -25,7 +25,6 @@ otherwise. An `if` may test top-level fields that are not conditional themselves
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -220,11 +219,6 @@ def _string_kind(schema: dict, where: str, refuse) -> str:
     widget = schema.get("x-kapi-widget")
     if widget is not None and widget not in WIDGETS["string"]:
         refuse(f"{where}.x-kapi-widget", "error.form_schema.text_widget")
-    if isinstance(schema.get("pattern"), str):
-        try:
-            re.compile(schema["pattern"])
-        except re.error:
-            refuse(f"{where}.pattern", "error.form_schema.pattern")
     return fmt if fmt in FORMATS else widget or "text"
 
 

@@ -2,6 +2,11 @@
 
 jsonschema is imported on first use: it costs tens of milliseconds at cold start and only the
 registration and event-editing paths need it. Compiled validators are cached per schema text.
+
+A form's `pattern` is written by an organiser and matched against what attendees type, so it is
+matched by RE2 (google-re2), whose time grows linearly with the text: Python's `re` backtracks, and
+`^(a+)+$` took over a second on 25 characters. RE2 refuses what it cannot match in linear time
+(back-references, look-arounds); such a pattern is refused when the event is saved (`form_fields`).
 """
 from __future__ import annotations
 
@@ -16,12 +21,60 @@ from chalicelib.common.errors import FieldError
 _MISSING = re.compile(r"""^('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*") is a (?:required property$|dependency of )""")
 
 
+class PatternRefused(ValueError):
+    """RE2 cannot match this pattern in linear time, or it is not a regular expression at all."""
+
+
+@functools.lru_cache(maxsize=256)
+def compile_pattern(pattern: str) -> Any:
+    """`pattern` compiled by RE2; PatternRefused if RE2 refuses it."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print every refused pattern to stderr
+    try:
+        return re2.compile(pattern, options=options)
+    except re2.error as error:
+        raise PatternRefused(pattern) from error
+
+
+def _re2_pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Any:
+    """jsonschema's `pattern` keyword (JSON Schema: unanchored search), matched by RE2."""
+    from jsonschema.exceptions import ValidationError
+
+    if not validator.is_type(instance, "string"):
+        return
+    try:
+        matched = compile_pattern(pattern).search(instance) is not None
+    except PatternRefused:  # a form saved before patterns were checked by RE2: nothing can match it
+        matched = False
+    if not matched:
+        yield ValidationError(f"does not match {pattern!r}")
+
+
+@functools.lru_cache(maxsize=1)
+def _validator_class() -> Any:
+    """Draft 2020-12 with `pattern` matched by RE2."""
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(Draft202012Validator, {"pattern": _re2_pattern})
+
+
+@functools.lru_cache(maxsize=1)
+def _format_checker() -> Any:
+    """jsonschema's format checks, with `regex` (a schema's own `pattern`s) compiled by RE2."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    checker = FormatChecker()
+    checker.checkers = {**Draft202012Validator.FORMAT_CHECKER.checkers}
+    checker.checks("regex", raises=PatternRefused)(lambda value: not isinstance(value, str) or bool(
+        compile_pattern(value)))
+    return checker
+
+
 @functools.lru_cache(maxsize=128)
 def _validator(schema_json: str) -> Any:
-    from jsonschema import Draft202012Validator
-
-    return Draft202012Validator(json.loads(schema_json),
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return _validator_class()(json.loads(schema_json), format_checker=_format_checker())
 
 
 def validate(schema: dict, instance: Any, prefix: str) -> list[FieldError]:
@@ -128,10 +181,12 @@ def form_schema_errors(form: Any, field: str = "form") -> list[FieldError]:
     if not isinstance(form, dict):
         return [FieldError(field, "error.form_schema.not_object")]
     try:
-        Draft202012Validator.check_schema(form)
+        Draft202012Validator.check_schema(form, format_checker=_format_checker())
     except SchemaError as error:
         where = ".".join([field, *map(str, error.absolute_path)])
-        return [FieldError(where, "error.form_schema.invalid")]
+        message = "error.form_schema.pattern" if error.validator == "format" and error.validator_value == "regex" \
+            else "error.form_schema.invalid"
+        return [FieldError(where, message)]
     if form.get("type") != "object":
         return [FieldError(f"{field}.type", "error.form_schema.not_object")]
     return []

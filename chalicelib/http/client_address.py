@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import ipaddress
 
 from chalicelib.tickets.secrets import Keyring
 
@@ -20,8 +21,24 @@ LABEL = b"kapi/client-address/v1"
 
 
 def key(address: str, secret: bytes | None = None) -> str:
-    """The name of a client address for rate-limit windows: 80 bits of HMAC-SHA-256."""
-    return hmac.new(secret or _deployment_secret(), address.encode(), hashlib.sha256).hexdigest()[:20]
+    """The name of a client address for rate-limit windows: 80 bits of HMAC-SHA-256 of `limited_unit`."""
+    return hmac.new(secret or _deployment_secret(), limited_unit(address).encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def limited_unit(address: str) -> str:
+    """What one rate limit covers: an IPv4 address, or an IPv6 address's /64 (SPEC §16). One IPv6
+    subscriber or host is given a whole /64 and picks any of its 2^64 addresses at will, so a limit
+    per /128 limits nobody. An IPv4-mapped IPv6 address is its IPv4 address; anything that does not
+    parse is taken as it is."""
+    try:
+        parsed = ipaddress.ip_address(address.strip().split("%")[0])
+    except ValueError:
+        return address
+    if parsed.version == 6 and parsed.ipv4_mapped:
+        return str(parsed.ipv4_mapped)
+    if parsed.version == 6:
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 def secret_of(keyring: Keyring) -> bytes:

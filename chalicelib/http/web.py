@@ -179,7 +179,8 @@ def allowed_methods(routes: dict, resource_path: str | None) -> str:
 
 def spec_errors_middleware(routes: dict) -> Callable[[Any, Callable[[Any], Response]], Response]:
     """Middleware that rewrites Chalice's own error bodies into the spec shape (a 405 with its
-    `Allow` header, from the app's `routes`), in the caller's language, and logs one JSON line per request."""
+    `Allow` header, from the app's `routes`), in the caller's language, adds the headers of `protect`
+    to every answer, and logs one JSON line per request."""
     def middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:
         started = time.perf_counter()
         if "accept" not in event.headers:
@@ -198,6 +199,7 @@ def spec_errors_middleware(routes: dict) -> Callable[[Any, Callable[[Any], Respo
                 headers["Allow"] = allowed_methods(routes, (event.context or {}).get("resourcePath"))
             response = respond({"error": code, "message": render(f"error.{code}", language), "details": []},
                                response.status_code, headers)
+        protect(response, (event.context or {}).get("resourcePath") or event.path or "")
         _log_request(event, response.status_code, started)
         return binary_safe(response)
     return middleware
@@ -207,6 +209,20 @@ def binary_safe(response: Response) -> Response:
     """`response` with a body of bytes, which Chalice base64-encodes whatever its type (see ANY_MEDIA_TYPE)."""
     if isinstance(response.body, str):
         response.body = response.body.encode("utf-8")
+    return response
+
+
+def protect(response: Response, route: str) -> Response:
+    """SPEC §16's headers on an answer: `X-Content-Type-Options: nosniff` on every one (a browser
+    never runs an answer as another type than it says), and `Cache-Control: no-store` on every API
+    answer whose route did not choose its own caching. API answers hold personal data (registrations,
+    tickets, the door's search and scans, the CSV export) or secrets (a new token), or counts that
+    change by the minute; a list of the exceptions would miss the next route added."""
+    names = {name.lower() for name in response.headers}
+    if "x-content-type-options" not in names:
+        response.headers["X-Content-Type-Options"] = "nosniff"
+    if route.startswith("/api/") and "cache-control" not in names:
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

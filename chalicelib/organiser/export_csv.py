@@ -11,9 +11,14 @@
   language (`?lang=`, else Accept-Language): ";" for tr and az, "," otherwise.
 - Control characters typed or pasted into answers (NUL, bell, escape...) are removed; a tab becomes
   a space and a line break stays one ("\n"), so multi-line answers keep their lines.
-- Formula injection: a cell starting with = + - @ (after any spaces or line breaks, which Excel
-  skips before looking) is prefixed with a single quote, so `=HYPERLINK(...)` typed into a form is
-  shown as text instead of being run by the organiser's spreadsheet.
+- Formula injection (OWASP's CSV injection guidance): a cell starting with = + - @ (after any
+  spaces, line breaks or invisible format characters such as a byte-order mark, which do not hide
+  the formula from a spreadsheet) is prefixed with a single quote, so `=HYPERLINK(...)` typed into a
+  form is shown as text instead of being run by the organiser's spreadsheet. The same goes for such
+  a start after either separator inside a cell (`x;=1+1`): a comma file opened by a Turkish Excel
+  is split on ";", and the text after it starts a cell there; it gets its quote too (`x;'=1+1`).
+  Tab and carriage return, triggers of their own, never reach the file (see above).
+- A cell holding either separator, a quote or a line break is quoted, whichever separator the file uses.
 
 "Streamed" here means generated page by page: registrations are read one `by_event` Query page
 (at most 1 MB) at a time and written through the csv module into one text buffer, so memory holds
@@ -24,15 +29,16 @@ file would have to go to S3 behind a signed link.
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
+import unicodedata
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from chalicelib.common import clock
 from chalicelib.common.errors import ValidationError
-from chalicelib.events import events
+from chalicelib.events.events import events
 from chalicelib.storage.models import Registration
 from chalicelib.storage.tables import Tables
 
@@ -43,6 +49,8 @@ FIXED_COLUMNS = ("id", "status", "ticket_type", "name", "email", "language", "cr
                  "consent_at", "email_status", "checked_in", "first_entry_at", "erased")
 _FORMULA_STARTS = ("=", "+", "-", "@")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+_SEPARATOR_CHARS = (",", ";")  # both: the file may be opened with either as its separator
+_NEEDS_QUOTES = re.compile(r'[,;"\r\n]')
 SEPARATORS = {",": ",", "comma": ",", ";": ";", "semicolon": ";"}
 _LIST_SEPARATOR = {"tr": ";", "az": ";", "en": ","}  # Windows' list separator in each locale
 
@@ -63,11 +71,20 @@ def export(db: Tables, event_id: str, delimiter: str = ",") -> str:
     zone = ZoneInfo(event["timezone"])
     buffer = io.StringIO()
     buffer.write(BOM)
-    writer = csv.writer(buffer, delimiter=delimiter)
-    writer.writerow([safe(name) for name in (*FIXED_COLUMNS, *(f"answers.{f}" for f in fields))])
+    buffer.write(_line((*FIXED_COLUMNS, *(f"answers.{f}" for f in fields)), delimiter))
     for registration in db.Registration.by_event.query(event_id, page_size=PAGE_SIZE):
-        writer.writerow([safe(cell) for cell in _row(registration, fields, zone)])
+        buffer.write(_line(_row(registration, fields, zone), delimiter))
     return buffer.getvalue()
+
+
+def _line(cells: Iterable[object], delimiter: str) -> str:
+    """One CSV record (RFC 4180, CRLF): cells made safe, and quoted when they hold either separator
+    (the csv module quotes only the file's own), a quote or a line break."""
+    return delimiter.join(_quoted(safe(cell)) for cell in cells) + "\r\n"
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
 
 
 def filename(event_id: str) -> str:
@@ -75,10 +92,27 @@ def filename(event_id: str) -> str:
 
 
 def safe(value: object) -> str:
-    """The cell's text without control characters, neutralised if a spreadsheet would read it as a formula."""
+    """The cell's text without control characters, neutralised where a spreadsheet would read a formula:
+    at its start, and after either separator inside it (where a file split on the other one starts a cell)."""
     text = _text(value).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     text = _CONTROL.sub("", text)
-    return "'" + text if text.lstrip().startswith(_FORMULA_STARTS) else text
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch in _SEPARATOR_CHARS]
+    guarded = [start for start in starts if _formula_at(text, start)]
+    for start in reversed(guarded):
+        text = text[:start] + "'" + text[start:]
+    return text
+
+
+def _formula_at(text: str, start: int) -> bool:
+    """Whether a cell starting at `start` would be a formula: a trigger after anything a spreadsheet
+    skips or does not show (spaces, line breaks, format characters such as U+FEFF, and inside a cell
+    the quote that would open a quoted cell)."""
+    for ch in text[start:]:
+        if ch in _FORMULA_STARTS:
+            return True
+        if not (ch.isspace() or unicodedata.category(ch) == "Cf" or (ch == '"' and start > 0)):
+            return False
+    return False
 
 
 def _row(registration: Registration, fields: list[str], zone: ZoneInfo) -> list:

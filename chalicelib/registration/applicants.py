@@ -5,8 +5,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from chalicelib.common.errors import FieldError, ValidationError
-from chalicelib.common.text import fold_case
-from chalicelib.forms import validation
+from chalicelib.common.text import fold_case, has_bidi_control
+from chalicelib.forms.validation import validation
 
 LANGUAGES = ("tr", "az", "en")
 FIELDS = ("ticket_type", "name", "email", "language", "answers", "consent")
@@ -34,12 +34,34 @@ def parse(event: dict, body: dict) -> Applicant:
     if not isinstance(answers, dict):
         problems.append(FieldError("answers", "error.answers.not_object"))
     else:
-        problems += validation.validate(event["form"], answers, "answers")
+        problems += validation.validate(_closed(event["form"]), answers, "answers")
+        problems += _answer_texts(event["form"], answers, {p.field for p in problems})
     if body.get("consent") is not True:
         problems.append(FieldError("consent", "error.consent.required"))
     if problems:
         raise ValidationError("error.registration.invalid", problems)
     return Applicant(ticket_type, name, email, email_key, language, answers)
+
+
+def _closed(form: dict) -> dict:
+    """The form, refusing answers to questions it does not ask unless it says it takes them
+    (`additionalProperties` or `unevaluatedProperties` true): JSON Schema's default would store them."""
+    if "additionalProperties" in form or "unevaluatedProperties" in form:
+        return form
+    return {**form, "additionalProperties": False}
+
+
+def _answer_texts(form: dict, answers: dict, told: set[str]) -> list[FieldError]:
+    """Text answers (and list items) holding bidirectional controls, refused as in names; a field
+    already told of another problem is not told twice."""
+    found = []
+    for name, value in answers.items():
+        field = f"answers.{name}"
+        texts = value if isinstance(value, list) else [value]
+        if field not in told and any(isinstance(t, str) and has_bidi_control(t) for t in texts):
+            question = form.get("properties", {}).get(name)
+            found.append(validation._labelled(field, "error.answers.control_characters", validation._title(question)))
+    return found
 
 
 def _language(event: dict, value: object, problems: list[FieldError]) -> str:

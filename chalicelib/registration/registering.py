@@ -73,7 +73,7 @@ def register(db: Tables, event_id: str, body: dict, *, client_key: str, rate_lim
             if "idempotency" in failure.labels:
                 return _replay(db, event_id, idempotency_key, body_hash) or _replay_gone()
             if "rate" in failure.labels:
-                raise RateLimited() from None
+                raise RateLimited(retry_after=_seconds_left_in_rate_window()) from None
             if "email" in failure.labels:
                 raise AlreadyRegistered(details=[FieldError("email", "error.email.already_registered")]) from None
             if "counts" not in failure.labels:
@@ -136,6 +136,11 @@ def _registration_transaction(db: Tables, event: dict, registration: Registratio
                   [Claim.count.add(1), Claim.expires_at.set(expires + 2 * RATE_WINDOW_SECONDS)],
                   condition=Claim.count.does_not_exist() | (Claim.count < rate_limit))
     return tx
+
+
+def _seconds_left_in_rate_window() -> int:
+    """1 to the window's length: windows are whole multiples of it on the clock."""
+    return RATE_WINDOW_SECONDS - int(clock.now().timestamp()) % RATE_WINDOW_SECONDS
 
 
 def _check_idempotency_key(key: str) -> None:

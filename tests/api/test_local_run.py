@@ -75,7 +75,10 @@ def test_rate_limit_per_client_address_keyed_with_a_secret_of_the_deployment(own
              for _ in range(4)]
     assert codes == [201, 201, 201, 429]
     limited = api.post("/api/events/rate-check/registrations", json=registration_body())
+    window_ends_in = 60 - time.time() % 60
     assert limited.json()["error"] == "rate_limited"
+    retry_after = int(limited.headers["Retry-After"])  # SPEC §16: seconds until the window turns
+    assert retry_after == limited.json()["retry_after"] and abs(retry_after - window_ends_in) <= 2
     [window] = rate_windows(run.dynamodb_endpoint)
     assert window["count"]["N"] == "3"
     name = window["pk"]["S"].split("#")[1]

@@ -18,9 +18,9 @@ import boto3
 import pytest
 from chalice.test import Client
 
+from chalicelib import process
 from chalicelib.common import clock
 from chalicelib.events import events
-from chalicelib import process
 from chalicelib.storage import outbox
 from chalicelib.storage.models import OwedPromotion
 from chalicelib.tickets import issuing
