@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from chalicelib.common.errors import FieldError, ValidationError
 from chalicelib.common.text import fold_case, has_bidi_control
-from chalicelib.forms.validation import validation
+from chalicelib.forms import validation
 
 LANGUAGES = ("tr", "az", "en")
 FIELDS = ("ticket_type", "name", "email", "language", "answers", "consent")
