@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.common import clock
 from chalicelib.common.errors import ValidationError
-from chalicelib.events.events import events
+from chalicelib.events import events
 from chalicelib.storage.models import Registration
 from chalicelib.storage.tables import Tables
 
