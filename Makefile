@@ -43,13 +43,22 @@ system-packages:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(strip $(DEBIAN_PACKAGES)); \
 	fi
 
-.PHONY: run test test-faults test-ahead bench bench-scale package deploy system-packages
+.PHONY: run test lint test-unit test-faults test-ahead bench bench-scale package deploy system-packages
 run: $(VENV)/.installed
 	$(PY) -m devstack.run
 
-test: $(VENV)/.installed system-packages
-	KAPI_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q tests
+# In order, each stopping the run on its failures: lint and types, the unit tier (domain rules against
+# the local store, no HTTP: under a minute), everything over HTTP and in the browser, the fault mode.
+test: $(VENV)/.installed system-packages lint test-unit
+	KAPI_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q tests --ignore=tests/unit
 	$(MAKE) --no-print-directory test-faults
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test-unit: $(VENV)/.installed
+	$(PY) -m pytest -q -x -p no:cacheprovider tests/unit
 
 test-faults: $(VENV)/.installed
 	KAPI_DYNAMO_FAULTS="$(FAULTS)" $(PY) -m pytest -q -p no:cacheprovider $(FAULT_TESTS)

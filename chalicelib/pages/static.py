@@ -30,7 +30,7 @@ CONTENT_TYPES = {
     ".wasm": "application/wasm",
 }
 # Not text: API Gateway must count these as binary (app.api.binary_types, which also lists "*/*":
-# every file goes out as its exact bytes, base64-encoded by Chalice, see chalicelib/web.py).
+# every file goes out as its exact bytes, base64-encoded by Chalice, see chalicelib/http/web.py).
 BINARY_TYPES = ("image/png", "application/wasm")
 
 
