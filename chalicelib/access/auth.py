@@ -12,6 +12,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from chalicelib.common import clock
 from chalicelib.common.cache import TTLCache
@@ -74,7 +75,7 @@ def _load(db: Tables, token_id: str) -> Token | None:
         return None
 
 
-def create_token(db: Tables, creator: Principal, body: dict) -> dict:
+def create_token(db: Tables, creator: Principal, body: dict[str, Any]) -> dict[str, Any]:
     """Admins create any token; organisers create scanner tokens within their own events."""
     role, events, label = _validate_token_body(body)
     if creator.role != "admin":
@@ -109,7 +110,7 @@ def revoke_token(db: Tables, caller: Principal, token_id: str) -> None:
     _records.forget((db.prefix, token_id))
 
 
-def tokens_of_event(db: Tables, caller: Principal, event_id: str | None) -> list[dict]:
+def tokens_of_event(db: Tables, caller: Principal, event_id: str | None) -> list[dict[str, Any]]:
     """The tokens scoped to one event, newest first, without secrets: one Query, however many there are.
     Unscoped (all-events) admin and organiser tokens are not listed: they belong to no one event."""
     if not event_id:
@@ -120,7 +121,7 @@ def tokens_of_event(db: Tables, caller: Principal, event_id: str | None) -> list
              "revoked": grant.revoked} for grant in grants]
 
 
-def _validate_token_body(body: dict) -> tuple[str, list[str], str | None]:
+def _validate_token_body(body: dict[str, Any]) -> tuple[str, list[str], str | None]:
     role, events, label = body.get("role"), body.get("events", []), body.get("label")
     unknown = sorted(set(body) - {"role", "events", "label"})
     if unknown:

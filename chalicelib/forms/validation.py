@@ -38,7 +38,7 @@ def compile_pattern(pattern: str) -> Any:
         raise PatternRefused(pattern) from error
 
 
-def _re2_pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Any:
+def _re2_pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
     """jsonschema's `pattern` keyword (JSON Schema: unanchored search), matched by RE2."""
     from jsonschema.exceptions import ValidationError
 
@@ -77,7 +77,7 @@ def _validator(schema_json: str) -> Any:
     return _validator_class()(json.loads(schema_json), format_checker=_format_checker())
 
 
-def validate(schema: dict, instance: Any, prefix: str) -> list[FieldError]:
+def validate(schema: dict[str, Any], instance: Any, prefix: str) -> list[FieldError]:
     """One FieldError per bad field, its path dotted under `prefix` (e.g. `answers.company`).
 
     The messages are written for the person who typed the answer (`error.form.*` keys), never

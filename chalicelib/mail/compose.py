@@ -32,7 +32,7 @@ from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from string import Template
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from chalicelib.common import clock
 from chalicelib.i18n import DEFAULT, localized, pick_language, translate
@@ -74,7 +74,7 @@ def compose(
     kind: str,
     *,
     registration: Mapping[str, str],
-    event: Mapping,
+    event: Mapping[str, Any],
     language: str | None,
     sender: str,
     ticket: Mapping[str, str] | None = None,
@@ -152,7 +152,7 @@ def _add_ticket_parts(
     html_body: str,
     qr_cid: str,
     secret: str,
-    event: Mapping,
+    event: Mapping[str, Any],
     registration_id: str,
     links: Mapping[str, str],
     language: str,

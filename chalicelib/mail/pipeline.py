@@ -106,7 +106,7 @@ class Pipeline:
         return self._deliver_claimed(message, registration, events.load(self.db, message.event_id),
                                      lambda outcome: _record(self.db, [outcome]))
 
-    def _deliver_claimed(self, message: OutboxMessage, registration: Registration | None, event: dict,
+    def _deliver_claimed(self, message: OutboxMessage, registration: Registration | None, event: dict[str, Any],
                          record: Callable[["_Outcome"], None]) -> str:
         if registration is None or registration.erased:
             return self._finish(record, message, registration, "skipped", None)
@@ -126,7 +126,7 @@ class Pipeline:
             return self._retry_later(record, message, registration, str(error))
         return self._finish(record, message, registration, "sent", None)
 
-    def deliver_stream_records(self, records: list[dict]) -> dict:
+    def deliver_stream_records(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         """A DynamoDB stream batch (new outbox emails); failed ones are reported for Lambda to retry."""
         failures = []
         for record in records:
@@ -160,7 +160,7 @@ class Pipeline:
             pacer = self._pacer
         pacer.wait()
 
-    def _compose(self, message: OutboxMessage, registration: Registration, event: dict):
+    def _compose(self, message: OutboxMessage, registration: Registration, event: dict[str, Any]):
         secret = secret_for(registration)
         ticket_type = events.ticket_type(event, registration.ticket_type)
         return compose(
@@ -229,7 +229,7 @@ def _claim_all(db: Tables, due: list[OutboxMessage]) -> list[OutboxMessage]:
     return list(pending.values())
 
 
-def _lease(now: datetime) -> tuple[list, Any]:
+def _lease(now: datetime) -> tuple[list[Any], Any]:
     """A claim's actions (one more attempt, due again when the lease ends) and its condition (still
     pending and due): the single claim and a round's claim lease a message alike."""
     return ([OutboxMessage.attempts.add(1), OutboxMessage.due_at.set(_lease_end(now))],
@@ -251,7 +251,7 @@ class _Outcome:
     """What a delivery attempt writes: `message_actions` on the message and, unless `registration` is
     None, its state on the registration."""
     message: OutboxMessage
-    message_actions: list
+    message_actions: list[Any]
     registration: Registration | None
     state: str
     error: str | None

@@ -15,6 +15,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib.common.errors import ValidationError
 from chalicelib.events import counters, events
@@ -35,10 +36,10 @@ class Filters:
     ticket_type: str | None
     q: str | None
     limit: int
-    cursor: dict | None
+    cursor: dict[str, Any] | None
 
 
-def parse_filters(event: dict, params: dict[str, str]) -> Filters:
+def parse_filters(event: dict[str, Any], params: dict[str, str]) -> Filters:
     """The query string checked against the event; a 400 names the first bad parameter."""
     status = params.get("status") or None
     if status is not None and status not in counters.STATUSES:
@@ -58,7 +59,7 @@ def parse_filters(event: dict, params: dict[str, str]) -> Filters:
     return Filters(status, ticket_type, q, limit, cursor)
 
 
-def page(db: Tables, event_id: str, params: dict[str, str]) -> dict:
+def page(db: Tables, event_id: str, params: dict[str, str]) -> dict[str, Any]:
     """`{items, next_cursor}` for the registrations table; `next_cursor` is null on the last page.
 
     With `q` the answer is the best matches of the search index, one page of at most `limit`
@@ -89,12 +90,12 @@ def _search(db: Tables, event_id: str, filters: Filters) -> list[Registration]:
     return kept[:filters.limit]
 
 
-def _encode_cursor(key: dict) -> str:
+def _encode_cursor(key: dict[str, Any]) -> str:
     plain = {name: value["S"] for name, value in key.items()}
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, event_id: str, status: str | None) -> dict:
+def _decode_cursor(cursor: str, event_id: str, status: str | None) -> dict[str, Any]:
     """The DynamoDB ExclusiveStartKey behind a cursor, if it was made for this very listing."""
     bad = ValidationError.field("cursor", "error.cursor.invalid")
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib.common import clock
 from chalicelib.common.errors import (
@@ -43,10 +44,10 @@ INDEX_CATCH_UP_TRIES, INDEX_CATCH_UP_SECONDS = 10, 0.1
 @dataclass(frozen=True)
 class Outcome:
     status: int
-    body: dict
+    body: dict[str, Any]
 
 
-def register(db: Tables, event_id: str, body: dict, *, client_key: str, rate_limit: int,
+def register(db: Tables, event_id: str, body: dict[str, Any], *, client_key: str, rate_limit: int,
              idempotency_key: str | None = None) -> Outcome:
     event = events.load_visible(db, event_id)
     body_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
@@ -96,7 +97,7 @@ def _ticket_type_removed(db: Tables, event_id: str, ticket_type: str) -> bool:
     return ticket_type not in {t["id"] for t in events.load(db, event_id)["ticket_types"]}
 
 
-def _new_registration(db: Tables, event: dict, applicant: applicants.Applicant, status: str) -> Registration:
+def _new_registration(db: Tables, event: dict[str, Any], applicant: applicants.Applicant, status: str) -> Registration:
     now = clock.iso(clock.now())
     registration_id = new_registration_id()
     return db.Registration(
@@ -108,7 +109,7 @@ def _new_registration(db: Tables, event: dict, applicant: applicants.Applicant, 
         email_claim=not event["allow_duplicate_emails"])
 
 
-def _registration_transaction(db: Tables, event: dict, registration: Registration, result: Outcome, body_hash: str,
+def _registration_transaction(db: Tables, event: dict[str, Any], registration: Registration, result: Outcome, body_hash: str,
                               client_key: str, rate_limit: int, idempotency_key: str | None,
                               seat: counters.Seat) -> Transaction:
     tx = db.transaction()

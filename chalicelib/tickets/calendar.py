@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.common.clock import parse_iso
@@ -17,7 +18,7 @@ from chalicelib.i18n import localized, translate
 PRODUCT_ID = "-//Kapi//Kapi tickets//EN"
 
 
-def event_ics(event: dict, registration_id: str, ticket_url: str, language: str) -> bytes:
+def event_ics(event: dict[str, Any], registration_id: str, ticket_url: str, language: str) -> bytes:
     from icalendar import Calendar, Event
 
     zone = ZoneInfo(event["timezone"])

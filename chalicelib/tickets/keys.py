@@ -18,6 +18,7 @@ import base64
 import binascii
 import json
 from pathlib import Path
+from typing import Any
 
 from chalicelib.common.atomicfile import write_atomic
 from chalicelib.tickets.secrets import Keyring
@@ -25,7 +26,7 @@ from chalicelib.tickets.secrets import Keyring
 KEY_FILE_NAME = "signing-keys.json"
 
 
-def keyring_from_document(document: dict) -> Keyring:
+def keyring_from_document(document: dict[str, Any]) -> Keyring:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import load_der_private_key
 
@@ -44,7 +45,7 @@ def keyring_from_document(document: dict) -> Keyring:
     return Keyring(keys, active)
 
 
-def keyring_to_document(keyring: Keyring) -> dict:
+def keyring_to_document(keyring: Keyring) -> dict[str, Any]:
     return {
         "active": keyring.active_key_id,
         "keys": {
@@ -85,7 +86,7 @@ def load_keyring_from_secrets_manager(secret_id: str, client) -> Keyring:
     return keyring_from_document(_parse(response["SecretString"]))
 
 
-def _parse(text: str) -> dict:
+def _parse(text: str) -> dict[str, Any]:
     try:
         return json.loads(text)
     except ValueError:
