@@ -17,8 +17,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable
 
-from chalice import Response
-from chalice.app import CaseInsensitiveMapping
+from chalice.app import CaseInsensitiveMapping, Response
 
 from chalicelib.common.errors import ApiError, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationError, render
 from chalicelib.http import client_address

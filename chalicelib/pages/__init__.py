@@ -25,7 +25,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib.http.web import request_base
 from chalicelib.i18n import SUPPORTED, translate

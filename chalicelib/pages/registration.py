@@ -20,7 +20,7 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qs
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib.common.errors import ApiError, NotFound, ValidationError
 from chalicelib.events import counters, events
