@@ -173,7 +173,7 @@ def query_param(request: Any, name: str) -> str | None:
 
 def allowed_methods(routes: dict[str, Any], resource_path: str | None) -> str:
     """The `Allow` header of a 405 (RFC 9110): the methods the matched route has."""
-    return ", ".join(sorted((routes.get(resource_path) or {}).keys()))
+    return ", ".join(sorted((routes.get(resource_path) or {}).keys()))  # type: ignore[arg-type]
 
 
 def spec_errors_middleware(routes: dict[str, Any]) -> Callable[[Any, Callable[[Any], Response]], Response]:

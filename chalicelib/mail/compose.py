@@ -138,7 +138,8 @@ def compose(
         actions=_Html("".join(_html_action(action, links, text) for action in actions)),
     )
     if carries_ticket:
-        _add_ticket_parts(message, text_body, html_body, qr_cid, ticket["secret"], event, registration["id"], links, language)
+        _add_ticket_parts(message, text_body, html_body, qr_cid, ticket["secret"],  # type: ignore[index]  # carries_ticket
+                          event, registration["id"], links, language)
     else:
         _add_alternatives(message, text_body, html_body)
     # Content-* headers go last: restructuring a message moves them into its first part.
@@ -165,7 +166,7 @@ def _add_ticket_parts(
     _add_alternatives(alternatives, text_body, html_body)
     message.make_related()
     message["MIME-Version"] = "1.0"
-    message.attach(alternatives)
+    message.attach(alternatives)  # type: ignore[arg-type]  # the stubs want an EmailMessage; a MIMEPart works
     message.add_related(qr_png(secret), "image", "png", cid=qr_cid, disposition="inline", filename="ticket-qr.png")
     message.add_attachment(
         event_ics(event, registration_id, links["ticket"], language).decode("utf-8"),

@@ -27,9 +27,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Any, Callable
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
 
 from chalicelib.common import clock
 from chalicelib.common.config import settings
@@ -160,7 +162,7 @@ class Pipeline:
             pacer = self._pacer
         pacer.wait()
 
-    def _compose(self, message: OutboxMessage, registration: Registration, event: dict[str, Any]):
+    def _compose(self, message: OutboxMessage, registration: Registration, event: dict[str, Any]) -> EmailMessage:
         secret = secret_for(registration)
         ticket_type = events.ticket_type(event, registration.ticket_type)
         return compose(
@@ -195,8 +197,8 @@ class Pipeline:
         """Take the message off the due index (sparse: no queue, no due_at) and record the outcome."""
         record(_Outcome(message, [
             OutboxMessage.state.set(state), OutboxMessage.queue.remove(), OutboxMessage.due_at.remove(),
-            OutboxMessage.last_error.set(error),
-            OutboxMessage.sent_at.set(clock.iso(clock.now()) if state == "sent" else None)],
+            OutboxMessage.last_error.set(error),  # type: ignore[arg-type]  # None removes a nullable attribute
+            OutboxMessage.sent_at.set(clock.iso(clock.now()) if state == "sent" else None)],  # type: ignore[arg-type]
             registration if state != "skipped" else None, state, error))
         return state
 
@@ -240,7 +242,7 @@ def _lease_end(now: datetime) -> str:
     return clock.iso(now + timedelta(seconds=LEASE_SECONDS))
 
 
-def _throttles_are(count: int):
+def _throttles_are(count: float) -> Condition:
     """A message written before `throttles` existed has none: that is a count of 0."""
     same = OutboxMessage.throttles == count
     return same | OutboxMessage.throttles.does_not_exist() if count == 0 else same
@@ -304,7 +306,7 @@ def _record(db: Tables, outcomes: list[_Outcome]) -> None:
                 own = (Registration.email_message == message.id) | Registration.email_message.does_not_exist()
                 transaction.update(message.id, outcome.registration, [
                     Registration.email_status.set(outcome.state), Registration.email_attempts.set(message.attempts),
-                    Registration.email_error.set(outcome.error)], condition=own)
+                    Registration.email_error.set(outcome.error)], condition=own)  # type: ignore[arg-type]
         try:
             transaction.commit()
             return

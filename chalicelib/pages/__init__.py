@@ -124,7 +124,7 @@ def html_page(*, language: str, title: str, content: Markup, scripts: tuple[str,
         languages=Markup("".join(_language_link(code, language) for code in SUPPORTED)),
         content=content,
     )
-    page_headers = {**HEADERS, **(headers or {})}
+    page_headers: dict[str, str | list[str]] = {**HEADERS, **(headers or {})}
     if posts_form:
         page_headers["Content-Security-Policy"] = FORM_CONTENT_SECURITY_POLICY
     return Response(body=body, status_code=status, headers=page_headers)

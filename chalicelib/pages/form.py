@@ -67,7 +67,7 @@ def preview(body: dict[str, Any]) -> Markup:
     timezone?}` → the fields as the registration page shows them. A form that is not a valid schema,
     or that the page cannot show, is a 400 naming its place under `form`, as saving the event would be.
     `values` maps field paths to a value or a list (checkboxes); `errors` maps field paths to messages."""
-    schema = body.get("form")
+    schema: Any = body.get("form")  # unchecked JSON until form_schema_errors has looked
     problems = validation.form_schema_errors(schema) or reading.problems(schema)
     values, errors = body.get("values", {}), body.get("errors", {})
     if not isinstance(values, dict) or not all(_shown_value(v) for v in values.values()):
@@ -210,7 +210,7 @@ def _typed(kind: str, value: str, timezone: str | None) -> object:
             number = float(value.replace(",", ".")) if kind == "number" else int(value)
         except ValueError:
             return value
-        return int(number) if kind == "number" and number.is_integer() else number
+        return int(number) if kind == "number" and number.is_integer() else number  # type: ignore[union-attr]
     if kind == "date-time" and timezone:
         try:
             return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(timezone)).isoformat()

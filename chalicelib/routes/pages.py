@@ -34,7 +34,7 @@ def registration_page(event_id: str) -> Any:
 def registration_page_post(event_id: str) -> Any:
     """The form sent without JavaScript."""
     request = pages.current_request
-    return registration_pages.submit(tables(), event_id, LanguageChoice.of(request), request.raw_body or b"",
+    return registration_pages.submit(tables(), event_id, LanguageChoice.of(request), request.raw_body or b"",  # type: ignore[arg-type]
                                      client_key=client(request), rate_limit=settings().rate_limit_per_minute)
 
 

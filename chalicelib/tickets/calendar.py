@@ -8,6 +8,7 @@ updates the entry rather than adding a second one.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +19,7 @@ from chalicelib.i18n import localized, translate
 PRODUCT_ID = "-//Kapi//Kapi tickets//EN"
 
 
-def event_ics(event: dict[str, Any], registration_id: str, ticket_url: str, language: str) -> bytes:
+def event_ics(event: Mapping[str, Any], registration_id: str, ticket_url: str, language: str) -> bytes:
     from icalendar import Calendar, Event
 
     zone = ZoneInfo(event["timezone"])
