@@ -63,7 +63,7 @@ def authenticate(db: Tables, authorization: str | None) -> Principal:
         return Principal(id="bootstrap-admin", role="admin")
     match = _TOKEN.match(presented)
     record = _records.get_or_load((db.prefix, match.group(1)), lambda key: _load(db, key[1])) if match else None
-    if record is None or record.revoked or not hmac.compare_digest(record.secret_hash, _hash(match.group(2))):
+    if record is None or record.revoked or not hmac.compare_digest(record.secret_hash, _hash(match.group(2))):  # type: ignore[union-attr]
         raise Unauthorized("error.token.unknown")
     return Principal(id=record.id, role=record.role, events=tuple(record.events))
 
@@ -100,7 +100,7 @@ def revoke_token(db: Tables, caller: Principal, token_id: str) -> None:
     if record is None:
         raise NotFound("error.token.not_found")
     if caller.role != "admin" and (record.role != "scanner" or not record.events
-                                   or not all(caller.may_access(e) for e in record.events)):
+                                   or not all(caller.may_access(e) for e in record.events)):  # type: ignore[arg-type]
         raise Forbidden("error.token.revoke_scope")
     tx = db.transaction()
     tx.update("token", record, [Token.revoked.set(True)])

@@ -25,6 +25,7 @@ otherwise. An `if` may test top-level fields that are not conditional themselves
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,7 +178,7 @@ def _read(schema: dict[str, Any], problems: list[FieldError]) -> list[Field]:
             for name, sub in properties.items()]
 
 
-def _kind(schema: Any, where: str, refuse) -> str:
+def _kind(schema: Any, where: str, refuse: Callable[..., None]) -> str:
     if not isinstance(schema, dict):
         refuse(where, "error.form_schema.field_object")
         return "text"
@@ -212,7 +213,7 @@ def _kind(schema: Any, where: str, refuse) -> str:
     return kind
 
 
-def _string_kind(schema: dict[str, Any], where: str, refuse) -> str:
+def _string_kind(schema: dict[str, Any], where: str, refuse: Callable[..., None]) -> str:
     fmt = schema.get("format")
     if fmt is not None and fmt not in FORMATS:
         refuse(f"{where}.format", "error.form_schema.format")
@@ -222,7 +223,7 @@ def _string_kind(schema: dict[str, Any], where: str, refuse) -> str:
     return fmt if fmt in FORMATS else widget or "text"
 
 
-def _choice_widget(schema: dict[str, Any], where: str, refuse) -> str:
+def _choice_widget(schema: dict[str, Any], where: str, refuse: Callable[..., None]) -> str:
     options = _options(schema)
     if "enum" in schema and "oneOf" in schema:
         refuse(where, "error.form_schema.enum_or_one_of")
@@ -247,7 +248,7 @@ def _options(schema: dict[str, Any]) -> tuple[Option, ...]:
     return tuple(Option(v, "", {}) for v in choice.get("enum", []) if isinstance(v, str))
 
 
-def _conditionals(schema: dict[str, Any], properties: dict[str, Any], refuse) -> list[tuple[Condition, list[str], str]]:
+def _conditionals(schema: dict[str, Any], properties: dict[str, Any], refuse: Callable[..., None]) -> list[tuple[Condition, list[str], str]]:
     """(condition, the fields it requires, where it is written) for every conditional of the form."""
     rules = []
     clauses = [("", schema)] if "if" in schema else []
@@ -271,7 +272,7 @@ def _conditionals(schema: dict[str, Any], properties: dict[str, Any], refuse) ->
     return rules
 
 
-def _tests(clause: Any, where: str, properties: dict[str, Any], refuse) -> tuple[Test, ...]:
+def _tests(clause: Any, where: str, properties: dict[str, Any], refuse: Callable[..., None]) -> tuple[Test, ...]:
     if not isinstance(clause, dict) or set(clause) - {"properties", "required"}:
         refuse(where, "error.form_schema.if")
         return ()
@@ -298,14 +299,14 @@ def _values(check: Any) -> tuple[Any, ...] | None:
     return None
 
 
-def _branch(branch: Any, where: str, refuse) -> list[str]:
+def _branch(branch: Any, where: str, refuse: Callable[..., None]) -> list[str]:
     if not isinstance(branch, dict) or set(branch) != {"required"}:
         refuse(where, "error.form_schema.branch")
         return []
     return list(branch["required"])
 
 
-def _check_texts(schema: dict[str, Any], keyword: str, where: str, refuse) -> None:
+def _check_texts(schema: dict[str, Any], keyword: str, where: str, refuse: Callable[..., None]) -> None:
     texts = schema.get(keyword)
     if texts is None:
         return

@@ -73,7 +73,7 @@ def page(db: Tables, event_id: str, params: dict[str, str]) -> dict[str, Any]:
     if filters.status is None:
         index, hash_key = Registration.by_event, event_id
     else:
-        index, hash_key = Registration.by_event_status, f"{event_id}#{filters.status}"
+        index, hash_key = Registration.by_event_status, f"{event_id}#{filters.status}"  # type: ignore[assignment]
     results = index.query(hash_key, filter_condition=condition, limit=filters.limit,
                           last_evaluated_key=filters.cursor,
                           page_size=FILTERED_PAGE_SIZE if condition is not None else filters.limit)
@@ -84,7 +84,7 @@ def page(db: Tables, event_id: str, params: dict[str, str]) -> dict[str, Any]:
 
 def _search(db: Tables, event_id: str, filters: Filters) -> list[Registration]:
     narrowed = filters.status is not None or filters.ticket_type is not None
-    found = search.find(db, event_id, filters.q, limit=MAX_LIMIT if narrowed else filters.limit)
+    found = search.find(db, event_id, filters.q, limit=MAX_LIMIT if narrowed else filters.limit)  # type: ignore[arg-type]
     kept = [r for r in found if (filters.status in (None, r.status))
             and (filters.ticket_type in (None, r.ticket_type))]
     return kept[:filters.limit]

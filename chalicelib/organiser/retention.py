@@ -55,6 +55,8 @@ def erase_due(db: Tables, now: datetime | None = None, budget_seconds: float = B
     """
     now = now or clock.now()
     deadline = time.monotonic() + budget_seconds
+    finished: list[str]
+    failed: list[str]
     erased, finished, failed = 0, [], []
     for record in started_events(db, now):
         try:

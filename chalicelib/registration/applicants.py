@@ -76,13 +76,13 @@ def _language(event: dict[str, Any], value: object, problems: list[FieldError]) 
 
 
 def _ticket_type(event: dict[str, Any], value: object, problems: list[FieldError]) -> str:
-    known = [t["id"] for t in event["ticket_types"]]
+    known: list[str] = [t["id"] for t in event["ticket_types"]]
     if value is None and len(known) == 1:
         return known[0]
     if value not in known:
         problems.append(FieldError("ticket_type", "error.ticket_type.choose" if value is None else "error.ticket_type.unknown"))
         return ""
-    return value  # type: ignore[return-value]
+    return value
 
 
 def _name(value: object, problems: list[FieldError]) -> str:

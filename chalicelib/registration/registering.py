@@ -83,7 +83,7 @@ def register(db: Tables, event_id: str, body: dict[str, Any], *, client_key: str
                 raise ValidationError.field("ticket_type", "error.ticket_type.unknown") from None
             if status == "waitlisted":
                 raise
-            seat = counters.find_room(db, event, applicant.ticket_type, event["waitlist"])
+            seat = counters.find_room(db, event, applicant.ticket_type, event["waitlist"])  # type: ignore[assignment]
             if seat is not None:
                 continue  # that shard ran out; this one had a seat a moment ago
             if not event["waitlist"]:

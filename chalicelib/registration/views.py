@@ -19,4 +19,4 @@ def organiser_view(registration: Registration) -> dict[str, Any]:
             "consent": registration.consent_at is not None, "consent_at": registration.consent_at,
             "updated_at": registration.updated_at, "email_attempts": registration.email_attempts,
             "email_error": registration.email_error, "erased": registration.erased,
-            "checkins": registration.checkins.as_dict() if registration.checkins else {}}
+            "checkins": registration.checkins.as_dict() if registration.checkins else {}}  # type: ignore[no-untyped-call]

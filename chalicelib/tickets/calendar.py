@@ -38,11 +38,12 @@ def event_ics(event: Mapping[str, Any], registration_id: str, ticket_url: str, l
         description=description,
     )
     timezone = _vtimezone(event["timezone"], start.year, end.year)
-    return Calendar.new(prodid=PRODUCT_ID, method="PUBLISH", subcomponents=[timezone, entry]).to_ical()
+    ical: bytes = Calendar.new(prodid=PRODUCT_ID, method="PUBLISH", subcomponents=[timezone, entry]).to_ical()
+    return ical
 
 
 @functools.lru_cache(maxsize=32)
-def _vtimezone(tzid: str, first_year: int, last_year: int):
+def _vtimezone(tzid: str, first_year: int, last_year: int) -> Any:
     """The zone's VTIMEZONE for the event's years, not its whole history, which would add kilobytes.
 
     icalendar derives it by probing the zone's offsets. That takes 10-20 ms for a zone without

@@ -74,13 +74,13 @@ def rotate_key(data_dir: str | Path) -> Keyring:
     return keyring
 
 
-def load_keyring_from_ssm(parameter_name: str, client) -> Keyring:
+def load_keyring_from_ssm(parameter_name: str, client: Any) -> Keyring:
     """Read a SecureString parameter. `client` is a boto3 SSM client."""
     response = client.get_parameter(Name=parameter_name, WithDecryption=True)
     return keyring_from_document(_parse(response["Parameter"]["Value"]))
 
 
-def load_keyring_from_secrets_manager(secret_id: str, client) -> Keyring:
+def load_keyring_from_secrets_manager(secret_id: str, client: Any) -> Keyring:
     """Read a secret's SecretString. `client` is a boto3 Secrets Manager client."""
     response = client.get_secret_value(SecretId=secret_id)
     return keyring_from_document(_parse(response["SecretString"]))
@@ -88,7 +88,8 @@ def load_keyring_from_secrets_manager(secret_id: str, client) -> Keyring:
 
 def _parse(text: str) -> dict[str, Any]:
     try:
-        return json.loads(text)
+        document: dict[str, Any] = json.loads(text)
+        return document
     except ValueError:
         raise ValueError("malformed signing key document") from None
 
