@@ -15,7 +15,8 @@ from chalicelib.storage.tables import Tables
 from chalicelib.tickets.issuing import secret_for
 
 
-def find(db: Tables, event_id: str, checkin_list: dict[str, Any], query: str | None, with_email: bool) -> list[dict[str, Any]]:
+def find(db: Tables, event_id: str, checkin_list: dict[str, Any], query: str | None,
+         with_email: bool) -> list[dict[str, Any]]:
     """Registrations the list admits whose name (for organisers, also email) starts with the query,
     ignoring case and accents."""
     if len((query or "").strip()) < search.MIN_QUERY:

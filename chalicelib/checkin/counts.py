@@ -85,7 +85,8 @@ def status(db: Tables, event_doc: dict[str, Any], checkin_list: dict[str, Any]) 
     return figures(event_doc, checkin_list, counters.read(db, event_doc["id"]), read(db, event_doc["id"], checkin_list["id"]))
 
 
-def figures(event_doc: dict[str, Any], checkin_list: dict[str, Any], registered: dict[str, int], door: dict[str, int]) -> dict:
+def figures(event_doc: dict[str, Any], checkin_list: dict[str, Any], registered: dict[str, int],
+            door: dict[str, int]) -> dict:
     """A list's counts from the event's registration counters and the list's own counter item."""
     by_type = {tt: {"position_count": registered.get(f"confirmed__{tt}", 0),
                     "checkin_count": door.get(f"checkin_count__{tt}", 0),

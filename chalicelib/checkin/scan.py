@@ -233,8 +233,8 @@ def _reason(checkin_list: dict[str, Any], request: ScanRequest, registration: Re
     return None
 
 
-def _admit(db: Tables, door: Door, request: ScanRequest, registration: Registration, ticket_state: dict[str, Any] | None,
-           scanned_at: str, received: datetime, forced_past: str | None) -> Answer:
+def _admit(db: Tables, door: Door, request: ScanRequest, registration: Registration,
+           ticket_state: dict[str, Any] | None, scanned_at: str, received: datetime, forced_past: str | None) -> Answer:
     event_id, list_id = door.event["id"], door.checkin_list["id"]
     change = state.apply(ticket_state, request.type, scanned_at, clock.iso(received))
     stored = {"status": "ok", "type": request.type, "attendee": {"ticket_type": registration.ticket_type},

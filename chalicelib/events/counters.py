@@ -131,7 +131,8 @@ def first_try(event: dict[str, Any], ticket_type: str, fair_to_waitlist: bool, e
                 ticket_type if fair_to_waitlist else None)
 
 
-def find_room(db: Tables, event: dict[str, Any], ticket_type: str, fair_to_waitlist: bool, event_wide: bool = True) -> Seat | None:
+def find_room(db: Tables, event: dict[str, Any], ticket_type: str, fair_to_waitlist: bool,
+              event_wide: bool = True) -> Seat | None:
     """A seat on shards that showed a token of every pool just now, or None if some pool has none anywhere.
 
     With `fair_to_waitlist`, there is no room while anyone of that type waits: freed seats are theirs.

@@ -248,7 +248,8 @@ def _options(schema: dict[str, Any]) -> tuple[Option, ...]:
     return tuple(Option(v, "", {}) for v in choice.get("enum", []) if isinstance(v, str))
 
 
-def _conditionals(schema: dict[str, Any], properties: dict[str, Any], refuse: Callable[..., None]) -> list[tuple[Condition, list[str], str]]:
+def _conditionals(schema: dict[str, Any], properties: dict[str, Any],
+                  refuse: Callable[..., None]) -> list[tuple[Condition, list[str], str]]:
     """(condition, the fields it requires, where it is written) for every conditional of the form."""
     rules = []
     clauses = [("", schema)] if "if" in schema else []

@@ -37,7 +37,8 @@ def report(db: Tables, event_id: str) -> dict[str, Any]:
     }
 
 
-def _list_figures(event: dict[str, Any], checkin_list: dict[str, Any], registered: dict[str, int], door: dict[str, int]) -> dict[str, Any]:
+def _list_figures(event: dict[str, Any], checkin_list: dict[str, Any], registered: dict[str, int],
+                  door: dict[str, int]) -> dict[str, Any]:
     """One list's row: its id and name, then the same figures its door status shows."""
     return {"id": checkin_list["id"], "name": checkin_list["name"],
             **door_counts.figures(event, checkin_list, registered, door)}

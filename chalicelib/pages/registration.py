@@ -147,8 +147,8 @@ def _page(event: dict[str, Any], counts: dict[str, Any], choice: LanguageChoice,
                      posts_form=shows_form, headers=choice.remember())
 
 
-def _form(event: dict[str, Any], rooms: dict[str, Any], language: str, values: form.FormData, details: list[dict[str, Any]],
-          failure: str | None, retry_after: int | None) -> Markup:
+def _form(event: dict[str, Any], rooms: dict[str, Any], language: str, values: form.FormData,
+          details: list[dict[str, Any]], failure: str | None, retry_after: int | None) -> Markup:
     fields = reading.read(event["form"])
     def text(key: str, **params: object) -> str:
         return translate(key, language, **params)

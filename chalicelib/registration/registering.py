@@ -109,8 +109,8 @@ def _new_registration(db: Tables, event: dict[str, Any], applicant: applicants.A
         email_claim=not event["allow_duplicate_emails"])
 
 
-def _registration_transaction(db: Tables, event: dict[str, Any], registration: Registration, result: Outcome, body_hash: str,
-                              client_key: str, rate_limit: int, idempotency_key: str | None,
+def _registration_transaction(db: Tables, event: dict[str, Any], registration: Registration, result: Outcome,
+                              body_hash: str, client_key: str, rate_limit: int, idempotency_key: str | None,
                               seat: counters.Seat) -> Transaction:
     tx = db.transaction()
     message = outbox.message(db, registration.id, event["id"], outbox.KIND_FOR_STATUS[registration.status])
