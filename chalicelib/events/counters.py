@@ -26,13 +26,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.expressions.operand import Path
 
 from chalicelib.common.config import settings
 from chalicelib.storage.models import Counter
 from chalicelib.storage.tables import Tables
+
+if TYPE_CHECKING:
+    from chalicelib.storage.transaction import Transaction
 
 STATUSES = ("confirmed", "waitlisted", "pending_approval", "cancelled", "rejected")
 HOLDS_SEAT = frozenset({"confirmed", "pending_approval"})
@@ -83,7 +86,7 @@ def read_shards(db: Tables, groups: dict[str, list[str]]) -> dict[str, list[dict
     table = db.Counter.Meta.table_name
     for start in range(0, len(wanted), _BATCH):
         keys = [{"pk": {"S": pk}} for pk in dict.fromkeys(wanted[start:start + _BATCH])]
-        request = {table: {"Keys": keys, "ConsistentRead": True}}
+        request: dict[str, Any] | None = {table: {"Keys": keys, "ConsistentRead": True}}
         while request:
             answer = db.connection.client.batch_get_item(RequestItems=request)
             for raw in answer["Responses"].get(table, []):
@@ -154,7 +157,7 @@ def find_room(db: Tables, event: dict[str, Any], ticket_type: str, fair_to_waitl
     return Seat(chosen, chosen[needed[0]])
 
 
-def stage(db: Tables, tx, label: str, event_id: str, ticket_type: str, old: str | None, new: str | None,
+def stage(db: Tables, tx: Transaction, label: str, event_id: str, ticket_type: str, old: str | None, new: str | None,
           new_ticket_type: str | None = None, seat: Seat | None = None) -> None:
     """Add to `tx` the count changes of one registration moving from status `old` to `new` (None = not
     counted) and, with `new_ticket_type`, to that ticket type; a seat taken comes from `seat`'s shards
@@ -187,7 +190,7 @@ def stage(db: Tables, tx, label: str, event_id: str, ticket_type: str, old: str 
     writes.stage(db, tx, label, event_id)
 
 
-def allot(db: Tables, tx, label: str, event: dict[str, Any]) -> None:
+def allot(db: Tables, tx: Transaction, label: str, event: dict[str, Any]) -> None:
     """The tokens of a new event: each capacity spread over the first-try shards."""
     writes = _Writes()
     for pool, capacity in _capacities(event).items():
@@ -197,7 +200,7 @@ def allot(db: Tables, tx, label: str, event: dict[str, Any]) -> None:
     writes.stage(db, tx, label, event["id"])
 
 
-def reshape(db: Tables, tx, label: str, old_event: dict[str, Any], new_event: dict[str, Any]) -> None:
+def reshape(db: Tables, tx: Transaction, label: str, old_event: dict[str, Any], new_event: dict[str, Any]) -> None:
     """The counter changes of an event edit: ticket types removed are retired and types added restored
     on every shard, and tokens move so each pool's total is its new capacity minus the seats held.
 
@@ -318,14 +321,14 @@ class _Writes:
     def remove(self, shard: int, name: str) -> None:
         self._removes.setdefault(shard, []).append(name)
 
-    def condition(self, shard: int, condition) -> None:
+    def condition(self, shard: int, condition: Any) -> None:
         self._conditions.setdefault(shard, []).append(condition)
 
-    def condition_everywhere(self, condition) -> None:
+    def condition_everywhere(self, condition: Any) -> None:
         """A condition on every shard this change writes."""
         self._everywhere.append(condition)
 
-    def stage(self, db: Tables, tx, label: str, event_id: str) -> None:
+    def stage(self, db: Tables, tx: Transaction, label: str, event_id: str) -> None:
         for shard in sorted(set(self._deltas) | set(self._sets) | set(self._removes)):
             actions = adds(self._deltas.get(shard, {}))
             actions += [Path(name).set(value) for name, value in self._sets.get(shard, {}).items()]
@@ -371,8 +374,8 @@ def _ticket_type(event: dict[str, Any], ticket_type: str) -> dict[str, Any]:
 def available_in_all(event: dict[str, Any], counts: dict[str, int]) -> int | None:
     """Seats left in the event as a whole (None = unlimited): its types' rooms together, within its own."""
     rooms = available(event, counts).values()
-    total = None if None in rooms else sum(rooms)
+    total = None if None in rooms else sum(rooms)  # type: ignore[arg-type]  # no None left
     if event.get("capacity") is None:
         return total
-    event_room = max(0, event["capacity"] - counts.get("held", 0))
+    event_room: int = max(0, event["capacity"] - counts.get("held", 0))
     return event_room if total is None else min(total, event_room)

@@ -35,7 +35,8 @@ PATCH_ATTEMPTS = 8
 
 @functools.lru_cache(maxsize=1)
 def _event_schema() -> dict[str, Any]:
-    return json.loads((Path(__file__).parent / "schemas" / "event.json").read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads((Path(__file__).parent / "schemas" / "event.json").read_text(encoding="utf-8"))
+    return schema
 
 
 def validate_event(doc: dict[str, Any]) -> dict[str, Any]:
@@ -153,7 +154,7 @@ def patch(db: Tables, event_id: str, changes: dict[str, Any], if_match: str | No
         version = int(record.version or 0)
         if if_match is not None and not _matches(if_match, version):
             raise PreconditionFailed(details=[FieldError("If-Match", "error.event.stale_version", version=version)])
-        event = validate_event(merge_patch(record.doc, changes))
+        event = validate_event(merge_patch(record.doc, changes))  # type: ignore[arg-type]  # checked there
         try:
             _write(db, record, event, version)
         except ConditionsFailed as failure:
