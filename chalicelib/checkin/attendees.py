@@ -22,7 +22,7 @@ def find(db: Tables, event_id: str, checkin_list: dict[str, Any], query: str | N
     if len((query or "").strip()) < search.MIN_QUERY:
         raise ValidationError.field("q", "error.search.too_short", limit=search.MIN_QUERY)
     items = []
-    for registration in search.find(db, event_id, query, by_email=with_email):
+    for registration in search.find(db, event_id, query, by_email=with_email):  # type: ignore[arg-type]
         if not lists.admits(checkin_list, registration.ticket_type):
             continue
         ticket_state = state.all_lists(registration).get(checkin_list["id"])

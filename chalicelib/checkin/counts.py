@@ -80,13 +80,13 @@ def retype_actions(old_type: str, new_type: str, ticket_state: dict[str, Any]) -
     return counters.adds(deltas)
 
 
-def status(db: Tables, event_doc: dict[str, Any], checkin_list: dict[str, Any]) -> dict:
+def status(db: Tables, event_doc: dict[str, Any], checkin_list: dict[str, Any]) -> dict[str, Any]:
     """`{position_count, checkin_count, inside_count, by_ticket_type}` in two BatchGetItems."""
     return figures(event_doc, checkin_list, counters.read(db, event_doc["id"]), read(db, event_doc["id"], checkin_list["id"]))
 
 
 def figures(event_doc: dict[str, Any], checkin_list: dict[str, Any], registered: dict[str, int],
-            door: dict[str, int]) -> dict:
+            door: dict[str, int]) -> dict[str, Any]:
     """A list's counts from the event's registration counters and the list's own counter item."""
     by_type = {tt: {"position_count": registered.get(f"confirmed__{tt}", 0),
                     "checkin_count": door.get(f"checkin_count__{tt}", 0),

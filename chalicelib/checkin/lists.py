@@ -40,12 +40,14 @@ def all_for(db: Tables, event_id: str) -> list[dict[str, Any]]:
 
 def get(db: Tables, event_id: str, list_id: str) -> dict[str, Any]:
     """The list, cached per process and stage; 404 if the event has no such list."""
-    return _lists.get_or_load((db.prefix, event_id, list_id), lambda _: _load(db, (event_id, list_id)))
+    found: dict[str, Any] = _lists.get_or_load((db.prefix, event_id, list_id), lambda _: _load(db, (event_id, list_id)))
+    return found
 
 
 def event(db: Tables, event_id: str) -> dict[str, Any]:
     """The event, cached per process and stage like its lists."""
-    return _event_record(db, event_id).doc
+    doc: dict[str, Any] = _event_record(db, event_id).doc
+    return doc
 
 
 def scans_from(db: Tables, event_id: str) -> datetime:
@@ -54,7 +56,8 @@ def scans_from(db: Tables, event_id: str) -> datetime:
 
 
 def _event_record(db: Tables, event_id: str) -> Event:
-    return _events.get_or_load((db.prefix, event_id), lambda _: events.load_record(db, event_id))
+    record: Event = _events.get_or_load((db.prefix, event_id), lambda _: events.load_record(db, event_id))
+    return record
 
 
 def door_events(db: Tables, scope: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -96,7 +99,7 @@ def open_at(checkin_list: dict[str, Any], moment: datetime) -> bool:
     return (start is None or moment >= clock.parse_iso(start)) and (end is None or moment <= clock.parse_iso(end))
 
 
-def _validate(event_doc: dict[str, Any], body: dict[str, Any]) -> dict:
+def _validate(event_doc: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     problems = [FieldError(name, "error.field.unknown") for name in sorted(set(body) - set(_FIELDS))]
     name = body.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
@@ -126,7 +129,7 @@ def _validate(event_doc: dict[str, Any], body: dict[str, Any]) -> dict:
         problems.append(FieldError("valid_until", "error.time.order", before="valid_from"))
     if problems:
         raise ValidationError("error.checkin_list.invalid", problems)
-    return {"name": name.strip(), "ticket_types": list(dict.fromkeys(ticket_types)),
+    return {"name": name.strip(), "ticket_types": list(dict.fromkeys(ticket_types)),  # type: ignore[union-attr]
             "allow_multiple_entries": body.get("allow_multiple_entries", False),
             "allow_entry_after_exit": body.get("allow_entry_after_exit", True),
             "valid_from": body.get("valid_from"), "valid_until": body.get("valid_until")}

@@ -16,9 +16,12 @@ it happened and does not overwrite a newer entry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.common import clock
+
+if TYPE_CHECKING:
+    from chalicelib.storage.models import Registration
 
 EMPTY = {"entries": 0, "exits": 0, "inside": False, "version": 0}
 
@@ -30,9 +33,11 @@ class Change:
     inside_delta: int  # -1, 0 or +1 for inside_count
 
 
-def all_lists(registration) -> dict[str, dict[str, Any]]:
+def all_lists(registration: Registration) -> dict[str, dict[str, Any]]:
     """A registration's door state on every list it was scanned on, by list id."""
-    return registration.checkins.as_dict() if registration.checkins else {}
+    lists: dict[str, dict[str, Any]] = (
+        registration.checkins.as_dict() if registration.checkins else {})  # type: ignore[no-untyped-call]
+    return lists
 
 
 def entry_allowed(state: dict[str, Any] | None, checkin_list: dict[str, Any]) -> bool:
@@ -50,12 +55,12 @@ def apply(state: dict[str, Any] | None, scan_type: str, scanned_at: str, receive
     if scan_type == "entry":
         after["entries"] += 1
         first = before.get("first_at")
-        if first is None or moment < clock.parse_iso(first):
+        if first is None or moment < clock.parse_iso(first):  # type: ignore[arg-type]
             after["first_at"] = scanned_at
     else:
         after["exits"] += 1
     latest = before.get("last_scanned_at")
-    if latest is None or moment >= clock.parse_iso(latest):
+    if latest is None or moment >= clock.parse_iso(latest):  # type: ignore[arg-type]
         after.update(last_type=scan_type, last_scanned_at=scanned_at, inside=scan_type == "entry")
     return Change(after, scan_type == "entry" and before["entries"] == 0,
                   int(after["inside"]) - int(before["inside"]))
