@@ -3,7 +3,7 @@
 Nothing here decides anything: the routes live in their area's blueprint, the rules in the domain
 packages, and the stage's tables are built on the first request (`chalicelib.process`), not at import.
 """
-from chalice import Chalice
+from chalice.app import Chalice
 
 from chalicelib.http.web import BROWSER_IMAGE_ACCEPTS, configure_logging, spec_errors_middleware
 from chalicelib.pages import static

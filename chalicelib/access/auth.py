@@ -12,6 +12,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from chalicelib.common import clock
 from chalicelib.common.cache import TTLCache
@@ -62,7 +63,7 @@ def authenticate(db: Tables, authorization: str | None) -> Principal:
         return Principal(id="bootstrap-admin", role="admin")
     match = _TOKEN.match(presented)
     record = _records.get_or_load((db.prefix, match.group(1)), lambda key: _load(db, key[1])) if match else None
-    if record is None or record.revoked or not hmac.compare_digest(record.secret_hash, _hash(match.group(2))):
+    if record is None or record.revoked or not hmac.compare_digest(record.secret_hash, _hash(match.group(2))):  # type: ignore[union-attr]
         raise Unauthorized("error.token.unknown")
     return Principal(id=record.id, role=record.role, events=tuple(record.events))
 
@@ -74,7 +75,7 @@ def _load(db: Tables, token_id: str) -> Token | None:
         return None
 
 
-def create_token(db: Tables, creator: Principal, body: dict) -> dict:
+def create_token(db: Tables, creator: Principal, body: dict[str, Any]) -> dict[str, Any]:
     """Admins create any token; organisers create scanner tokens within their own events."""
     role, events, label = _validate_token_body(body)
     if creator.role != "admin":
@@ -99,7 +100,7 @@ def revoke_token(db: Tables, caller: Principal, token_id: str) -> None:
     if record is None:
         raise NotFound("error.token.not_found")
     if caller.role != "admin" and (record.role != "scanner" or not record.events
-                                   or not all(caller.may_access(e) for e in record.events)):
+                                   or not all(caller.may_access(e) for e in record.events)):  # type: ignore[arg-type]
         raise Forbidden("error.token.revoke_scope")
     tx = db.transaction()
     tx.update("token", record, [Token.revoked.set(True)])
@@ -109,7 +110,7 @@ def revoke_token(db: Tables, caller: Principal, token_id: str) -> None:
     _records.forget((db.prefix, token_id))
 
 
-def tokens_of_event(db: Tables, caller: Principal, event_id: str | None) -> list[dict]:
+def tokens_of_event(db: Tables, caller: Principal, event_id: str | None) -> list[dict[str, Any]]:
     """The tokens scoped to one event, newest first, without secrets: one Query, however many there are.
     Unscoped (all-events) admin and organiser tokens are not listed: they belong to no one event."""
     if not event_id:
@@ -120,7 +121,7 @@ def tokens_of_event(db: Tables, caller: Principal, event_id: str | None) -> list
              "revoked": grant.revoked} for grant in grants]
 
 
-def _validate_token_body(body: dict) -> tuple[str, list[str], str | None]:
+def _validate_token_body(body: dict[str, Any]) -> tuple[str, list[str], str | None]:
     role, events, label = body.get("role"), body.get("events", []), body.get("label")
     unknown = sorted(set(body) - {"role", "events", "label"})
     if unknown:

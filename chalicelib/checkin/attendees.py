@@ -6,6 +6,8 @@ endpoint takes (it is not personal data). Only organisers also see the email; an
 """
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.checkin import lists, state
 from chalicelib.common.errors import ValidationError
 from chalicelib.registration import search
@@ -13,13 +15,14 @@ from chalicelib.storage.tables import Tables
 from chalicelib.tickets.issuing import secret_for
 
 
-def find(db: Tables, event_id: str, checkin_list: dict, query: str | None, with_email: bool) -> list[dict]:
+def find(db: Tables, event_id: str, checkin_list: dict[str, Any], query: str | None,
+         with_email: bool) -> list[dict[str, Any]]:
     """Registrations the list admits whose name (for organisers, also email) starts with the query,
     ignoring case and accents."""
     if len((query or "").strip()) < search.MIN_QUERY:
         raise ValidationError.field("q", "error.search.too_short", limit=search.MIN_QUERY)
     items = []
-    for registration in search.find(db, event_id, query, by_email=with_email):
+    for registration in search.find(db, event_id, query, by_email=with_email):  # type: ignore[arg-type]
         if not lists.admits(checkin_list, registration.ticket_type):
             continue
         ticket_state = state.all_lists(registration).get(checkin_list["id"])

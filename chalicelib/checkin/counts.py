@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.checkin import lists
@@ -57,7 +58,7 @@ def hour_key(moment: datetime, timezone: str) -> str:
 
 
 def scan_actions(ticket_type: str, scan_type: str, change: Change, moment: datetime, timezone: str,
-                 conflict: bool = False) -> list:
+                 conflict: bool = False) -> list[Any]:
     """ADD actions for one successful scan of a ticket of `ticket_type` made at `moment`."""
     deltas: dict[str, int] = {"offline_conflicts": int(conflict)}
     if change.first_entry:
@@ -69,7 +70,7 @@ def scan_actions(ticket_type: str, scan_type: str, change: Change, moment: datet
     return counters.adds(deltas)
 
 
-def retype_actions(old_type: str, new_type: str, ticket_state: dict) -> list:
+def retype_actions(old_type: str, new_type: str, ticket_state: dict[str, Any]) -> list[Any]:
     """ADD actions moving one ticket's per-type counts of a list to its new ticket type (a reissue)."""
     deltas: dict[str, int] = {}
     for name, counted in (("checkin_count", ticket_state.get("entries", 0) > 0),
@@ -79,12 +80,13 @@ def retype_actions(old_type: str, new_type: str, ticket_state: dict) -> list:
     return counters.adds(deltas)
 
 
-def status(db: Tables, event_doc: dict, checkin_list: dict) -> dict:
+def status(db: Tables, event_doc: dict[str, Any], checkin_list: dict[str, Any]) -> dict[str, Any]:
     """`{position_count, checkin_count, inside_count, by_ticket_type}` in two BatchGetItems."""
     return figures(event_doc, checkin_list, counters.read(db, event_doc["id"]), read(db, event_doc["id"], checkin_list["id"]))
 
 
-def figures(event_doc: dict, checkin_list: dict, registered: dict[str, int], door: dict[str, int]) -> dict:
+def figures(event_doc: dict[str, Any], checkin_list: dict[str, Any], registered: dict[str, int],
+            door: dict[str, int]) -> dict[str, Any]:
     """A list's counts from the event's registration counters and the list's own counter item."""
     by_type = {tt: {"position_count": registered.get(f"confirmed__{tt}", 0),
                     "checkin_count": door.get(f"checkin_count__{tt}", 0),

@@ -8,6 +8,7 @@ bucketing and names use them.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from chalicelib.common import clock
 from chalicelib.common.cache import TTLCache
@@ -23,7 +24,7 @@ _lists = TTLCache()
 _events = TTLCache()
 
 
-def create(db: Tables, event_id: str, body: dict) -> dict:
+def create(db: Tables, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Validate and store a new list of the event; 400 naming every bad field."""
     event = events.load(db, event_id)
     fields = _validate(event, body)
@@ -32,19 +33,21 @@ def create(db: Tables, event_id: str, body: dict) -> dict:
     return view(record)
 
 
-def all_for(db: Tables, event_id: str) -> list[dict]:
+def all_for(db: Tables, event_id: str) -> list[dict[str, Any]]:
     events.load(db, event_id)  # 404 for an unknown event rather than an empty list
     return [view(record) for record in db.CheckinList.query(event_id)]
 
 
-def get(db: Tables, event_id: str, list_id: str) -> dict:
+def get(db: Tables, event_id: str, list_id: str) -> dict[str, Any]:
     """The list, cached per process and stage; 404 if the event has no such list."""
-    return _lists.get_or_load((db.prefix, event_id, list_id), lambda _: _load(db, (event_id, list_id)))
+    found: dict[str, Any] = _lists.get_or_load((db.prefix, event_id, list_id), lambda _: _load(db, (event_id, list_id)))
+    return found
 
 
-def event(db: Tables, event_id: str) -> dict:
+def event(db: Tables, event_id: str) -> dict[str, Any]:
     """The event, cached per process and stage like its lists."""
-    return _event_record(db, event_id).doc
+    doc: dict[str, Any] = _event_record(db, event_id).doc
+    return doc
 
 
 def scans_from(db: Tables, event_id: str) -> datetime:
@@ -53,10 +56,11 @@ def scans_from(db: Tables, event_id: str) -> datetime:
 
 
 def _event_record(db: Tables, event_id: str) -> Event:
-    return _events.get_or_load((db.prefix, event_id), lambda _: events.load_record(db, event_id))
+    record: Event = _events.get_or_load((db.prefix, event_id), lambda _: events.load_record(db, event_id))
+    return record
 
 
-def door_events(db: Tables, scope: tuple[str, ...]) -> list[dict]:
+def door_events(db: Tables, scope: tuple[str, ...]) -> list[dict[str, Any]]:
     """The events a door token may scan, for the scanner's event picker: those in its scope, or every
     published event for a token scoped to all."""
     docs = [event(db, event_id) for event_id in scope] if scope else events.published(db)
@@ -64,14 +68,14 @@ def door_events(db: Tables, scope: tuple[str, ...]) -> list[dict]:
             for doc in sorted(docs, key=lambda doc: (doc["starts_at"], doc["id"]))]
 
 
-def _load(db: Tables, key: tuple[str, str]) -> dict:
+def _load(db: Tables, key: tuple[str, str]) -> dict[str, Any]:
     try:
         return view(db.CheckinList.get(*key, consistent_read=True))
     except CheckinList.DoesNotExist:
         raise NotFound("error.checkin_list.not_found") from None
 
 
-def view(record: CheckinList) -> dict:
+def view(record: CheckinList) -> dict[str, Any]:
     return {"id": record.id, "event_id": record.event_id, "name": record.name,
             "ticket_types": list(record.ticket_types or []),
             "allow_multiple_entries": record.allow_multiple_entries,
@@ -80,22 +84,22 @@ def view(record: CheckinList) -> dict:
             "created_at": record.created_at}
 
 
-def admits(checkin_list: dict, ticket_type: str) -> bool:
+def admits(checkin_list: dict[str, Any], ticket_type: str) -> bool:
     return not checkin_list["ticket_types"] or ticket_type in checkin_list["ticket_types"]
 
 
-def admitted_types(checkin_list: dict, event_doc: dict) -> list[str]:
+def admitted_types(checkin_list: dict[str, Any], event_doc: dict[str, Any]) -> list[str]:
     """The event's ticket type ids this list admits, in the event's order."""
     return [t["id"] for t in event_doc["ticket_types"] if admits(checkin_list, t["id"])]
 
 
-def open_at(checkin_list: dict, moment: datetime) -> bool:
+def open_at(checkin_list: dict[str, Any], moment: datetime) -> bool:
     """Whether an entry at `moment` lies inside the list's validity window (both ends included)."""
     start, end = checkin_list["valid_from"], checkin_list["valid_until"]
     return (start is None or moment >= clock.parse_iso(start)) and (end is None or moment <= clock.parse_iso(end))
 
 
-def _validate(event_doc: dict, body: dict) -> dict:
+def _validate(event_doc: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     problems = [FieldError(name, "error.field.unknown") for name in sorted(set(body) - set(_FIELDS))]
     name = body.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
@@ -125,7 +129,7 @@ def _validate(event_doc: dict, body: dict) -> dict:
         problems.append(FieldError("valid_until", "error.time.order", before="valid_from"))
     if problems:
         raise ValidationError("error.checkin_list.invalid", problems)
-    return {"name": name.strip(), "ticket_types": list(dict.fromkeys(ticket_types)),
+    return {"name": name.strip(), "ticket_types": list(dict.fromkeys(ticket_types)),  # type: ignore[union-attr]
             "allow_multiple_entries": body.get("allow_multiple_entries", False),
             "allow_entry_after_exit": body.get("allow_entry_after_exit", True),
             "valid_from": body.get("valid_from"), "valid_until": body.get("valid_until")}

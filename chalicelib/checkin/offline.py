@@ -21,7 +21,7 @@ import base64
 import functools
 import os
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Iterator
 
 from chalicelib.checkin import lists
 from chalicelib.common import clock
@@ -43,7 +43,7 @@ class _Ticket:
     revision: int
 
 
-def bundle(db: Tables, event_id: str) -> dict:
+def bundle(db: Tables, event_id: str) -> dict[str, Any]:
     event = events.load(db, event_id)
     registrations = list(_tickets(db, event_id))
     return {

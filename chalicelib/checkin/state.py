@@ -16,32 +16,38 @@ it happened and does not overwrite a newer entry.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.common import clock
+
+if TYPE_CHECKING:
+    from chalicelib.storage.models import Registration
 
 EMPTY = {"entries": 0, "exits": 0, "inside": False, "version": 0}
 
 
 @dataclass(frozen=True)
 class Change:
-    state: dict
+    state: dict[str, Any]
     first_entry: bool  # the ticket's first entry on this list: checkin_count goes up
     inside_delta: int  # -1, 0 or +1 for inside_count
 
 
-def all_lists(registration) -> dict[str, dict]:
+def all_lists(registration: Registration) -> dict[str, dict[str, Any]]:
     """A registration's door state on every list it was scanned on, by list id."""
-    return registration.checkins.as_dict() if registration.checkins else {}
+    lists: dict[str, dict[str, Any]] = (
+        registration.checkins.as_dict() if registration.checkins else {})  # type: ignore[no-untyped-call]
+    return lists
 
 
-def entry_allowed(state: dict | None, checkin_list: dict) -> bool:
+def entry_allowed(state: dict[str, Any] | None, checkin_list: dict[str, Any]) -> bool:
     """Whether the list lets this ticket in again: never entered, multi-entry, or re-entry after an exit."""
     if not state or state["entries"] == 0 or checkin_list["allow_multiple_entries"]:
         return True
     return checkin_list["allow_entry_after_exit"] and state.get("last_type") == "exit"
 
 
-def apply(state: dict | None, scan_type: str, scanned_at: str, received_at: str) -> Change:
+def apply(state: dict[str, Any] | None, scan_type: str, scanned_at: str, received_at: str) -> Change:
     """The state after one successful scan of `scan_type` made at `scanned_at` (ISO with offset)."""
     before = state or EMPTY
     after = {**before, "version": before["version"] + 1, "last_at": received_at}
@@ -49,12 +55,12 @@ def apply(state: dict | None, scan_type: str, scanned_at: str, received_at: str)
     if scan_type == "entry":
         after["entries"] += 1
         first = before.get("first_at")
-        if first is None or moment < clock.parse_iso(first):
+        if first is None or moment < clock.parse_iso(first):  # type: ignore[arg-type]
             after["first_at"] = scanned_at
     else:
         after["exits"] += 1
     latest = before.get("last_scanned_at")
-    if latest is None or moment >= clock.parse_iso(latest):
+    if latest is None or moment >= clock.parse_iso(latest):  # type: ignore[arg-type]
         after.update(last_type=scan_type, last_scanned_at=scanned_at, inside=scan_type == "entry")
     return Change(after, scan_type == "entry" and before["entries"] == 0,
                   int(after["inside"]) - int(before["inside"]))

@@ -31,7 +31,7 @@ def parse_iso(value: str) -> datetime:
     moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError("time must include an offset, e.g. 2026-05-19T18:00:00+03:00")
-    if abs(moment.utcoffset()) > MAX_OFFSET:
+    if abs(moment.utcoffset()) > MAX_OFFSET:  # type: ignore[arg-type]  # tzinfo checked above
         raise ValueError("the offset must lie between -14:00 and +14:00")
     try:
         moment.astimezone(timezone.utc)

@@ -55,7 +55,7 @@ class FieldError:
         under the field's own label."""
         return render(self.message, language, self.params, labelled)
 
-    def to_dict(self, language: str | None = None) -> dict:
+    def to_dict(self, language: str | None = None) -> dict[str, Any]:
         return {"field": self.field, "message": self.text(language)}
 
 
@@ -74,7 +74,7 @@ class ApiError(Exception):
         self.params = params or {}
         self.extra = extra
 
-    def to_body(self, language: str | None = None) -> dict:
+    def to_body(self, language: str | None = None) -> dict[str, Any]:
         body = {"error": self.code, "message": render(self.message, language, self.params),
                 "details": [d.to_dict(language) for d in self.details]}
         body.update(self.extra)

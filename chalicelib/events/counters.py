@@ -26,12 +26,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.expressions.operand import Path
 
 from chalicelib.common.config import settings
 from chalicelib.storage.models import Counter
 from chalicelib.storage.tables import Tables
+
+if TYPE_CHECKING:
+    from chalicelib.storage.transaction import Transaction
 
 STATUSES = ("confirmed", "waitlisted", "pending_approval", "cancelled", "rejected")
 HOLDS_SEAT = frozenset({"confirmed", "pending_approval"})
@@ -82,7 +86,7 @@ def read_shards(db: Tables, groups: dict[str, list[str]]) -> dict[str, list[dict
     table = db.Counter.Meta.table_name
     for start in range(0, len(wanted), _BATCH):
         keys = [{"pk": {"S": pk}} for pk in dict.fromkeys(wanted[start:start + _BATCH])]
-        request = {table: {"Keys": keys, "ConsistentRead": True}}
+        request: dict[str, Any] | None = {table: {"Keys": keys, "ConsistentRead": True}}
         while request:
             answer = db.connection.client.batch_get_item(RequestItems=request)
             for raw in answer["Responses"].get(table, []):
@@ -99,7 +103,7 @@ def total(items: list[dict[str, int]]) -> dict[str, int]:
     return summed
 
 
-def adds(deltas: dict[str, int]) -> list:
+def adds(deltas: dict[str, int]) -> list[Any]:
     """ADD actions for the non-zero deltas of a counter item's dynamic attributes."""
     return [Path(name).add(delta) for name, delta in deltas.items() if delta]
 
@@ -115,7 +119,7 @@ class Seat:
     fair_type: str | None = None
 
 
-def pools(event: dict, ticket_type: str, event_wide: bool = True) -> list[str]:
+def pools(event: dict[str, Any], ticket_type: str, event_wide: bool = True) -> list[str]:
     """The token pools a seat of `ticket_type` draws on: the event's capacity and the type's, if set."""
     needed = ["free"] if event_wide and event.get("capacity") is not None else []
     if _ticket_type(event, ticket_type).get("capacity") is not None:
@@ -123,14 +127,15 @@ def pools(event: dict, ticket_type: str, event_wide: bool = True) -> list[str]:
     return needed
 
 
-def first_try(event: dict, ticket_type: str, fair_to_waitlist: bool, event_wide: bool = True) -> Seat:
+def first_try(event: dict[str, Any], ticket_type: str, fair_to_waitlist: bool, event_wide: bool = True) -> Seat:
     """One random shard other than the returns shard, for every pool."""
     shard = random.choice(_first_try_shards())
     return Seat({pool: shard for pool in pools(event, ticket_type, event_wide)}, shard,
                 ticket_type if fair_to_waitlist else None)
 
 
-def find_room(db: Tables, event: dict, ticket_type: str, fair_to_waitlist: bool, event_wide: bool = True) -> Seat | None:
+def find_room(db: Tables, event: dict[str, Any], ticket_type: str, fair_to_waitlist: bool,
+              event_wide: bool = True) -> Seat | None:
     """A seat on shards that showed a token of every pool just now, or None if some pool has none anywhere.
 
     With `fair_to_waitlist`, there is no room while anyone of that type waits: freed seats are theirs.
@@ -152,7 +157,7 @@ def find_room(db: Tables, event: dict, ticket_type: str, fair_to_waitlist: bool,
     return Seat(chosen, chosen[needed[0]])
 
 
-def stage(db: Tables, tx, label: str, event_id: str, ticket_type: str, old: str | None, new: str | None,
+def stage(db: Tables, tx: Transaction, label: str, event_id: str, ticket_type: str, old: str | None, new: str | None,
           new_ticket_type: str | None = None, seat: Seat | None = None) -> None:
     """Add to `tx` the count changes of one registration moving from status `old` to `new` (None = not
     counted) and, with `new_ticket_type`, to that ticket type; a seat taken comes from `seat`'s shards
@@ -185,7 +190,7 @@ def stage(db: Tables, tx, label: str, event_id: str, ticket_type: str, old: str 
     writes.stage(db, tx, label, event_id)
 
 
-def allot(db: Tables, tx, label: str, event: dict) -> None:
+def allot(db: Tables, tx: Transaction, label: str, event: dict[str, Any]) -> None:
     """The tokens of a new event: each capacity spread over the first-try shards."""
     writes = _Writes()
     for pool, capacity in _capacities(event).items():
@@ -195,7 +200,7 @@ def allot(db: Tables, tx, label: str, event: dict) -> None:
     writes.stage(db, tx, label, event["id"])
 
 
-def reshape(db: Tables, tx, label: str, old_event: dict, new_event: dict) -> None:
+def reshape(db: Tables, tx: Transaction, label: str, old_event: dict[str, Any], new_event: dict[str, Any]) -> None:
     """The counter changes of an event edit: ticket types removed are retired and types added restored
     on every shard, and tokens move so each pool's total is its new capacity minus the seats held.
 
@@ -243,7 +248,7 @@ def reshape(db: Tables, tx, label: str, old_event: dict, new_event: dict) -> Non
     writes.stage(db, tx, label, new_event["id"])
 
 
-def ticket_type_changes(before: dict, after: dict) -> tuple[set[str], set[str]]:
+def ticket_type_changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[set[str], set[str]]:
     """The ticket types an edit removes and those it adds."""
     old, new = ({t["id"] for t in doc["ticket_types"]} for doc in (before, after))
     return old - new, new - old
@@ -281,7 +286,7 @@ def _spread(amount: int) -> dict[int, int]:
     return {shard: share + (1 if n < rest else 0) for n, shard in enumerate(shards) if share or n < rest}
 
 
-def _capacities(event: dict) -> dict[str, int | None]:
+def _capacities(event: dict[str, Any]) -> dict[str, int | None]:
     found: dict[str, int | None] = {"free": event.get("capacity")}
     found.update({f"free__{t['id']}": t.get("capacity") for t in event["ticket_types"]})
     return found
@@ -303,8 +308,8 @@ class _Writes:
         self._deltas: dict[int, dict[str, int]] = {}
         self._sets: dict[int, dict[str, int]] = {}
         self._removes: dict[int, list[str]] = {}
-        self._conditions: dict[int, list] = {}
-        self._everywhere: list = []
+        self._conditions: dict[int, list[Any]] = {}
+        self._everywhere: list[Any] = []
 
     def add(self, shard: int, name: str, delta: int) -> None:
         deltas = self._deltas.setdefault(shard, {})
@@ -316,14 +321,14 @@ class _Writes:
     def remove(self, shard: int, name: str) -> None:
         self._removes.setdefault(shard, []).append(name)
 
-    def condition(self, shard: int, condition) -> None:
+    def condition(self, shard: int, condition: Any) -> None:
         self._conditions.setdefault(shard, []).append(condition)
 
-    def condition_everywhere(self, condition) -> None:
+    def condition_everywhere(self, condition: Any) -> None:
         """A condition on every shard this change writes."""
         self._everywhere.append(condition)
 
-    def stage(self, db: Tables, tx, label: str, event_id: str) -> None:
+    def stage(self, db: Tables, tx: Transaction, label: str, event_id: str) -> None:
         for shard in sorted(set(self._deltas) | set(self._sets) | set(self._removes)):
             actions = adds(self._deltas.get(shard, {}))
             actions += [Path(name).set(value) for name, value in self._sets.get(shard, {}).items()]
@@ -337,20 +342,20 @@ class _Writes:
             tx.update(label, db.Counter(key(event_id, shard)), actions, condition=combined)
 
 
-def available(event: dict, counts: dict[str, int]) -> dict[str, int | None]:
+def available(event: dict[str, Any], counts: dict[str, int]) -> dict[str, int | None]:
     """Seats left per ticket type (None = unlimited), the smaller of the event's and the type's room;
     none for newcomers while people of that type wait."""
     return {tt: 0 if room and counts.get(f"waitlisted__{tt}", 0) > 0 else room
             for tt, room in _rooms(event, counts).items()}
 
 
-def waiting_with_room(event: dict, counts: dict[str, int]) -> list[str]:
+def waiting_with_room(event: dict[str, Any], counts: dict[str, int]) -> list[str]:
     """Ticket types whose waitlisted people have a free seat: the waitlist still owes them a move."""
     return [tt for tt, room in _rooms(event, counts).items()
             if counts.get(f"waitlisted__{tt}", 0) > 0 and (room is None or room > 0)]
 
 
-def _rooms(event: dict, counts: dict[str, int]) -> dict[str, int | None]:
+def _rooms(event: dict[str, Any], counts: dict[str, int]) -> dict[str, int | None]:
     """Seats left per ticket type from the tokens (None = unlimited), whoever they are for."""
     event_room = None if event.get("capacity") is None else counts.get("free", 0)
     result = {}
@@ -362,15 +367,15 @@ def _rooms(event: dict, counts: dict[str, int]) -> dict[str, int | None]:
     return result
 
 
-def _ticket_type(event: dict, ticket_type: str) -> dict:
+def _ticket_type(event: dict[str, Any], ticket_type: str) -> dict[str, Any]:
     return next(t for t in event["ticket_types"] if t["id"] == ticket_type)
 
 
-def available_in_all(event: dict, counts: dict[str, int]) -> int | None:
+def available_in_all(event: dict[str, Any], counts: dict[str, int]) -> int | None:
     """Seats left in the event as a whole (None = unlimited): its types' rooms together, within its own."""
     rooms = available(event, counts).values()
-    total = None if None in rooms else sum(rooms)
+    total = None if None in rooms else sum(rooms)  # type: ignore[arg-type]  # no None left
     if event.get("capacity") is None:
         return total
-    event_room = max(0, event["capacity"] - counts.get("held", 0))
+    event_room: int = max(0, event["capacity"] - counts.get("held", 0))
     return event_room if total is None else min(total, event_room)

@@ -5,6 +5,7 @@ import functools
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.common import clock
@@ -33,11 +34,12 @@ PATCH_ATTEMPTS = 8
 
 
 @functools.lru_cache(maxsize=1)
-def _event_schema() -> dict:
-    return json.loads((Path(__file__).parent / "schemas" / "event.json").read_text(encoding="utf-8"))
+def _event_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((Path(__file__).parent / "schemas" / "event.json").read_text(encoding="utf-8"))
+    return schema
 
 
-def validate_event(doc: dict) -> dict:
+def validate_event(doc: dict[str, Any]) -> dict[str, Any]:
     """The event with defaults filled in, or a 400 naming every bad field."""
     problems = validation.validate(_event_schema(), doc, "")
     if problems:
@@ -52,7 +54,7 @@ def validate_event(doc: dict) -> dict:
     return event
 
 
-def _semantic_problems(event: dict) -> list[FieldError]:
+def _semantic_problems(event: dict[str, Any]) -> list[FieldError]:
     problems: list[FieldError] = []
     times: dict[str, datetime] = {}
     for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
@@ -81,12 +83,12 @@ def _semantic_problems(event: dict) -> list[FieldError]:
     return problems
 
 
-def ticket_type(event: dict, ticket_type_id: str) -> dict:
+def ticket_type(event: dict[str, Any], ticket_type_id: str) -> dict[str, Any]:
     """The event's definition of one of its ticket types (id, name map, optional capacity)."""
     return next(t for t in event["ticket_types"] if t["id"] == ticket_type_id)
 
 
-def load(db: Tables, event_id: str) -> dict:
+def load(db: Tables, event_id: str) -> dict[str, Any]:
     """The event as stored, with its `version` (every view shows it; PATCH may be conditional on it)."""
     return _with_version(load_record(db, event_id))
 
@@ -107,11 +109,11 @@ def registrations_possible_from(record: Event) -> datetime:
     return min(created, clock.parse_iso(opens)) if opens else created
 
 
-def _with_version(record: Event) -> dict:
+def _with_version(record: Event) -> dict[str, Any]:
     return {**record.doc, "version": int(record.version or 0)}
 
 
-def load_visible(db: Tables, event_id: str) -> dict:
+def load_visible(db: Tables, event_id: str) -> dict[str, Any]:
     """An event the public may see: anything but a draft."""
     event = load(db, event_id)
     if event["status"] == "draft":
@@ -119,7 +121,7 @@ def load_visible(db: Tables, event_id: str) -> dict:
     return event
 
 
-def create(db: Tables, doc: dict) -> dict:
+def create(db: Tables, doc: dict[str, Any]) -> dict[str, Any]:
     event = validate_event(doc)
     now = clock.iso(clock.now())
     record = db.Event(event["id"], status=event["status"], starts_at=event["starts_at"], doc=event,
@@ -135,7 +137,7 @@ def create(db: Tables, doc: dict) -> dict:
     return _with_version(record)
 
 
-def patch(db: Tables, event_id: str, changes: dict, if_match: str | None = None) -> dict:
+def patch(db: Tables, event_id: str, changes: dict[str, Any], if_match: str | None = None) -> dict[str, Any]:
     """Apply `changes` as a JSON Merge Patch (RFC 7396) and validate the result as a whole.
 
     The write is conditional on the version that was read, so two concurrent PATCHes never lose an
@@ -152,7 +154,7 @@ def patch(db: Tables, event_id: str, changes: dict, if_match: str | None = None)
         version = int(record.version or 0)
         if if_match is not None and not _matches(if_match, version):
             raise PreconditionFailed(details=[FieldError("If-Match", "error.event.stale_version", version=version)])
-        event = validate_event(merge_patch(record.doc, changes))
+        event = validate_event(merge_patch(record.doc, changes))  # type: ignore[arg-type]  # checked there
         try:
             _write(db, record, event, version)
         except ConditionsFailed as failure:
@@ -182,7 +184,7 @@ def _matches(if_match: str, version: int) -> bool:
     return "*" in tags or str(version) in tags
 
 
-def _write(db: Tables, record: Event, event: dict, version: int) -> None:
+def _write(db: Tables, record: Event, event: dict[str, Any], version: int) -> None:
     """One transaction: the event at the version read, the counter shards' retired markers and seat
     tokens (`counters.reshape`, at most one item per shard), and the waitlist's due promotion."""
     if counters.ticket_type_changes(record.doc, event)[0]:
@@ -198,28 +200,28 @@ def _write(db: Tables, record: Event, event: dict, version: int) -> None:
     tx.commit()
 
 
-def _refuse_removal_in_use(db: Tables, event_id: str, before: dict, after: dict) -> None:
+def _refuse_removal_in_use(db: Tables, event_id: str, before: dict[str, Any], after: dict[str, Any]) -> None:
     in_use = counters.in_use(counters.read(db, event_id), counters.ticket_type_changes(before, after)[0])
     if in_use:
         raise Conflict("error.event.ticket_type_in_use",
                        [FieldError("ticket_types", "error.ticket_type.in_use", ticket_types=", ".join(in_use))])
 
 
-def public_list(db: Tables) -> list[dict]:
+def public_list(db: Tables) -> list[dict[str, Any]]:
     """Every published event as anyone sees it, with seats left (one BatchGetItem per 100 shard keys)."""
     listed = published(db)
     counts = counters.read_many(db, [event["id"] for event in listed])
     return [public_view(event, counts[event["id"]]) for event in listed]
 
 
-def published(db: Tables) -> list[dict]:
+def published(db: Tables) -> list[dict[str, Any]]:
     return [_with_version(record) for record in db.Event.by_status.query("published")]
 
 
 STATUSES = ("draft", "published", "closed", "cancelled")
 
 
-def manageable(db: Tables, scope: tuple[str, ...]) -> list[dict]:
+def manageable(db: Tables, scope: tuple[str, ...]) -> list[dict[str, Any]]:
     """The events a token may manage, soonest first: its own events (one BatchGetItem per 100), or every
     event for an unscoped token (one index Query per status: never a Scan)."""
     if scope:
@@ -229,12 +231,12 @@ def manageable(db: Tables, scope: tuple[str, ...]) -> list[dict]:
     return sorted(docs, key=lambda doc: (doc["starts_at"], doc["id"]))
 
 
-def summary_view(event: dict) -> dict:
+def summary_view(event: dict[str, Any]) -> dict[str, Any]:
     """One line of the organiser's event list."""
     return {name: event.get(name) for name in ("id", "name", "status", "venue", "starts_at", "ends_at", "timezone")}
 
 
-def registration_open(event: dict, at: datetime | None = None) -> bool:
+def registration_open(event: dict[str, Any], at: datetime | None = None) -> bool:
     at = at or clock.now()
     if event["status"] != "published" or at >= clock.parse_iso(event["ends_at"]):
         return False
@@ -242,7 +244,7 @@ def registration_open(event: dict, at: datetime | None = None) -> bool:
     return (opens is None or at >= clock.parse_iso(opens)) and (closes is None or at < clock.parse_iso(closes))
 
 
-def public_view(event: dict, counts: dict[str, int] | None = None) -> dict:
+def public_view(event: dict[str, Any], counts: dict[str, int] | None = None) -> dict[str, Any]:
     """What anyone may see; with `counts`, also seats left per ticket type."""
     view = {name: event.get(name) for name in PUBLIC_FIELDS}
     view["registration_open"] = registration_open(event)
@@ -253,7 +255,7 @@ def public_view(event: dict, counts: dict[str, int] | None = None) -> dict:
     return view
 
 
-def full_view(event: dict, counts: dict[str, int]) -> dict:
+def full_view(event: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
     view = {**event, **public_view(event, counts)}
     view["ticket_types"] = [{**t, **v} for t, v in zip(event["ticket_types"], view["ticket_types"])]
     view["registrations"] = {status: counts.get(status, 0) for status in counters.STATUSES}

@@ -25,6 +25,7 @@ otherwise. An `if` may test top-level fields that are not conditional themselves
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,10 +65,10 @@ class Option:
 class Test:
     """One property test of an `if`, with JSON Schema's meaning: an absent field passes unless `present`."""
     name: str
-    values: tuple | None  # the answer (or, for a list, one of its items) must be one of these
+    values: tuple[Any, ...] | None  # the answer (or, for a list, one of its items) must be one of these
     present: bool
 
-    def holds(self, answers: dict) -> bool:
+    def holds(self, answers: dict[str, Any]) -> bool:
         if self.name not in answers:
             return not self.present
         if self.values is None:
@@ -77,7 +78,7 @@ class Test:
             return any(_same(item, option) for item in value for option in self.values)
         return any(_same(value, option) for option in self.values)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"field": f"answers.{self.name}", "values": None if self.values is None else list(self.values),
                 "present": self.present}
 
@@ -87,10 +88,10 @@ class Condition:
     tests: tuple[Test, ...]
     negate: bool = False
 
-    def holds(self, answers: dict) -> bool:
+    def holds(self, answers: dict[str, Any]) -> bool:
         return all(test.holds(answers) for test in self.tests) != self.negate
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"tests": [test.to_dict() for test in self.tests], "negate": self.negate}
 
 
@@ -98,7 +99,7 @@ class Condition:
 class Field:
     name: str
     kind: str  # text, textarea, email, date, date-time, number, integer, boolean, radio, select, checkboxes
-    schema: dict
+    schema: dict[str, Any]
     required: bool
     options: tuple[Option, ...] = ()
     conditions: tuple[Condition, ...] = field(default=())  # shown (and required) while any holds
@@ -113,7 +114,7 @@ class Field:
     def help(self, language: str) -> str:
         return _text(self.schema, "description", "x-kapi-descriptions", language)
 
-    def applies(self, answers: dict) -> bool:
+    def applies(self, answers: dict[str, Any]) -> bool:
         return not self.conditions or any(condition.holds(answers) for condition in self.conditions)
 
 
@@ -123,7 +124,7 @@ class UnrenderableForm(Exception):
         self.problems = problems
 
 
-def read(schema: dict) -> list[Field]:
+def read(schema: dict[str, Any]) -> list[Field]:
     """The form's fields in the schema's order; UnrenderableForm if the page could not show it."""
     problems: list[FieldError] = []
     fields = _read(schema, problems)
@@ -132,20 +133,20 @@ def read(schema: dict) -> list[Field]:
     return fields
 
 
-def problems(schema: dict, where: str = "form") -> list[FieldError]:
+def problems(schema: dict[str, Any], where: str = "form") -> list[FieldError]:
     """Why the page could not render `schema` (an already valid JSON Schema of an object), if it could not."""
     found: list[FieldError] = []
     _read(schema, found)
     return [FieldError(f"{where}.{p.field}" if p.field else where, p.message, **p.params) for p in found]
 
 
-def applicable_answers(fields: list[Field], answers: dict) -> dict:
+def applicable_answers(fields: list[Field], answers: dict[str, Any]) -> dict[str, Any]:
     """The answers without those of conditional fields whose condition does not hold (the page hides them)."""
     hidden = {f.name for f in fields if not f.applies(answers)}
     return {name: value for name, value in answers.items() if name not in hidden}
 
 
-def _read(schema: dict, problems: list[FieldError]) -> list[Field]:
+def _read(schema: dict[str, Any], problems: list[FieldError]) -> list[Field]:
     def refuse(where: str, message: str, **params: object) -> None:
         problems.append(FieldError(where, message, **params))
 
@@ -177,7 +178,7 @@ def _read(schema: dict, problems: list[FieldError]) -> list[Field]:
             for name, sub in properties.items()]
 
 
-def _kind(schema: Any, where: str, refuse) -> str:
+def _kind(schema: Any, where: str, refuse: Callable[..., None]) -> str:
     if not isinstance(schema, dict):
         refuse(where, "error.form_schema.field_object")
         return "text"
@@ -212,7 +213,7 @@ def _kind(schema: Any, where: str, refuse) -> str:
     return kind
 
 
-def _string_kind(schema: dict, where: str, refuse) -> str:
+def _string_kind(schema: dict[str, Any], where: str, refuse: Callable[..., None]) -> str:
     fmt = schema.get("format")
     if fmt is not None and fmt not in FORMATS:
         refuse(f"{where}.format", "error.form_schema.format")
@@ -222,7 +223,7 @@ def _string_kind(schema: dict, where: str, refuse) -> str:
     return fmt if fmt in FORMATS else widget or "text"
 
 
-def _choice_widget(schema: dict, where: str, refuse) -> str:
+def _choice_widget(schema: dict[str, Any], where: str, refuse: Callable[..., None]) -> str:
     options = _options(schema)
     if "enum" in schema and "oneOf" in schema:
         refuse(where, "error.form_schema.enum_or_one_of")
@@ -239,7 +240,7 @@ def _choice_widget(schema: dict, where: str, refuse) -> str:
     return widget or ("radio" if len(options) <= RADIO_LIMIT else "select")
 
 
-def _options(schema: dict) -> tuple[Option, ...]:
+def _options(schema: dict[str, Any]) -> tuple[Option, ...]:
     choice = schema.get("items", schema) if schema.get("type") == "array" else schema
     if "oneOf" in choice:
         return tuple(Option(o["const"], o.get("title") or "", dict(o.get("x-kapi-labels") or {}))
@@ -247,7 +248,8 @@ def _options(schema: dict) -> tuple[Option, ...]:
     return tuple(Option(v, "", {}) for v in choice.get("enum", []) if isinstance(v, str))
 
 
-def _conditionals(schema: dict, properties: dict, refuse) -> list[tuple[Condition, list[str], str]]:
+def _conditionals(schema: dict[str, Any], properties: dict[str, Any],
+                  refuse: Callable[..., None]) -> list[tuple[Condition, list[str], str]]:
     """(condition, the fields it requires, where it is written) for every conditional of the form."""
     rules = []
     clauses = [("", schema)] if "if" in schema else []
@@ -271,7 +273,7 @@ def _conditionals(schema: dict, properties: dict, refuse) -> list[tuple[Conditio
     return rules
 
 
-def _tests(clause: Any, where: str, properties: dict, refuse) -> tuple[Test, ...]:
+def _tests(clause: Any, where: str, properties: dict[str, Any], refuse: Callable[..., None]) -> tuple[Test, ...]:
     if not isinstance(clause, dict) or set(clause) - {"properties", "required"}:
         refuse(where, "error.form_schema.if")
         return ()
@@ -288,7 +290,7 @@ def _tests(clause: Any, where: str, properties: dict, refuse) -> tuple[Test, ...
     return tuple(tests)
 
 
-def _values(check: Any) -> tuple | None:
+def _values(check: Any) -> tuple[Any, ...] | None:
     if not isinstance(check, dict) or len(check) != 1:
         return None
     if "const" in check:
@@ -298,14 +300,14 @@ def _values(check: Any) -> tuple | None:
     return None
 
 
-def _branch(branch: Any, where: str, refuse) -> list[str]:
+def _branch(branch: Any, where: str, refuse: Callable[..., None]) -> list[str]:
     if not isinstance(branch, dict) or set(branch) != {"required"}:
         refuse(where, "error.form_schema.branch")
         return []
     return list(branch["required"])
 
 
-def _check_texts(schema: dict, keyword: str, where: str, refuse) -> None:
+def _check_texts(schema: dict[str, Any], keyword: str, where: str, refuse: Callable[..., None]) -> None:
     texts = schema.get(keyword)
     if texts is None:
         return
@@ -314,7 +316,7 @@ def _check_texts(schema: dict, keyword: str, where: str, refuse) -> None:
         refuse(where, "error.form_schema.texts")
 
 
-def _text(schema: dict, plain: str, translated: str, language: str) -> str:
+def _text(schema: dict[str, Any], plain: str, translated: str, language: str) -> str:
     texts = schema.get(translated)
     texts = texts if isinstance(texts, dict) else {}
     plain_text = schema.get(plain) if isinstance(schema.get(plain), str) else ""

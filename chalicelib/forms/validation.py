@@ -38,7 +38,7 @@ def compile_pattern(pattern: str) -> Any:
         raise PatternRefused(pattern) from error
 
 
-def _re2_pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Any:
+def _re2_pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
     """jsonschema's `pattern` keyword (JSON Schema: unanchored search), matched by RE2."""
     from jsonschema.exceptions import ValidationError
 
@@ -77,7 +77,7 @@ def _validator(schema_json: str) -> Any:
     return _validator_class()(json.loads(schema_json), format_checker=_format_checker())
 
 
-def validate(schema: dict, instance: Any, prefix: str) -> list[FieldError]:
+def validate(schema: dict[str, Any], instance: Any, prefix: str) -> list[FieldError]:
     """One FieldError per bad field, its path dotted under `prefix` (e.g. `answers.company`).
 
     The messages are written for the person who typed the answer (`error.form.*` keys), never
@@ -145,7 +145,7 @@ def _problems(prefix: str, error: Any) -> list[FieldError]:
     return [_labelled(field, "error.form.invalid", title)]
 
 
-def _labelled(field: str, key: str, title: str | None, **params: Any) -> FieldError:
+def _labelled(field: str, key: str, title: str | dict[str, str] | None, **params: Any) -> FieldError:
     """The message, naming the field by its form label when the schema gives one (`title`)."""
     return FieldError(field, key, **({"label": title} if title else {}), **params)
 
@@ -155,7 +155,7 @@ def _title(schema: Any) -> str | dict[str, str] | None:
     title), which `errors.render` reads in the reader's language."""
     if not isinstance(schema, dict):
         return None
-    texts = {"": schema.get("title")}
+    texts: dict[str, Any] = {"": schema.get("title")}
     if isinstance(schema.get("x-kapi-labels"), dict):
         texts.update(schema["x-kapi-labels"])
     texts = {lang: " ".join(text.split())[:80] for lang, text in texts.items() if isinstance(text, str) and text.strip()}

@@ -17,8 +17,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable
 
-from chalice import Response
-from chalice.app import CaseInsensitiveMapping
+from chalice.app import CaseInsensitiveMapping, Response
 
 from chalicelib.common.errors import ApiError, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationError, render
 from chalicelib.http import client_address
@@ -52,7 +51,7 @@ _CHALICE_CODES = {
 }
 
 
-def respond(body: Any, status: int = 200, headers: dict | None = None) -> Response:
+def respond(body: Any, status: int = 200, headers: dict[str, Any] | None = None) -> Response:
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     return Response(body=text, status_code=status, headers={"Content-Type": JSON_TYPE, **(headers or {})})
 
@@ -82,7 +81,7 @@ def prefer_language(language: object) -> None:
 _base_path: contextvars.ContextVar[str] = contextvars.ContextVar("kapi_base_path", default="")
 
 
-def base_path(context: dict | None) -> str:
+def base_path(context: dict[str, Any] | None) -> str:
     """The stage prefix of a request, from its API Gateway context: "/<stage>" when the path the
     caller asked for (`requestContext.path`) starts with it, else "" (a custom domain, or local)."""
     context = context or {}
@@ -131,7 +130,7 @@ def json_view(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def read_json(request: Any) -> dict:
+def read_json(request: Any) -> dict[str, Any]:
     """The request body as a JSON object: 413 over 64 KiB, 415 for another type, 400 if malformed,
     nested deeper than MAX_DEPTH, or holding an integer too long to convert (Python's 4,300 digits)."""
     raw = request.raw_body or b""
@@ -172,12 +171,12 @@ def query_param(request: Any, name: str) -> str | None:
     return (request.query_params or {}).get(name)
 
 
-def allowed_methods(routes: dict, resource_path: str | None) -> str:
+def allowed_methods(routes: dict[str, Any], resource_path: str | None) -> str:
     """The `Allow` header of a 405 (RFC 9110): the methods the matched route has."""
-    return ", ".join(sorted((routes.get(resource_path) or {}).keys()))
+    return ", ".join(sorted((routes.get(resource_path) or {}).keys()))  # type: ignore[arg-type]
 
 
-def spec_errors_middleware(routes: dict) -> Callable[[Any, Callable[[Any], Response]], Response]:
+def spec_errors_middleware(routes: dict[str, Any]) -> Callable[[Any, Callable[[Any], Response]], Response]:
     """Middleware that rewrites Chalice's own error bodies into the spec shape (a 405 with its
     `Allow` header, from the app's `routes`), in the caller's language, adds the headers of `protect`
     to every answer, and logs one JSON line per request."""

@@ -30,7 +30,7 @@ def _date(moment: datetime, language: str | None) -> str:
 
 
 def _gmt_offset(moment: datetime) -> str:
-    minutes = int(moment.utcoffset().total_seconds()) // 60
+    minutes = int(moment.utcoffset().total_seconds()) // 60  # type: ignore[union-attr]  # an aware moment
     sign = "+" if minutes >= 0 else "-"
     hours, rest = divmod(abs(minutes), 60)
     return f"GMT{sign}{hours}" + (f":{rest:02d}" if rest else "")

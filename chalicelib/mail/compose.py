@@ -32,7 +32,7 @@ from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from string import Template
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from chalicelib.common import clock
 from chalicelib.i18n import DEFAULT, localized, pick_language, translate
@@ -74,7 +74,7 @@ def compose(
     kind: str,
     *,
     registration: Mapping[str, str],
-    event: Mapping,
+    event: Mapping[str, Any],
     language: str | None,
     sender: str,
     ticket: Mapping[str, str] | None = None,
@@ -138,7 +138,8 @@ def compose(
         actions=_Html("".join(_html_action(action, links, text) for action in actions)),
     )
     if carries_ticket:
-        _add_ticket_parts(message, text_body, html_body, qr_cid, ticket["secret"], event, registration["id"], links, language)
+        _add_ticket_parts(message, text_body, html_body, qr_cid, ticket["secret"],  # type: ignore[index]  # carries_ticket
+                          event, registration["id"], links, language)
     else:
         _add_alternatives(message, text_body, html_body)
     # Content-* headers go last: restructuring a message moves them into its first part.
@@ -152,7 +153,7 @@ def _add_ticket_parts(
     html_body: str,
     qr_cid: str,
     secret: str,
-    event: Mapping,
+    event: Mapping[str, Any],
     registration_id: str,
     links: Mapping[str, str],
     language: str,
@@ -165,7 +166,7 @@ def _add_ticket_parts(
     _add_alternatives(alternatives, text_body, html_body)
     message.make_related()
     message["MIME-Version"] = "1.0"
-    message.attach(alternatives)
+    message.attach(alternatives)  # type: ignore[arg-type]  # the stubs want an EmailMessage; a MIMEPart works
     message.add_related(qr_png(secret), "image", "png", cid=qr_cid, disposition="inline", filename="ticket-qr.png")
     message.add_attachment(
         event_ics(event, registration_id, links["ticket"], language).decode("utf-8"),

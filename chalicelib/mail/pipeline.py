@@ -27,9 +27,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Any, Callable
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
 
 from chalicelib.common import clock
 from chalicelib.common.config import settings
@@ -106,7 +108,7 @@ class Pipeline:
         return self._deliver_claimed(message, registration, events.load(self.db, message.event_id),
                                      lambda outcome: _record(self.db, [outcome]))
 
-    def _deliver_claimed(self, message: OutboxMessage, registration: Registration | None, event: dict,
+    def _deliver_claimed(self, message: OutboxMessage, registration: Registration | None, event: dict[str, Any],
                          record: Callable[["_Outcome"], None]) -> str:
         if registration is None or registration.erased:
             return self._finish(record, message, registration, "skipped", None)
@@ -126,7 +128,7 @@ class Pipeline:
             return self._retry_later(record, message, registration, str(error))
         return self._finish(record, message, registration, "sent", None)
 
-    def deliver_stream_records(self, records: list[dict]) -> dict:
+    def deliver_stream_records(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         """A DynamoDB stream batch (new outbox emails); failed ones are reported for Lambda to retry."""
         failures = []
         for record in records:
@@ -160,7 +162,7 @@ class Pipeline:
             pacer = self._pacer
         pacer.wait()
 
-    def _compose(self, message: OutboxMessage, registration: Registration, event: dict):
+    def _compose(self, message: OutboxMessage, registration: Registration, event: dict[str, Any]) -> EmailMessage:
         secret = secret_for(registration)
         ticket_type = events.ticket_type(event, registration.ticket_type)
         return compose(
@@ -195,8 +197,8 @@ class Pipeline:
         """Take the message off the due index (sparse: no queue, no due_at) and record the outcome."""
         record(_Outcome(message, [
             OutboxMessage.state.set(state), OutboxMessage.queue.remove(), OutboxMessage.due_at.remove(),
-            OutboxMessage.last_error.set(error),
-            OutboxMessage.sent_at.set(clock.iso(clock.now()) if state == "sent" else None)],
+            OutboxMessage.last_error.set(error),  # type: ignore[arg-type]  # None removes a nullable attribute
+            OutboxMessage.sent_at.set(clock.iso(clock.now()) if state == "sent" else None)],  # type: ignore[arg-type]
             registration if state != "skipped" else None, state, error))
         return state
 
@@ -229,7 +231,7 @@ def _claim_all(db: Tables, due: list[OutboxMessage]) -> list[OutboxMessage]:
     return list(pending.values())
 
 
-def _lease(now: datetime) -> tuple[list, Any]:
+def _lease(now: datetime) -> tuple[list[Any], Any]:
     """A claim's actions (one more attempt, due again when the lease ends) and its condition (still
     pending and due): the single claim and a round's claim lease a message alike."""
     return ([OutboxMessage.attempts.add(1), OutboxMessage.due_at.set(_lease_end(now))],
@@ -240,7 +242,7 @@ def _lease_end(now: datetime) -> str:
     return clock.iso(now + timedelta(seconds=LEASE_SECONDS))
 
 
-def _throttles_are(count: int):
+def _throttles_are(count: float) -> Condition:
     """A message written before `throttles` existed has none: that is a count of 0."""
     same = OutboxMessage.throttles == count
     return same | OutboxMessage.throttles.does_not_exist() if count == 0 else same
@@ -251,7 +253,7 @@ class _Outcome:
     """What a delivery attempt writes: `message_actions` on the message and, unless `registration` is
     None, its state on the registration."""
     message: OutboxMessage
-    message_actions: list
+    message_actions: list[Any]
     registration: Registration | None
     state: str
     error: str | None
@@ -304,7 +306,7 @@ def _record(db: Tables, outcomes: list[_Outcome]) -> None:
                 own = (Registration.email_message == message.id) | Registration.email_message.does_not_exist()
                 transaction.update(message.id, outcome.registration, [
                     Registration.email_status.set(outcome.state), Registration.email_attempts.set(message.attempts),
-                    Registration.email_error.set(outcome.error)], condition=own)
+                    Registration.email_error.set(outcome.error)], condition=own)  # type: ignore[arg-type]
         try:
             transaction.commit()
             return

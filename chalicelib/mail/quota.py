@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Quota:
         return self.max_per_day is not None and self.sent_last_day >= self.max_per_day
 
 
-def ses_quota(client) -> Quota:
+def ses_quota(client: Any) -> Quota:
     """The SES account's limits (Max24HourSend is -1 on an unlimited account)."""
     answer = client.get_send_quota()
     per_day = int(answer["Max24HourSend"])

@@ -15,7 +15,7 @@ import ssl
 import time
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Mapping, Protocol
+from typing import Any, Mapping, Protocol
 
 from chalicelib.common.atomicfile import write_atomic
 from chalicelib.mail.errors import PermanentSendError, ThrottledSendError, TransientSendError
@@ -95,7 +95,7 @@ _SES_TRANSIENT_CODES = _SES_THROTTLING_CODES | {"ServiceUnavailable", "InternalF
 class SesTransport:
     """Amazon SES `SendRawEmail`: the composed MIME message goes out byte for byte."""
 
-    def __init__(self, client):
+    def __init__(self, client: Any) -> None:
         self.client = client
 
     def quota(self) -> Quota:
@@ -117,7 +117,7 @@ class SesTransport:
             raise TransientSendError(f"SES unreachable: {type(error).__name__}") from None
 
 
-def transport_from_config(config: Mapping[str, object]) -> Transport:
+def transport_from_config(config: Mapping[str, Any]) -> Transport:
     """Build the configured transport.
 
     The keys are `transport` ("outbox", "smtp" or "ses"), `outbox_dir`, `smtp_host`,

@@ -9,6 +9,7 @@ Nothing is counted by reading registrations or scans.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.checkin import counts as door_counts
@@ -19,7 +20,7 @@ from chalicelib.storage.tables import Tables
 _ARRIVALS = "arrivals__"
 
 
-def report(db: Tables, event_id: str) -> dict:
+def report(db: Tables, event_id: str) -> dict[str, Any]:
     """`{registrations, lists, no_show, arrivals, offline_conflicts}` for the event; 404 if it does not exist."""
     event = events.load(db, event_id)
     registered = counters.read(db, event_id)
@@ -36,13 +37,14 @@ def report(db: Tables, event_id: str) -> dict:
     }
 
 
-def _list_figures(event: dict, checkin_list: dict, registered: dict[str, int], door: dict[str, int]) -> dict:
+def _list_figures(event: dict[str, Any], checkin_list: dict[str, Any], registered: dict[str, int],
+                  door: dict[str, int]) -> dict[str, Any]:
     """One list's row: its id and name, then the same figures its door status shows."""
     return {"id": checkin_list["id"], "name": checkin_list["name"],
             **door_counts.figures(event, checkin_list, registered, door)}
 
 
-def _arrivals(doors: list[dict[str, int]], timezone: str) -> list[dict]:
+def _arrivals(doors: list[dict[str, int]], timezone: str) -> list[dict[str, Any]]:
     """Entries per hour summed over lists, each hour as ISO 8601 with the event's offset at that hour."""
     totals: dict[str, int] = {}
     for door in doors:

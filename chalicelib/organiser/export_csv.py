@@ -34,6 +34,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.common import clock
@@ -115,7 +116,7 @@ def _formula_at(text: str, start: int) -> bool:
     return False
 
 
-def _row(registration: Registration, fields: list[str], zone: ZoneInfo) -> list:
+def _row(registration: Registration, fields: list[str], zone: ZoneInfo) -> list[Any]:
     answers = registration.answers or {}
     return [registration.id, registration.status, registration.ticket_type, registration.name,
             registration.email, registration.language, _local(registration.created_at, zone),

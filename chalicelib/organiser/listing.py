@@ -15,6 +15,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib.common.errors import ValidationError
 from chalicelib.events import counters, events
@@ -35,10 +36,10 @@ class Filters:
     ticket_type: str | None
     q: str | None
     limit: int
-    cursor: dict | None
+    cursor: dict[str, Any] | None
 
 
-def parse_filters(event: dict, params: dict[str, str]) -> Filters:
+def parse_filters(event: dict[str, Any], params: dict[str, str]) -> Filters:
     """The query string checked against the event; a 400 names the first bad parameter."""
     status = params.get("status") or None
     if status is not None and status not in counters.STATUSES:
@@ -58,7 +59,7 @@ def parse_filters(event: dict, params: dict[str, str]) -> Filters:
     return Filters(status, ticket_type, q, limit, cursor)
 
 
-def page(db: Tables, event_id: str, params: dict[str, str]) -> dict:
+def page(db: Tables, event_id: str, params: dict[str, str]) -> dict[str, Any]:
     """`{items, next_cursor}` for the registrations table; `next_cursor` is null on the last page.
 
     With `q` the answer is the best matches of the search index, one page of at most `limit`
@@ -72,7 +73,7 @@ def page(db: Tables, event_id: str, params: dict[str, str]) -> dict:
     if filters.status is None:
         index, hash_key = Registration.by_event, event_id
     else:
-        index, hash_key = Registration.by_event_status, f"{event_id}#{filters.status}"
+        index, hash_key = Registration.by_event_status, f"{event_id}#{filters.status}"  # type: ignore[assignment]
     results = index.query(hash_key, filter_condition=condition, limit=filters.limit,
                           last_evaluated_key=filters.cursor,
                           page_size=FILTERED_PAGE_SIZE if condition is not None else filters.limit)
@@ -83,18 +84,18 @@ def page(db: Tables, event_id: str, params: dict[str, str]) -> dict:
 
 def _search(db: Tables, event_id: str, filters: Filters) -> list[Registration]:
     narrowed = filters.status is not None or filters.ticket_type is not None
-    found = search.find(db, event_id, filters.q, limit=MAX_LIMIT if narrowed else filters.limit)
+    found = search.find(db, event_id, filters.q, limit=MAX_LIMIT if narrowed else filters.limit)  # type: ignore[arg-type]
     kept = [r for r in found if (filters.status in (None, r.status))
             and (filters.ticket_type in (None, r.ticket_type))]
     return kept[:filters.limit]
 
 
-def _encode_cursor(key: dict) -> str:
+def _encode_cursor(key: dict[str, Any]) -> str:
     plain = {name: value["S"] for name, value in key.items()}
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, event_id: str, status: str | None) -> dict:
+def _decode_cursor(cursor: str, event_id: str, status: str | None) -> dict[str, Any]:
     """The DynamoDB ExclusiveStartKey behind a cursor, if it was made for this very listing."""
     bad = ValidationError.field("cursor", "error.cursor.invalid")
     try:

@@ -13,6 +13,8 @@ scan would change). A confirmed attendee is sent the new ticket.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.expressions.operand import Path
 
 from chalicelib.checkin import counts, state
@@ -31,7 +33,7 @@ REISSUABLE = frozenset({"confirmed", "pending_approval", "waitlisted"})
 FIELDS = ("ticket_type",)
 
 
-def parse(body: dict) -> str | None:
+def parse(body: dict[str, Any]) -> str | None:
     """The requested ticket type from a reissue body `{ticket_type?}` (None: keep the current one)."""
     unknown = [FieldError(name, "error.field.unknown") for name in body if name not in FIELDS]
     if unknown:
@@ -64,7 +66,7 @@ def reissue(db: Tables, event_id: str, registration_id: str, ticket_type: str | 
     return moves.get(db, event_id, registration_id)
 
 
-def _transaction(db: Tables, event: dict, registration: Registration, new_type: str) -> Transaction:
+def _transaction(db: Tables, event: dict[str, Any], registration: Registration, new_type: str) -> Transaction:
     now = clock.iso(clock.now())
     old_type, status = registration.ticket_type, registration.status
     actions = [Registration.revision.set(registration.revision + 1), Registration.updated_at.set(now)]

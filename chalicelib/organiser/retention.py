@@ -19,7 +19,7 @@ import json
 import logging
 import time
 from datetime import datetime, timedelta
-from typing import Iterator
+from typing import Any, Iterator
 
 from chalicelib.common import clock
 from chalicelib.organiser import erasure
@@ -35,7 +35,7 @@ KEY_SLACK = timedelta(days=1)
 log = logging.getLogger("kapi")
 
 
-def due(event: dict, now: datetime) -> bool:
+def due(event: dict[str, Any], now: datetime) -> bool:
     return clock.parse_iso(event["ends_at"]) + timedelta(days=event["retention_days"]) <= now
 
 
@@ -47,7 +47,7 @@ def started_events(db: Tables, now: datetime) -> Iterator[Event]:
                                          filter_condition=Event.personal_data_erased_at.does_not_exist())
 
 
-def erase_due(db: Tables, now: datetime | None = None, budget_seconds: float = BUDGET_SECONDS) -> dict:
+def erase_due(db: Tables, now: datetime | None = None, budget_seconds: float = BUDGET_SECONDS) -> dict[str, Any]:
     """Erase what is due; returns counts for the log. Safe to run concurrently and repeatedly.
 
     One event that cannot be handled (a date that does not compute, a failing write) is logged and
@@ -55,6 +55,8 @@ def erase_due(db: Tables, now: datetime | None = None, budget_seconds: float = B
     """
     now = now or clock.now()
     deadline = time.monotonic() + budget_seconds
+    finished: list[str]
+    failed: list[str]
     erased, finished, failed = 0, [], []
     for record in started_events(db, now):
         try:
@@ -74,7 +76,7 @@ def erase_due(db: Tables, now: datetime | None = None, budget_seconds: float = B
     return _report(erased, finished, failed, complete=True)
 
 
-def _report(erased: int, events: list[str], failed: list[str], complete: bool) -> dict:
+def _report(erased: int, events: list[str], failed: list[str], complete: bool) -> dict[str, Any]:
     report = {"msg": "retention", "registrations_erased": erased, "events_finished": events,
               "events_failed": failed, "complete": complete}
     if erased or events or failed:

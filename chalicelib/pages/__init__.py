@@ -25,7 +25,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib.http.web import request_base
 from chalicelib.i18n import SUPPORTED, translate
@@ -124,7 +124,7 @@ def html_page(*, language: str, title: str, content: Markup, scripts: tuple[str,
         languages=Markup("".join(_language_link(code, language) for code in SUPPORTED)),
         content=content,
     )
-    page_headers = {**HEADERS, **(headers or {})}
+    page_headers: dict[str, str | list[str]] = {**HEADERS, **(headers or {})}
     if posts_form:
         page_headers["Content-Security-Policy"] = FORM_CONTENT_SECURITY_POLICY
     return Response(body=body, status_code=status, headers=page_headers)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib.http.web import app_url
 from chalicelib.i18n import catalogue, translate

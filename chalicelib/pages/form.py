@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Mapping
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.common.errors import FieldError, ValidationError
@@ -45,7 +45,7 @@ class Control:
     help: str = ""
     required: bool = False  # now, for the values shown
     requirable: bool = False  # a conditional field: required whenever it shows
-    schema: Mapping = field(default_factory=dict)
+    schema: Mapping[str, Any] = field(default_factory=dict)
     choices: tuple[Choice, ...] = ()
     conditions: tuple[reading.Condition, ...] = ()
     input: Mapping[str, object] = field(default_factory=dict)  # more attributes of the input itself
@@ -53,7 +53,7 @@ class Control:
     messages: Mapping[str, str] = field(default_factory=dict)  # JSON Schema keyword → what the script says
 
 
-def fields_html(schema: dict, language: str, values: FormData, errors: Mapping[str, str],
+def fields_html(schema: dict[str, Any], language: str, values: FormData, errors: Mapping[str, str],
                 timezone: str | None = None) -> Markup:
     """The form schema's fields, filled with `values` (else the schema's defaults) and showing `errors`
     (path → message). UnrenderableForm for a schema the page cannot show."""
@@ -62,12 +62,12 @@ def fields_html(schema: dict, language: str, values: FormData, errors: Mapping[s
     return controls_html(answer_controls(fields, language, values, timezone), values, errors)
 
 
-def preview(body: dict) -> Markup:
+def preview(body: dict[str, Any]) -> Markup:
     """The organisers' live preview (`POST /api/forms/preview`): `{form, language?, values?, errors?,
     timezone?}` → the fields as the registration page shows them. A form that is not a valid schema,
     or that the page cannot show, is a 400 naming its place under `form`, as saving the event would be.
     `values` maps field paths to a value or a list (checkboxes); `errors` maps field paths to messages."""
-    schema = body.get("form")
+    schema: Any = body.get("form")  # unchecked JSON until form_schema_errors has looked
     problems = validation.form_schema_errors(schema) or reading.problems(schema)
     values, errors = body.get("values", {}), body.get("errors", {})
     if not isinstance(values, dict) or not all(_shown_value(v) for v in values.values()):
@@ -119,7 +119,7 @@ def controls_html(controls: list[Control], values: FormData, errors: Mapping[str
                           for c in controls))
 
 
-def control(f: Field, language: str, answers: dict, timezone: str | None) -> Control:
+def control(f: Field, language: str, answers: dict[str, Any], timezone: str | None) -> Control:
     """A schema field as a control. A checkbox can only be required to be ticked (`const: true`)."""
     needed = f.schema.get("const") is True if f.kind == "boolean" else f.required
     help_text = f.help(language)
@@ -169,13 +169,13 @@ def _number(value: object) -> str:
     return str(int(value)) if isinstance(value, (int, float)) and float(value).is_integer() else str(value)
 
 
-def answers_from(fields: list[Field], data: FormData, timezone: str | None) -> dict:
+def answers_from(fields: list[Field], data: FormData, timezone: str | None) -> dict[str, Any]:
     """What the browser posted for the schema's fields, typed as the schema says; blanks left out.
 
     Numbers that do not parse stay strings, so the schema names the problem; a date-time from the
     browser's clock-less picker is read in the event's time zone.
     """
-    answers: dict = {}
+    answers: dict[str, Any] = {}
     for f in fields:
         raw = [value.strip() for value in data.get(f.path, [])]
         if f.kind == "boolean":
@@ -189,7 +189,7 @@ def answers_from(fields: list[Field], data: FormData, timezone: str | None) -> d
     return answers
 
 
-def place_errors(details: list[dict], paths: list[str]) -> tuple[dict[str, str], list[str]]:
+def place_errors(details: list[dict[str, Any]], paths: list[str]) -> tuple[dict[str, str], list[str]]:
     """Each error on the field it is about (the longest path that starts it: `answers.days.0` is about
     `answers.days`), first message per field; and the messages that belong to no field shown."""
     placed: dict[str, str] = {}
@@ -210,7 +210,7 @@ def _typed(kind: str, value: str, timezone: str | None) -> object:
             number = float(value.replace(",", ".")) if kind == "number" else int(value)
         except ValueError:
             return value
-        return int(number) if kind == "number" and number.is_integer() else number
+        return int(number) if kind == "number" and number.is_integer() else number  # type: ignore[union-attr]
     if kind == "date-time" and timezone:
         try:
             return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(timezone)).isoformat()

@@ -6,7 +6,9 @@ language. The counts of all events come in one BatchGetItem per 100 events.
 """
 from __future__ import annotations
 
-from chalice import Response
+from typing import Any
+
+from chalice.app import Response
 
 from chalicelib.common import clock
 from chalicelib.common.errors import ApiError
@@ -35,7 +37,7 @@ def home_page(db: Tables, choice: LanguageChoice) -> Response:
     return html_page(language=language, title=title, content=content, headers=choice.remember())
 
 
-def _card(event: dict, counts: dict, language: str, index: int) -> Markup:
+def _card(event: dict[str, Any], counts: dict[str, Any], language: str, index: int) -> Markup:
     return render(
         "home_event.html", id=f"event-{index}", name=localized(event["name"], language),
         label_when=translate("form.label.when", language),

@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from typing import Any
 from urllib.parse import parse_qs
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib.common.errors import ApiError, NotFound, ValidationError
 from chalicelib.events import counters, events
@@ -76,7 +77,7 @@ def submit(db: Tables, event_id: str, choice: LanguageChoice, raw_body: bytes, *
     return _page(event, counts, choice, values=data, result=(outcome.body["status"], outcome.body["email"]))
 
 
-def _load(db: Tables, event_id: str, choice: LanguageChoice) -> tuple[dict, dict] | Response:
+def _load(db: Tables, event_id: str, choice: LanguageChoice) -> tuple[dict[str, Any], dict[str, Any]] | Response:
     try:
         return events.load_visible(db, event_id), counters.read(db, event_id)
     except NotFound:
@@ -85,7 +86,7 @@ def _load(db: Tables, event_id: str, choice: LanguageChoice) -> tuple[dict, dict
         return message_page("form.error", choice.pick(), error.status)
 
 
-def _registration(event: dict, data: form.FormData, language: str) -> dict:
+def _registration(event: dict[str, Any], data: form.FormData, language: str) -> dict[str, Any]:
     """The API's registration body from the posted form; answers of hidden conditional fields left out."""
     fields = reading.read(event["form"])
     answers = form.answers_from(fields, data, event["timezone"])
@@ -100,24 +101,24 @@ def _first(data: form.FormData, name: str) -> str:
     return (data.get(name) or [""])[0]
 
 
-def _registration_language(event: dict, language: str) -> str:
+def _registration_language(event: dict[str, Any], language: str) -> str:
     """The page's language if the event speaks it (its emails are written only in its languages)."""
     return language if language in event["languages"] else event["languages"][0]
 
 
-def _single_ticket_type(event: dict, counts: dict) -> form.FormData:
+def _single_ticket_type(event: dict[str, Any], counts: dict[str, Any]) -> form.FormData:
     """The only ticket type left to choose, preselected."""
     open_types = _open_types(event, counters.available(event, counts))
     return {"ticket_type": open_types} if len(open_types) == 1 else {}
 
 
-def _open_types(event: dict, rooms: dict[str, int | None]) -> list[str]:
+def _open_types(event: dict[str, Any], rooms: dict[str, int | None]) -> list[str]:
     """The ticket types one can still register for (a seat left, or a waiting list)."""
     return [t["id"] for t in event["ticket_types"] if not seats.sold_out(event, rooms, t["id"])]
 
 
-def _page(event: dict, counts: dict, choice: LanguageChoice, *, values: form.FormData,
-          details: list[dict] | None = None, failure: str | None = None, retry_after: int | None = None,
+def _page(event: dict[str, Any], counts: dict[str, Any], choice: LanguageChoice, *, values: form.FormData,
+          details: list[dict[str, Any]] | None = None, failure: str | None = None, retry_after: int | None = None,
           result: tuple[str, str] | None = None, status: int = 200) -> Response:
     language = choice.pick()
     rooms = counters.available(event, counts)
@@ -146,8 +147,8 @@ def _page(event: dict, counts: dict, choice: LanguageChoice, *, values: form.For
                      posts_form=shows_form, headers=choice.remember())
 
 
-def _form(event: dict, rooms: dict, language: str, values: form.FormData, details: list[dict],
-          failure: str | None, retry_after: int | None) -> Markup:
+def _form(event: dict[str, Any], rooms: dict[str, Any], language: str, values: form.FormData,
+          details: list[dict[str, Any]], failure: str | None, retry_after: int | None) -> Markup:
     fields = reading.read(event["form"])
     def text(key: str, **params: object) -> str:
         return translate(key, language, **params)

@@ -25,7 +25,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib.http.web import app_url, request_base
 from chalicelib.i18n import SUPPORTED, catalogue, negotiate, translate

@@ -6,12 +6,14 @@ since registering still makes sense.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.common import clock
 from chalicelib.events import counters, events
 from chalicelib.i18n import translate
 
 
-def event_seats(event: dict, counts: dict[str, int], language: str) -> str:
+def event_seats(event: dict[str, Any], counts: dict[str, int], language: str) -> str:
     """The event as a whole: closed, not open yet, or the room left in all its ticket types."""
     if not events.registration_open(event):
         opens = event.get("registration_opens_at")
@@ -20,11 +22,11 @@ def event_seats(event: dict, counts: dict[str, int], language: str) -> str:
     return _room(counters.available_in_all(event, counts), event["waitlist"], language)
 
 
-def ticket_seats(event: dict, rooms_left: dict[str, int | None], ticket_type: str, language: str) -> str:
+def ticket_seats(event: dict[str, Any], rooms_left: dict[str, int | None], ticket_type: str, language: str) -> str:
     return _room(rooms_left.get(ticket_type), event["waitlist"], language)
 
 
-def sold_out(event: dict, rooms_left: dict[str, int | None], ticket_type: str) -> bool:
+def sold_out(event: dict[str, Any], rooms_left: dict[str, int | None], ticket_type: str) -> bool:
     """Nothing left to register for: no seat and no waiting list."""
     return rooms_left.get(ticket_type, 1) == 0 and not event["waitlist"]
 

@@ -13,7 +13,7 @@ import functools
 import hashlib
 from pathlib import Path
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib.common.errors import NotFound
 from chalicelib.http.web import app_url

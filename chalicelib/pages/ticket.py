@@ -12,7 +12,7 @@ in a cookie: `pages.language`). A secret that is unknown, forged, replaced by a 
 """
 from __future__ import annotations
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib.common.errors import ApiError, NotFound
 from chalicelib.events import events

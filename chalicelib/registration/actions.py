@@ -5,6 +5,8 @@ returned are read after that, so they show the registration as it now is.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.registration import moves, waitlist
 from chalicelib.storage.models import Registration
 from chalicelib.storage.tables import Tables
@@ -24,7 +26,7 @@ def apply(db: Tables, event_id: str, registration_id: str, move: str) -> Registr
     return moves.get(db, event_id, registration_id)
 
 
-def cancel_by_secret(db: Tables, secret: str) -> dict:
+def cancel_by_secret(db: Tables, secret: str) -> dict[str, Any]:
     """The attendee's cancel from their ticket page: the ticket's view afterwards."""
     registration, _ = lookup.find(db, secret)
     apply(db, registration.event_id, registration.id, "cancel")

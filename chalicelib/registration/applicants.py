@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib.common.errors import FieldError, ValidationError
 from chalicelib.common.text import fold_case, has_bidi_control
@@ -20,10 +21,10 @@ class Applicant:
     email: str
     email_key: str
     language: str
-    answers: dict
+    answers: dict[str, Any]
 
 
-def parse(event: dict, body: dict) -> Applicant:
+def parse(event: dict[str, Any], body: dict[str, Any]) -> Applicant:
     """The applicant, or one ValidationError listing every bad field (form answers included)."""
     problems: list[FieldError] = [FieldError(name, "error.field.unknown") for name in body if name not in FIELDS]
     ticket_type = _ticket_type(event, body.get("ticket_type"), problems)
@@ -43,7 +44,7 @@ def parse(event: dict, body: dict) -> Applicant:
     return Applicant(ticket_type, name, email, email_key, language, answers)
 
 
-def _closed(form: dict) -> dict:
+def _closed(form: dict[str, Any]) -> dict[str, Any]:
     """The form, refusing answers to questions it does not ask unless it says it takes them
     (`additionalProperties` or `unevaluatedProperties` true): JSON Schema's default would store them."""
     if "additionalProperties" in form or "unevaluatedProperties" in form:
@@ -51,7 +52,7 @@ def _closed(form: dict) -> dict:
     return {**form, "additionalProperties": False}
 
 
-def _answer_texts(form: dict, answers: dict, told: set[str]) -> list[FieldError]:
+def _answer_texts(form: dict[str, Any], answers: dict[str, Any], told: set[str]) -> list[FieldError]:
     """Text answers (and list items) holding bidirectional controls, refused as in names; a field
     already told of another problem is not told twice."""
     found = []
@@ -64,7 +65,7 @@ def _answer_texts(form: dict, answers: dict, told: set[str]) -> list[FieldError]
     return found
 
 
-def _language(event: dict, value: object, problems: list[FieldError]) -> str:
+def _language(event: dict[str, Any], value: object, problems: list[FieldError]) -> str:
     """One of the event's languages: its emails and pages are written only in those."""
     offered = [language for language in event["languages"] if language in LANGUAGES]
     if value not in offered:
@@ -74,14 +75,14 @@ def _language(event: dict, value: object, problems: list[FieldError]) -> str:
     return value  # type: ignore[return-value]
 
 
-def _ticket_type(event: dict, value: object, problems: list[FieldError]) -> str:
-    known = [t["id"] for t in event["ticket_types"]]
+def _ticket_type(event: dict[str, Any], value: object, problems: list[FieldError]) -> str:
+    known: list[str] = [t["id"] for t in event["ticket_types"]]
     if value is None and len(known) == 1:
         return known[0]
     if value not in known:
         problems.append(FieldError("ticket_type", "error.ticket_type.choose" if value is None else "error.ticket_type.unknown"))
         return ""
-    return value  # type: ignore[return-value]
+    return value
 
 
 def _name(value: object, problems: list[FieldError]) -> str:

@@ -6,6 +6,8 @@ owed a move (`outbox.promotion_owed`), which `waitlist` settles.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.common import clock
 from chalicelib.common.errors import Conflict, InvalidState, NotFound
 from chalicelib.events import counters
@@ -69,7 +71,7 @@ def resend(db: Tables, event_id: str, registration_id: str) -> Registration:
 
 
 def move_to(db: Tables, registration: Registration, new_status: str, kind: str,
-            room_event: dict | None = None) -> None:
+            room_event: dict[str, Any] | None = None) -> None:
     """One move's transaction, conditional on the status read; with `room_event`, the move also takes
     a seat (a promotion), or fails with the label "counts" when there is none."""
     old_status = registration.status

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib.common import clock
 from chalicelib.common.errors import (
@@ -43,10 +44,10 @@ INDEX_CATCH_UP_TRIES, INDEX_CATCH_UP_SECONDS = 10, 0.1
 @dataclass(frozen=True)
 class Outcome:
     status: int
-    body: dict
+    body: dict[str, Any]
 
 
-def register(db: Tables, event_id: str, body: dict, *, client_key: str, rate_limit: int,
+def register(db: Tables, event_id: str, body: dict[str, Any], *, client_key: str, rate_limit: int,
              idempotency_key: str | None = None) -> Outcome:
     event = events.load_visible(db, event_id)
     body_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
@@ -82,7 +83,7 @@ def register(db: Tables, event_id: str, body: dict, *, client_key: str, rate_lim
                 raise ValidationError.field("ticket_type", "error.ticket_type.unknown") from None
             if status == "waitlisted":
                 raise
-            seat = counters.find_room(db, event, applicant.ticket_type, event["waitlist"])
+            seat = counters.find_room(db, event, applicant.ticket_type, event["waitlist"])  # type: ignore[assignment]
             if seat is not None:
                 continue  # that shard ran out; this one had a seat a moment ago
             if not event["waitlist"]:
@@ -96,7 +97,7 @@ def _ticket_type_removed(db: Tables, event_id: str, ticket_type: str) -> bool:
     return ticket_type not in {t["id"] for t in events.load(db, event_id)["ticket_types"]}
 
 
-def _new_registration(db: Tables, event: dict, applicant: applicants.Applicant, status: str) -> Registration:
+def _new_registration(db: Tables, event: dict[str, Any], applicant: applicants.Applicant, status: str) -> Registration:
     now = clock.iso(clock.now())
     registration_id = new_registration_id()
     return db.Registration(
@@ -108,8 +109,8 @@ def _new_registration(db: Tables, event: dict, applicant: applicants.Applicant, 
         email_claim=not event["allow_duplicate_emails"])
 
 
-def _registration_transaction(db: Tables, event: dict, registration: Registration, result: Outcome, body_hash: str,
-                              client_key: str, rate_limit: int, idempotency_key: str | None,
+def _registration_transaction(db: Tables, event: dict[str, Any], registration: Registration, result: Outcome,
+                              body_hash: str, client_key: str, rate_limit: int, idempotency_key: str | None,
                               seat: counters.Seat) -> Transaction:
     tx = db.transaction()
     message = outbox.message(db, registration.id, event["id"], outbox.KIND_FOR_STATUS[registration.status])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import Any
 
 from pynamodb.exceptions import DeleteError, PynamoDBException
 
@@ -38,7 +39,7 @@ def settle_due(db: Tables, limit: int = 50) -> int:
     return len(due)
 
 
-def settle_stream_records(db: Tables, records: list[dict]) -> None:
+def settle_stream_records(db: Tables, records: list[dict[str, Any]]) -> None:
     """Owed promotions new in the outbox table's stream (the schedule retries any that fail here)."""
     for record in records:
         item_id = record.get("dynamodb", {}).get("Keys", {}).get("id", {}).get("S", "")

@@ -17,7 +17,7 @@ def caller(request: Request, roles: tuple[str, ...], event_id: str | None = None
 
 def language(request: Request) -> str:
     """The caller's language from Accept-Language (a query's `lang` where the route takes one)."""
-    return negotiate(request.headers.get("accept-language"), (request.query_params or {}).get("lang"))
+    return negotiate(request.headers.get("accept-language"), (request.query_params or {}).get("lang"))  # type: ignore[call-overload]
 
 
 def client(request: Request) -> str:

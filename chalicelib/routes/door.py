@@ -1,7 +1,9 @@
 """The door's API: scans, the name search, a list's counts, the scanner's events and offline bundle."""
 from __future__ import annotations
 
-from chalice import Blueprint
+from typing import Any
+
+from chalice.app import Blueprint
 
 from chalicelib.access import auth
 from chalicelib.checkin import attendees, counts, offline, scan
@@ -23,7 +25,7 @@ def _door(event_id: str, list_id: str) -> scan.Door:
 
 @door.route("/api/events/{event_id}/checkin-lists/{list_id}/scans", methods=["POST"])
 @json_view
-def scan_ticket(event_id, list_id):
+def scan_ticket(event_id: str, list_id: str) -> Any:
     where = _door(event_id, list_id)
     answer = scan.perform(tables(), where, scan.parse(read_json(door.current_request), where))
     return respond(answer.body, answer.status)
@@ -31,14 +33,14 @@ def scan_ticket(event_id, list_id):
 
 @door.route("/api/events/{event_id}/checkin-lists/{list_id}/scans/batch", methods=["POST"])
 @json_view
-def scan_batch(event_id, list_id):
+def scan_batch(event_id: str, list_id: str) -> Any:
     where = _door(event_id, list_id)
     return {"results": scan.perform_batch(tables(), where, scan.parse_batch(read_json(door.current_request), where))}
 
 
 @door.route("/api/events/{event_id}/checkin-lists/{list_id}/search", methods=["GET"])
 @json_view
-def search_at_door(event_id, list_id):
+def search_at_door(event_id: str, list_id: str) -> Any:
     principal, db = caller(door.current_request, auth.DOOR, event_id), tables()
     return {"items": attendees.find(db, event_id, checkin_lists.get(db, event_id, list_id),
                                     query_param(door.current_request, "q"),
@@ -47,7 +49,7 @@ def search_at_door(event_id, list_id):
 
 @door.route("/api/events/{event_id}/checkin-lists/{list_id}/status", methods=["GET"])
 @json_view
-def checkin_status(event_id, list_id):
+def checkin_status(event_id: str, list_id: str) -> Any:
     caller(door.current_request, auth.DOOR, event_id)
     db = tables()
     return counts.status(db, checkin_lists.event(db, event_id), checkin_lists.get(db, event_id, list_id))
@@ -55,13 +57,13 @@ def checkin_status(event_id, list_id):
 
 @door.route("/api/door/events", methods=["GET"])
 @json_view
-def door_events():
+def door_events() -> Any:
     """The events the caller's token may scan: the scanner page's event picker."""
     return {"items": checkin_lists.door_events(tables(), caller(door.current_request, auth.DOOR).events)}
 
 
 @door.route("/api/events/{event_id}/offline-bundle", methods=["GET"])
 @json_view
-def offline_bundle(event_id):
+def offline_bundle(event_id: str) -> Any:
     caller(door.current_request, auth.DOOR, event_id)
     return offline.bundle(tables(), event_id)

@@ -1,7 +1,9 @@
 """The public API: published events, registering, and an attendee's own ticket by its secret."""
 from __future__ import annotations
 
-from chalice import Blueprint, Response
+from typing import Any
+
+from chalice.app import Blueprint, Response
 
 from chalicelib.access import auth
 from chalicelib.common.config import settings
@@ -20,13 +22,13 @@ public = Blueprint(__name__)
 
 @public.route("/api/events", methods=["GET"])
 @json_view
-def list_events():
+def list_events() -> Any:
     return {"items": events.public_list(tables())}
 
 
 @public.route("/api/events/{event_id}", methods=["GET"])
 @json_view
-def get_event(event_id):
+def get_event(event_id: str) -> Any:
     """Anyone sees a published event; an organiser of the event (with a token) sees it whole."""
     request, db = public.current_request, tables()
     if request.headers.get("authorization"):
@@ -37,7 +39,7 @@ def get_event(event_id):
 
 @public.route("/api/events/{event_id}/registrations", methods=["POST"])
 @json_view
-def register(event_id):
+def register(event_id: str) -> Any:
     request = public.current_request
     body = read_json(request)
     prefer_language(body.get("language"))  # the attendee's own choice, over the browser's
@@ -49,13 +51,13 @@ def register(event_id):
 
 @public.route("/api/tickets/{secret}", methods=["GET"])
 @json_view
-def get_ticket(secret):
+def get_ticket(secret: str) -> Any:
     return lookup.ticket_view(*lookup.find(tables(), secret))
 
 
 @public.route("/api/tickets/{secret}/qr.png", methods=["GET"])
 @json_view
-def ticket_qr(secret):
+def ticket_qr(secret: str) -> Any:
     lookup.find(tables(), secret)
     return Response(body=qr_png(secret.strip().upper()), headers={"Content-Type": "image/png",
                                                                   "Cache-Control": "private, max-age=3600"})
@@ -63,7 +65,7 @@ def ticket_qr(secret):
 
 @public.route("/api/tickets/{secret}/calendar.ics", methods=["GET"])
 @json_view
-def ticket_calendar_file(secret):
+def ticket_calendar_file(secret: str) -> Any:
     registration, event = lookup.find(tables(), secret)
     ics = event_ics(event, registration.id, ticket_links(settings().public_url, secret)["ticket"],
                     registration.language)
@@ -73,11 +75,11 @@ def ticket_calendar_file(secret):
 
 @public.route("/api/tickets/{secret}/cancel", methods=["POST"])
 @json_view
-def cancel_ticket(secret):
+def cancel_ticket(secret: str) -> Any:
     return actions.cancel_by_secret(tables(), secret)
 
 
 @public.route("/api/openapi.json", methods=["GET"])
 @json_view
-def openapi_document():
+def openapi_document() -> Any:
     return Response(body=openapi_json(), headers={"Content-Type": "application/json; charset=utf-8"})

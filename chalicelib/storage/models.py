@@ -11,6 +11,8 @@ which name attributes, not tables.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -23,16 +25,16 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 
-def _meta(short_name: str) -> type:
+def _meta(short_name: str) -> Any:  # a class pynamodb reads as its Meta (MetaProtocol)
     """`short_name` is what every stage's table name ends with; `Tables` puts the stage's prefix before it."""
     return type("Meta", (), {"short_name": short_name, "billing_mode": "PAY_PER_REQUEST"})
 
 
-def _index_meta(index_name: str) -> type:
+def _index_meta(index_name: str) -> Any:
     return type("Meta", (), {"index_name": index_name, "projection": AllProjection()})
 
 
-class EventsByStatus(GlobalSecondaryIndex):
+class EventsByStatus(GlobalSecondaryIndex):  # type: ignore[type-arg, no-untyped-call]
     Meta = _index_meta("by_status")
     status = UnicodeAttribute(hash_key=True)
     starts_at = UnicodeAttribute(range_key=True)
@@ -53,13 +55,13 @@ class Event(Model):
     by_status = EventsByStatus()
 
 
-class RegistrationsByEvent(GlobalSecondaryIndex):
+class RegistrationsByEvent(GlobalSecondaryIndex):  # type: ignore[type-arg, no-untyped-call]
     Meta = _index_meta("by_event")
     event_id = UnicodeAttribute(hash_key=True)
     created_key = UnicodeAttribute(range_key=True)
 
 
-class RegistrationsByEventStatus(GlobalSecondaryIndex):
+class RegistrationsByEventStatus(GlobalSecondaryIndex):  # type: ignore[type-arg, no-untyped-call]
     Meta = _index_meta("by_event_status")
     event_status = UnicodeAttribute(hash_key=True)
     created_key = UnicodeAttribute(range_key=True)
@@ -93,7 +95,7 @@ class Registration(Model):
     email_message = UnicodeAttribute(null=True)  # the latest outbox message: only its delivery sets email_status
     email_attempts = NumberAttribute(default=0)
     email_error = UnicodeAttribute(null=True)
-    checkins = MapAttribute(default=dict)
+    checkins: MapAttribute[str, Any] = MapAttribute(default=dict)  # type: ignore[no-untyped-call]
     first_entry_at = UnicodeAttribute(null=True)  # first entry on any check-in list (no-show figure)
     erased = BooleanAttribute(default=False)
     by_event = RegistrationsByEvent()
@@ -118,7 +120,7 @@ class Claim(Model):
     owner = UnicodeAttribute(null=True)
     body_hash = UnicodeAttribute(null=True)
     response = JSONAttribute(null=True)
-    count = NumberAttribute(null=True)
+    count = NumberAttribute(null=True)  # type: ignore[assignment]  # shadows Model.count, a classmethod
     expires_at = NumberAttribute(null=True)
 
 
@@ -147,7 +149,7 @@ class TokenGrant(Model):
     revoked = BooleanAttribute(default=False)
 
 
-class OutboxByDue(GlobalSecondaryIndex):
+class OutboxByDue(GlobalSecondaryIndex):  # type: ignore[type-arg, no-untyped-call]
     Meta = _index_meta("by_due")
     queue = UnicodeAttribute(hash_key=True)
     due_at = UnicodeAttribute(range_key=True)
@@ -174,7 +176,7 @@ class OutboxMessage(Model):
     by_due = OutboxByDue()
 
 
-class OwedPromotionsByDue(GlobalSecondaryIndex):
+class OwedPromotionsByDue(GlobalSecondaryIndex):  # type: ignore[type-arg, no-untyped-call]
     Meta = _index_meta("by_due")
     queue = UnicodeAttribute(hash_key=True)
     due_at = UnicodeAttribute(range_key=True)

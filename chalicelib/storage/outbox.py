@@ -9,6 +9,7 @@ never done for a write that failed and never lost for one that succeeded: the de
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from chalicelib.common import clock
 from chalicelib.common.config import settings
@@ -40,7 +41,7 @@ def message(db: Tables, registration_id: str, event_id: str, kind: str) -> Outbo
                          queue=settings().outbox_queue, due_at=now, state=PENDING, attempts=0, created_at=now)
 
 
-def queued(message: OutboxMessage) -> list:
+def queued(message: OutboxMessage) -> list[Any]:
     """Update actions for the registration a message is queued for, in the message's transaction:
     its `email_status` is "queued" and belongs to this message from now on (the pipeline records a
     delivery's outcome only while the registration's `email_message` is still that message's id)."""

@@ -34,7 +34,8 @@ def short_name(model: type[Model]) -> str:
 def _bind(model: type[Model], prefix: str, region: str) -> Any:
     """A subclass of `model` whose Meta names this stage's table. It shares the model's DoesNotExist,
     so `except models.Registration.DoesNotExist` catches a miss in any stage."""
-    meta = type("Meta", (model.Meta,), {"table_name": f"{prefix}{short_name(model)}", "region": region})
+    meta = type("Meta", (model.Meta,),  # type: ignore[arg-type]  # Meta is a class; typed as MetaProtocol
+                {"table_name": f"{prefix}{short_name(model)}", "region": region})
     return type(model.__name__, (model,), {"Meta": meta, "DoesNotExist": model.DoesNotExist,
                                            "__module__": model.__module__, "__qualname__": model.__qualname__})
 
@@ -60,7 +61,8 @@ class Tables:
         self.prefix = prefix
         self.region = region
         self.connection = Connection(region=region)
-        for model in (*models.ALL_MODELS, models.OwedPromotion):
+        model: type[Model]
+        for model in (*models.ALL_MODELS, models.OwedPromotion):  # type: ignore[assignment]
             setattr(self, model.__name__, _bind(model, prefix, region))
 
     @classmethod

@@ -45,7 +45,7 @@ class Transaction:
         self._parts["put"].append((label, lambda tx: tx.save(model, condition=condition)))
         return self
 
-    def update(self, label: str, model: Any, actions: list, condition: Any = None) -> "Transaction":
+    def update(self, label: str, model: Any, actions: list[Any], condition: Any = None) -> "Transaction":
         self._parts["update"].append(
             (label, lambda tx: tx.update(model, actions=actions, condition=condition)))
         return self

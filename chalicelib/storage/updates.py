@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def update(model: Any, hash_key: str, actions: list, condition: Any = None) -> None:
+def update(model: Any, hash_key: str, actions: list[Any], condition: Any = None) -> None:
     """`model(hash_key).update(actions, condition)` without the item in the answer, through the
     model's own table connection (which knows the key schema); raises the same `UpdateError`."""
     model._get_connection().update_item(hash_key, actions=actions, condition=condition)

@@ -8,7 +8,9 @@ updates the entry rather than adding a second one.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.common.clock import parse_iso
@@ -17,7 +19,7 @@ from chalicelib.i18n import localized, translate
 PRODUCT_ID = "-//Kapi//Kapi tickets//EN"
 
 
-def event_ics(event: dict, registration_id: str, ticket_url: str, language: str) -> bytes:
+def event_ics(event: Mapping[str, Any], registration_id: str, ticket_url: str, language: str) -> bytes:
     from icalendar import Calendar, Event
 
     zone = ZoneInfo(event["timezone"])
@@ -36,11 +38,12 @@ def event_ics(event: dict, registration_id: str, ticket_url: str, language: str)
         description=description,
     )
     timezone = _vtimezone(event["timezone"], start.year, end.year)
-    return Calendar.new(prodid=PRODUCT_ID, method="PUBLISH", subcomponents=[timezone, entry]).to_ical()
+    ical: bytes = Calendar.new(prodid=PRODUCT_ID, method="PUBLISH", subcomponents=[timezone, entry]).to_ical()
+    return ical
 
 
 @functools.lru_cache(maxsize=32)
-def _vtimezone(tzid: str, first_year: int, last_year: int):
+def _vtimezone(tzid: str, first_year: int, last_year: int) -> Any:
     """The zone's VTIMEZONE for the event's years, not its whole history, which would add kilobytes.
 
     icalendar derives it by probing the zone's offsets. That takes 10-20 ms for a zone without

@@ -9,9 +9,13 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from chalicelib.common.config import settings
 from chalicelib.tickets.secrets import InvalidTicket, Keyring, TicketRef, TicketSigner, parse_unverified
+
+if TYPE_CHECKING:
+    from chalicelib.storage.models import Registration
 
 RELOAD_INTERVAL_SECONDS = 60
 _reload_lock = threading.Lock()
@@ -40,7 +44,7 @@ def keyring() -> Keyring:
     return keys.load_keyring_from_dir(cfg.data_dir)
 
 
-def secret_for(registration) -> str:
+def secret_for(registration: Registration) -> str:
     """The secret of the registration's current ticket; a reissue bumps `revision` and revokes this one."""
     return signer().issue(registration.event_id, registration.id, int(registration.revision))
 

@@ -18,6 +18,7 @@ import base64
 import binascii
 import json
 from pathlib import Path
+from typing import Any
 
 from chalicelib.common.atomicfile import write_atomic
 from chalicelib.tickets.secrets import Keyring
@@ -25,7 +26,7 @@ from chalicelib.tickets.secrets import Keyring
 KEY_FILE_NAME = "signing-keys.json"
 
 
-def keyring_from_document(document: dict) -> Keyring:
+def keyring_from_document(document: dict[str, Any]) -> Keyring:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import load_der_private_key
 
@@ -44,7 +45,7 @@ def keyring_from_document(document: dict) -> Keyring:
     return Keyring(keys, active)
 
 
-def keyring_to_document(keyring: Keyring) -> dict:
+def keyring_to_document(keyring: Keyring) -> dict[str, Any]:
     return {
         "active": keyring.active_key_id,
         "keys": {
@@ -73,21 +74,22 @@ def rotate_key(data_dir: str | Path) -> Keyring:
     return keyring
 
 
-def load_keyring_from_ssm(parameter_name: str, client) -> Keyring:
+def load_keyring_from_ssm(parameter_name: str, client: Any) -> Keyring:
     """Read a SecureString parameter. `client` is a boto3 SSM client."""
     response = client.get_parameter(Name=parameter_name, WithDecryption=True)
     return keyring_from_document(_parse(response["Parameter"]["Value"]))
 
 
-def load_keyring_from_secrets_manager(secret_id: str, client) -> Keyring:
+def load_keyring_from_secrets_manager(secret_id: str, client: Any) -> Keyring:
     """Read a secret's SecretString. `client` is a boto3 Secrets Manager client."""
     response = client.get_secret_value(SecretId=secret_id)
     return keyring_from_document(_parse(response["SecretString"]))
 
 
-def _parse(text: str) -> dict:
+def _parse(text: str) -> dict[str, Any]:
     try:
-        return json.loads(text)
+        document: dict[str, Any] = json.loads(text)
+        return document
     except ValueError:
         raise ValueError("malformed signing key document") from None
 

@@ -1,6 +1,8 @@
 """From a ticket secret to its registration and event: what the ticket page and its routes show."""
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.common.errors import NotFound
 from chalicelib.events import events
 from chalicelib.i18n import localized
@@ -10,7 +12,7 @@ from chalicelib.tickets.issuing import verify
 from chalicelib.tickets.secrets import InvalidTicket, parse_unverified
 
 
-def find(db: Tables, secret: str) -> tuple[Registration, dict]:
+def find(db: Tables, secret: str) -> tuple[Registration, dict[str, Any]]:
     """The registration and event behind a genuine, current ticket; 404 for anything else.
 
     The secret names its registration; the signature is then checked against that registration's
@@ -29,7 +31,7 @@ def find(db: Tables, secret: str) -> tuple[Registration, dict]:
     return registration, events.load(db, registration.event_id)
 
 
-def ticket_view(registration: Registration, event: dict) -> dict:
+def ticket_view(registration: Registration, event: dict[str, Any]) -> dict[str, Any]:
     ticket_type = events.ticket_type(event, registration.ticket_type)
     return {
         "registration_id": registration.id,

@@ -28,7 +28,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from chalicelib.common.ids import REGISTRATION_ID_BYTES, registration_id_bytes, registration_id_from_bytes
 
@@ -89,7 +89,7 @@ class Keyring:
     def public_key(self, key_id: int) -> Ed25519PublicKey | None:
         return self._public_keys.get(key_id)
 
-    def public_keys(self) -> list[dict]:
+    def public_keys(self) -> list[dict[str, Any]]:
         """Verification keys for the offline scanner bundle.
 
         Each entry is `{"key_id", "public_key"}`. The key is the raw 32 bytes in unpadded
@@ -118,7 +118,7 @@ class TicketSigner:
     def knows_key(self, key_id: int) -> bool:
         return self._keyring.public_key(key_id) is not None
 
-    def public_keys(self) -> list[dict]:
+    def public_keys(self) -> list[dict[str, Any]]:
         """The keyring's verification keys, for the offline scanner bundle."""
         return self._keyring.public_keys()
 
