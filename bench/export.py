@@ -80,7 +80,8 @@ def _event(api_base_url: str, admin_token: str) -> str:
     event_id = f"bench-export-{uuid.uuid4().hex[:8]}"
     created = Api(api_base_url, admin_token).post("/api/events", token=admin_token, json={
         "id": event_id, "name": {"tr": "Dışa aktarma ölçümü", "az": "İxrac ölçüsü"}, "venue": "Bakı Konqres Mərkəzi",
-        "timezone": "Asia/Baku", "starts_at": day_at(60, "10:00", "Asia/Baku"), "ends_at": day_at(60, "18:00", "Asia/Baku"),
+        "timezone": "Asia/Baku", "starts_at": day_at(60, "10:00", "Asia/Baku"),
+        "ends_at": day_at(60, "18:00", "Asia/Baku"),
         "status": "published", "form": FORM})
     assert created.status_code == 201, created.text
     return event_id

@@ -6,7 +6,8 @@ its consumed-capacity and CRC32 wrappers. For a GetItem that machinery is nearly
 0.44 ms the server spent (in-process, a scan's projection of 9 attributes); the lookup itself is
 one dict access. Every successful scan makes one, so this module answers the call in the shape
 clients send it (the table's whole key, optionally a projection of top-level attributes named by
-placeholders and the consumed capacity, as pynamodb writes it) straight from the stored item, and returns None for any other
+placeholders and the consumed capacity, as pynamodb writes it) straight from the stored item, and returns
+None for any other
 shape, which moto then answers with its own validation and errors.
 
 moto decides the account and region of a request from several headers (host, user agent, the

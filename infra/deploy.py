@@ -51,7 +51,8 @@ class Plan:
         built = template.build(self.stage)["Resources"]
         created = sorted((resource["Type"], name) for name, resource in built.items() if "Type" in resource)
         lines = [f"stack {self.stack_name} (CloudFormation, through a change set)",
-                 f"  API stage '{self.stage.api_gateway_stage}', public URL {self.stage.environment['KAPI_PUBLIC_URL']}",
+                 f"  API stage '{self.stage.api_gateway_stage}', "
+                 f"public URL {self.stage.environment['KAPI_PUBLIC_URL']}",
                  f"  sender {self.stage.environment['KAPI_MAIL_FROM']} (SES identity {self.stage.sender_domain})",
                  "  functions, each with its own role and policy:"]
         for function in policies.FUNCTIONS:
@@ -145,7 +146,8 @@ def deploy(stage: Stage, build: Path, bucket: str | None, parameters: dict[str, 
     created = apply_stack(session.client("cloudformation"), plan, uploaded["url"], parameters)
     if created:
         print("first admin token (shown once, keep it safe):", first_admin_token(stage, region))
-    outputs = session.client("cloudformation").describe_stacks(StackName=plan.stack_name)["Stacks"][0].get("Outputs", [])
+    [described] = session.client("cloudformation").describe_stacks(StackName=plan.stack_name)["Stacks"]
+    outputs = described.get("Outputs", [])
     for output in outputs:
         print(f"{output['OutputKey']}: {output['OutputValue']}")
 
@@ -156,7 +158,8 @@ def first_admin_token(stage: Stage, region: str) -> str:
     from chalicelib.storage.tables import Tables
 
     deployed = Tables(stage.table_prefix, region)
-    return auth.create_token(deployed, auth.Principal("deploy", "admin"), {"role": "admin", "label": "first admin"})["token"]
+    created = auth.create_token(deployed, auth.Principal("deploy", "admin"), {"role": "admin", "label": "first admin"})
+    return str(created["token"])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -75,7 +75,8 @@ def build(stage: Stage) -> dict:
     }
     resources["RestAPI"] = {"Properties": {"GatewayResponses": gateway_responses(),
                                            "MethodSettings": method_settings(),
-                                           "AccessLogSetting": {"DestinationArn": {"Fn::GetAtt": ["ApiAccessLogs", "Arn"]},
+                                           "AccessLogSetting": {"DestinationArn":
+                                                                {"Fn::GetAtt": ["ApiAccessLogs", "Arn"]},
                                                                 "Format": ACCESS_LOG_FORMAT}}}
     resources["ApiAccessLogs"] = {
         "Type": "AWS::Logs::LogGroup",

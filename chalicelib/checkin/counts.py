@@ -82,7 +82,8 @@ def retype_actions(old_type: str, new_type: str, ticket_state: dict[str, Any]) -
 
 def status(db: Tables, event_doc: dict[str, Any], checkin_list: dict[str, Any]) -> dict[str, Any]:
     """`{position_count, checkin_count, inside_count, by_ticket_type}` in two BatchGetItems."""
-    return figures(event_doc, checkin_list, counters.read(db, event_doc["id"]), read(db, event_doc["id"], checkin_list["id"]))
+    registered = counters.read(db, event_doc["id"])
+    return figures(event_doc, checkin_list, registered, read(db, event_doc["id"], checkin_list["id"]))
 
 
 def figures(event_doc: dict[str, Any], checkin_list: dict[str, Any], registered: dict[str, int],

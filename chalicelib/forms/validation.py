@@ -117,7 +117,8 @@ def _problems(prefix: str, error: Any) -> list[FieldError]:
         name = ast.literal_eval(match.group(1)) if match else ""
         wanted = error.schema.get("properties", {}).get(name) if isinstance(error.schema, dict) else None
         # A box that must be ticked ("const": true) is "missing" when left unticked.
-        key = "error.form.const.tick" if isinstance(wanted, dict) and wanted.get("const") is True else "error.form.required"
+        ticked = isinstance(wanted, dict) and wanted.get("const") is True
+        key = "error.form.const.tick" if ticked else "error.form.required"
         return [_labelled(_join(path + [name]), key, _title(wanted))]
     if kind in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
         known = error.schema.get("properties", {})
@@ -158,7 +159,8 @@ def _title(schema: Any) -> str | dict[str, str] | None:
     texts: dict[str, Any] = {"": schema.get("title")}
     if isinstance(schema.get("x-kapi-labels"), dict):
         texts.update(schema["x-kapi-labels"])
-    texts = {lang: " ".join(text.split())[:80] for lang, text in texts.items() if isinstance(text, str) and text.strip()}
+    texts = {lang: " ".join(text.split())[:80] for lang, text in texts.items()
+             if isinstance(text, str) and text.strip()}
     if set(texts) <= {""}:
         return texts.get("")
     texts.setdefault("", next(iter(texts.values())))

@@ -1,1 +1,2 @@
-"""The HTTP edge: reading requests, writing answers in the spec's error shape, client addresses, the OpenAPI document."""
+"""The HTTP edge: reading requests, writing answers in the spec's error shape, client addresses,
+the OpenAPI document."""

@@ -2,7 +2,8 @@
 
 The catalogues are flat JSON files in `messages/`, one per area and language
 (`messages/mail.tr.json`), so each part of Kapı keeps its texts beside the others' without sharing
-a file. Keys are dotted and start with their file's area ("mail.confirmed.subject"). Values are `str.format` templates, so a literal
+a file. Keys are dotted and start with their file's area ("mail.confirmed.subject"). Values are
+`str.format` templates, so a literal
 brace is written twice. English is the reference. A key missing in tr or az falls back to
 English, and a key missing in English is a bug: KeyError. The tests hold all three files to the
 same keys and placeholders.

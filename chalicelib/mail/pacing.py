@@ -68,6 +68,7 @@ class SharedPacer:
         raise RuntimeError("could not reserve a send slot")  # fifty consumers in a row moved it
 
     def _stored(self) -> int | None:
-        item = self._db.connection.client.get_item(TableName=self._db.Counter.Meta.table_name, Key={"pk": {"S": self._key}},
+        item = self._db.connection.client.get_item(TableName=self._db.Counter.Meta.table_name,
+                                                   Key={"pk": {"S": self._key}},
                                             ConsistentRead=True).get("Item")
         return int(item["next_at"]["N"]) if item and "next_at" in item else None

@@ -81,7 +81,8 @@ def _transaction(db: Tables, event: dict[str, Any], registration: Registration, 
         if status in counters.HOLDS_SEAT:
             tx.put("waitlist", outbox.promotion_owed(db, event["id"]))
         actions.append(Registration.ticket_type.set(new_type))
-        seat = counters.find_room(db, event, new_type, False, event_wide=False) if status in counters.HOLDS_SEAT else None
+        holds_seat = status in counters.HOLDS_SEAT
+        seat = counters.find_room(db, event, new_type, False, event_wide=False) if holds_seat else None
         if status in counters.HOLDS_SEAT and seat is None:
             raise ConditionsFailed({"counts"})
         counters.stage(db, tx, "counts", event["id"], old_type, status, status, new_type, seat=seat)

@@ -33,7 +33,8 @@ def home_page(db: Tables, choice: LanguageChoice) -> Response:
     title = translate("form.home.title", language)
     content = render("home.html", title=title, lead=translate("form.home.lead", language),
                      events=Markup(cards) if cards else render(
-                         "paragraph.html", attrs=attributes(class_="notice"), text=translate("form.home.empty", language)))
+                         "paragraph.html", attrs=attributes(class_="notice"),
+                         text=translate("form.home.empty", language)))
     return html_page(language=language, title=title, content=content, headers=choice.remember())
 
 

@@ -50,7 +50,8 @@ def event_page(db: Tables, event_id: str, choice: LanguageChoice) -> Response:
     return _page(event, counts, choice, values=values)
 
 
-def submit(db: Tables, event_id: str, choice: LanguageChoice, raw_body: bytes, *, client_key: str, rate_limit: int) -> Response:
+def submit(db: Tables, event_id: str, choice: LanguageChoice, raw_body: bytes, *, client_key: str,
+           rate_limit: int) -> Response:
     """The form posted without JavaScript: register, then show the result or the form with its errors."""
     loaded = _load(db, event_id, choice)
     if isinstance(loaded, Response):
@@ -129,7 +130,8 @@ def _page(event: dict[str, Any], counts: dict[str, Any], choice: LanguageChoice,
     elif shows_form:
         body = _form(event, rooms, language, values, details or [], failure, retry_after)
     else:  # closed, not open yet, or nothing left to register for
-        body = render("paragraph.html", attrs=attributes(class_="notice"), text=seats.event_seats(event, counts, language))
+        body = render("paragraph.html", attrs=attributes(class_="notice"),
+                      text=seats.event_seats(event, counts, language))
     description = localized(event.get("description"), language)
     content = render(
         "event.html",

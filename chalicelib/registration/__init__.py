@@ -1,1 +1,3 @@
-"""Registering attendees: parsing a registration (`applicants`), registering and moving it (`registrations`), the waitlist (`waitlist`), the search index (`search`)."""
+"""Registering attendees: reading a registration (`applicants`), registering it (`registering`),
+moving it (`moves`), the waitlist (`waitlist`), the use cases the API offers (`actions`), what it
+looks like (`views`) and the search index (`search`)."""

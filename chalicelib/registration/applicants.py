@@ -80,7 +80,8 @@ def _ticket_type(event: dict[str, Any], value: object, problems: list[FieldError
     if value is None and len(known) == 1:
         return known[0]
     if value not in known:
-        problems.append(FieldError("ticket_type", "error.ticket_type.choose" if value is None else "error.ticket_type.unknown"))
+        key = "error.ticket_type.choose" if value is None else "error.ticket_type.unknown"
+        problems.append(FieldError("ticket_type", key))
         return ""
     return value
 

@@ -41,7 +41,8 @@ def patch_event(event_id: str) -> Any:
 @json_view
 def my_events() -> Any:
     principal = caller(organiser.current_request, auth.ORGANISERS)
-    return {"role": principal.role, "items": [events.summary_view(e) for e in events.manageable(tables(), principal.events)]}
+    manageable = events.manageable(tables(), principal.events)
+    return {"role": principal.role, "items": [events.summary_view(e) for e in manageable]}
 
 
 @organiser.route("/api/events/{event_id}/registrations", methods=["GET"])

@@ -26,7 +26,8 @@ def event_ics(event: Mapping[str, Any], registration_id: str, ticket_url: str, l
     start = parse_iso(event["starts_at"]).astimezone(zone)
     end = parse_iso(event["ends_at"]).astimezone(zone)
     description = "\n\n".join(
-        text for text in (localized(event.get("description"), language), translate("calendar.ticket", language, url=ticket_url)) if text
+        text for text in (localized(event.get("description"), language),
+                          translate("calendar.ticket", language, url=ticket_url)) if text
     )
     entry = Event.new(
         uid=f"{registration_id}@kapi",
