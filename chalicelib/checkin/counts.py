@@ -23,6 +23,7 @@ from chalicelib.checkin import lists
 from chalicelib.checkin.state import Change
 from chalicelib.common.config import settings
 from chalicelib.events import counters
+from chalicelib.storage import shards
 from chalicelib.storage.models import Counter
 from chalicelib.storage.tables import Tables
 
@@ -48,9 +49,9 @@ def read(db: Tables, event_id: str, list_id: str) -> dict[str, int]:
 
 def read_many(db: Tables, event_id: str, list_ids: list[str]) -> dict[str, dict[str, int]]:
     """The counts of several lists of one event, summed per list, in BatchGetItem calls of 100 keys."""
-    shards = counters.read_shards(db, {list_id: [key(event_id, list_id, n) for n in range(shard_count())]
-                                   for list_id in list_ids})
-    return {list_id: counters.total(items) for list_id, items in shards.items()}
+    by_list = shards.read(db, {list_id: [key(event_id, list_id, n) for n in range(shard_count())]
+                               for list_id in list_ids})
+    return {list_id: shards.total(items) for list_id, items in by_list.items()}
 
 
 def hour_key(moment: datetime, timezone: str) -> str:
@@ -67,7 +68,7 @@ def scan_actions(ticket_type: str, scan_type: str, change: Change, moment: datet
         deltas.update({"inside_count": change.inside_delta, f"inside_count__{ticket_type}": change.inside_delta})
     if scan_type == "entry":
         deltas[hour_key(moment, timezone)] = 1
-    return counters.adds(deltas)
+    return shards.adds(deltas)
 
 
 def retype_actions(old_type: str, new_type: str, ticket_state: dict[str, Any]) -> list[Any]:
@@ -77,7 +78,7 @@ def retype_actions(old_type: str, new_type: str, ticket_state: dict[str, Any]) -
                           ("inside_count", ticket_state.get("inside", False))):
         if counted:
             deltas.update({f"{name}__{old_type}": -1, f"{name}__{new_type}": 1})
-    return counters.adds(deltas)
+    return shards.adds(deltas)
 
 
 def status(db: Tables, event_doc: dict[str, Any], checkin_list: dict[str, Any]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from chalicelib.common.errors import ApiError, FieldError, ServiceUnavailable, V
 from chalicelib.common.ids import new_id
 from chalicelib.common.text import is_printable_ascii
 from chalicelib.events import counters
+from chalicelib.storage import shards
 from chalicelib.storage.models import Claim, Registration, Scan
 from chalicelib.storage.tables import Tables
 from chalicelib.storage.transaction import ConditionsFailed
@@ -254,7 +255,7 @@ def _admit(db: Tables, door: Door, request: ScanRequest, registration: Registrat
     if list_counts:
         tx.update("counts", counts.item(db, event_id, list_id), list_counts)
     if request.type == "entry" and registration.first_entry_at is None:
-        tx.update("arrived", counters.item(db, event_id), counters.adds({"arrived": 1}))
+        tx.update("arrived", counters.item(db, event_id), shards.adds({"arrived": 1}))
     tx.commit()
     return Answer(201, _with_name(stored, registration))
 

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 from pynamodb.expressions.operand import Path
 
 from chalicelib.common.config import settings
+from chalicelib.events import definition
+from chalicelib.storage import shards as shards_of
 from chalicelib.storage.models import Counter
 from chalicelib.storage.tables import Tables
 
@@ -40,7 +42,6 @@ if TYPE_CHECKING:
 STATUSES = ("confirmed", "waitlisted", "pending_approval", "cancelled", "rejected")
 HOLDS_SEAT = frozenset({"confirmed", "pending_approval"})
 RETURNS = 0
-_BATCH = 100
 
 
 def shard_count() -> int:
@@ -75,37 +76,8 @@ def read(db: Tables, event_id: str) -> dict[str, int]:
 
 def read_many(db: Tables, event_ids: list[str]) -> dict[str, dict[str, int]]:
     """The counts of several events (the public event list), in BatchGetItem calls of 100 keys."""
-    shards = read_shards(db, {event_id: [key(event_id, n) for n in range(shard_count())] for event_id in event_ids})
-    return {event_id: total(items) for event_id, items in shards.items()}
-
-
-def read_shards(db: Tables, groups: dict[str, list[str]]) -> dict[str, list[dict[str, int]]]:
-    """The numbers on each counter item of each group (keys in their order; a missing item is {})."""
-    wanted = [pk for pks in groups.values() for pk in pks]
-    found: dict[str, dict[str, int]] = {}
-    table = db.Counter.Meta.table_name
-    for start in range(0, len(wanted), _BATCH):
-        keys = [{"pk": {"S": pk}} for pk in dict.fromkeys(wanted[start:start + _BATCH])]
-        request: dict[str, Any] | None = {table: {"Keys": keys, "ConsistentRead": True}}
-        while request:
-            answer = db.connection.client.batch_get_item(RequestItems=request)
-            for raw in answer["Responses"].get(table, []):
-                found[raw["pk"]["S"]] = {name: int(value["N"]) for name, value in raw.items() if "N" in value}
-            request = answer.get("UnprocessedKeys") or None
-    return {name: [found.get(pk, {}) for pk in pks] for name, pks in groups.items()}
-
-
-def total(items: list[dict[str, int]]) -> dict[str, int]:
-    summed: dict[str, int] = {}
-    for numbers in items:
-        for name, value in numbers.items():
-            summed[name] = summed.get(name, 0) + value
-    return summed
-
-
-def adds(deltas: dict[str, int]) -> list[Any]:
-    """ADD actions for the non-zero deltas of a counter item's dynamic attributes."""
-    return [Path(name).add(delta) for name, delta in deltas.items() if delta]
+    shards = shards_of.read(db, {event_id: [key(event_id, n) for n in range(shard_count())] for event_id in event_ids})
+    return {event_id: shards_of.total(items) for event_id, items in shards.items()}
 
 
 # --- Seats ------------------------------------------------------------------------------------
@@ -122,7 +94,7 @@ class Seat:
 def pools(event: dict[str, Any], ticket_type: str, event_wide: bool = True) -> list[str]:
     """The token pools a seat of `ticket_type` draws on: the event's capacity and the type's, if set."""
     needed = ["free"] if event_wide and event.get("capacity") is not None else []
-    if _ticket_type(event, ticket_type).get("capacity") is not None:
+    if definition.ticket_type(event, ticket_type).get("capacity") is not None:
         needed.append(f"free__{ticket_type}")
     return needed
 
@@ -143,8 +115,8 @@ def find_room(db: Tables, event: dict[str, Any], ticket_type: str, fair_to_waitl
     needed = pools(event, ticket_type, event_wide)
     if not needed:
         return first_try(event, ticket_type, False, event_wide)
-    shards = read_shards(db, {"": [key(event["id"], n) for n in range(shard_count())]})[""]
-    if fair_to_waitlist and total(shards).get(f"waitlisted__{ticket_type}", 0) > 0:
+    shards = shards_of.read(db, {"": [key(event["id"], n) for n in range(shard_count())]})[""]
+    if fair_to_waitlist and shards_of.total(shards).get(f"waitlisted__{ticket_type}", 0) > 0:
         return None
     with_token = {pool: [n for n, numbers in enumerate(shards) if numbers.get(pool, 0) >= 1] for pool in needed}
     if any(not candidates for candidates in with_token.values()):
@@ -214,11 +186,11 @@ def reshape(db: Tables, tx: Transaction, label: str, old_event: dict[str, Any], 
     """
     before, after = _capacities(old_event), _capacities(new_event)
     changed = [pool for pool in after if before.get(pool) != after[pool]]
-    removed, added = ticket_type_changes(old_event, new_event)
+    removed, added = definition.ticket_type_changes(old_event, new_event)
     if not changed and not removed and not added:
         return
-    shards = read_shards(db, {"": [key(new_event["id"], n) for n in range(shard_count())]})[""]
-    summed = total(shards)
+    shards = shards_of.read(db, {"": [key(new_event["id"], n) for n in range(shard_count())]})[""]
+    summed = shards_of.total(shards)
     writes = _Writes()
     for tt in sorted(removed):
         for shard in range(shard_count()):
@@ -246,12 +218,6 @@ def reshape(db: Tables, tx: Transaction, label: str, old_event: dict[str, Any], 
         else:
             _shrink(writes, pool, old - new, shards)
     writes.stage(db, tx, label, new_event["id"])
-
-
-def ticket_type_changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[set[str], set[str]]:
-    """The ticket types an edit removes and those it adds."""
-    old, new = ({t["id"] for t in doc["ticket_types"]} for doc in (before, after))
-    return old - new, new - old
 
 
 def in_use(counts: dict[str, int], ticket_types: set[str]) -> list[str]:
@@ -330,7 +296,7 @@ class _Writes:
 
     def stage(self, db: Tables, tx: Transaction, label: str, event_id: str) -> None:
         for shard in sorted(set(self._deltas) | set(self._sets) | set(self._removes)):
-            actions = adds(self._deltas.get(shard, {}))
+            actions = shards_of.adds(self._deltas.get(shard, {}))
             actions += [Path(name).set(value) for name, value in self._sets.get(shard, {}).items()]
             actions += [Path(name).remove() for name in self._removes.get(shard, [])]
             if not actions:
@@ -365,10 +331,6 @@ def _rooms(event: dict[str, Any], counts: dict[str, int]) -> dict[str, int | Non
         rooms = [r for r in (event_room, own) if r is not None]
         result[tt] = max(0, min(rooms)) if rooms else None
     return result
-
-
-def _ticket_type(event: dict[str, Any], ticket_type: str) -> dict[str, Any]:
-    return next(t for t in event["ticket_types"] if t["id"] == ticket_type)
 
 
 def available_in_all(event: dict[str, Any], counts: dict[str, int]) -> int | None:

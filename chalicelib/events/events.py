@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.common import clock
 from chalicelib.common.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationError
-from chalicelib.events import counters
+from chalicelib.events import counters, definition
 from chalicelib.forms import reading, validation
 from chalicelib.storage import outbox
 from chalicelib.storage.models import Event
@@ -81,11 +81,6 @@ def _semantic_problems(event: dict[str, Any]) -> list[FieldError]:
         problems.append(FieldError("ticket_types", "error.ticket_types.unique"))
     problems += validation.form_schema_errors(event["form"]) or reading.problems(event["form"])
     return problems
-
-
-def ticket_type(event: dict[str, Any], ticket_type_id: str) -> dict[str, Any]:
-    """The event's definition of one of its ticket types (id, name map, optional capacity)."""
-    return next(t for t in event["ticket_types"] if t["id"] == ticket_type_id)
 
 
 def load(db: Tables, event_id: str) -> dict[str, Any]:
@@ -187,7 +182,7 @@ def _matches(if_match: str, version: int) -> bool:
 def _write(db: Tables, record: Event, event: dict[str, Any], version: int) -> None:
     """One transaction: the event at the version read, the counter shards' retired markers and seat
     tokens (`counters.reshape`, at most one item per shard), and the waitlist's due promotion."""
-    if counters.ticket_type_changes(record.doc, event)[0]:
+    if definition.ticket_type_changes(record.doc, event)[0]:
         _refuse_removal_in_use(db, record.id, record.doc, event)
     at_version = Event.version == version if record.version is not None else Event.version.does_not_exist()
     tx = db.transaction()
@@ -201,7 +196,7 @@ def _write(db: Tables, record: Event, event: dict[str, Any], version: int) -> No
 
 
 def _refuse_removal_in_use(db: Tables, event_id: str, before: dict[str, Any], after: dict[str, Any]) -> None:
-    in_use = counters.in_use(counters.read(db, event_id), counters.ticket_type_changes(before, after)[0])
+    in_use = counters.in_use(counters.read(db, event_id), definition.ticket_type_changes(before, after)[0])
     if in_use:
         raise Conflict("error.event.ticket_type_in_use",
                        [FieldError("ticket_types", "error.ticket_type.in_use", ticket_types=", ".join(in_use))])

@@ -24,17 +24,16 @@ The QR and .ics libraries load on the first ticket email, not at import.
 from __future__ import annotations
 
 import functools
-import html
 from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from string import Template
 from typing import Any, Callable, Mapping
 
 from chalicelib.common import clock
+from chalicelib.common.templates import Markup, Templates
 from chalicelib.i18n import DEFAULT, localized, pick_language, translate
 from chalicelib.i18n.dates import format_event_time
 
@@ -120,8 +119,9 @@ def compose(
     message["Message-ID"] = make_msgid(domain=domain)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies, please
 
-    text_body = _template("message.txt").substitute(
-        details,
+    text_body = _templates.text(
+        "message.txt",
+        **details,
         qr_note=f"\n{text('mail.show_qr')}\n" if carries_ticket else "",
         actions="".join(f"\n{_text_action(action, links, text)}\n" for action in actions),
     )
@@ -134,8 +134,8 @@ def compose(
         event_name=event_name,
         content=_html("qr.html", qr_cid=qr_cid[1:-1], qr_alt=text("mail.qr_alt"), show_qr=text("mail.show_qr"))
         if carries_ticket
-        else _Html(),
-        actions=_Html("".join(_html_action(action, links, text) for action in actions)),
+        else Markup(),
+        actions=Markup("".join(_html_action(action, links, text) for action in actions)),
     )
     if carries_ticket:
         _add_ticket_parts(message, text_body, html_body, qr_cid, ticket["secret"],  # type: ignore[index]  # carries_ticket
@@ -182,21 +182,8 @@ def _add_alternatives(part: MIMEPart, text_body: str, html_body: str) -> None:
     part.add_alternative(html_body, subtype="html", cte="quoted-printable")
 
 
-class _Html(str):
-    """Markup that is already escaped, so `_html` inserts it as it is."""
-
-
-@functools.cache
-def _template(name: str) -> Template:
-    return Template((_TEMPLATES / name).read_text(encoding="utf-8"))
-
-
-def _html(template: str, /, **values: object) -> _Html:
-    return _Html(
-        _template(template).substitute(
-            {key: value if isinstance(value, _Html) else html.escape(str(value)) for key, value in values.items()}
-        )
-    )
+_templates = Templates(_TEMPLATES)
+_html = _templates.render
 
 
 def _html_action(action: _Action, links: Mapping[str, str], text: Callable[..., str]) -> str:

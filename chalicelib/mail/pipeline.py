@@ -35,7 +35,7 @@ from pynamodb.expressions.condition import Condition
 
 from chalicelib.common import clock
 from chalicelib.common.config import settings
-from chalicelib.events import events
+from chalicelib.events import definition, events
 from chalicelib.i18n import localized
 from chalicelib.mail.compose import TICKET_KINDS, compose
 from chalicelib.mail.errors import PermanentSendError, SendError, ThrottledSendError
@@ -164,7 +164,7 @@ class Pipeline:
 
     def _compose(self, message: OutboxMessage, registration: Registration, event: dict[str, Any]) -> EmailMessage:
         secret = secret_for(registration)
-        ticket_type = events.ticket_type(event, registration.ticket_type)
+        ticket_type = definition.ticket_type(event, registration.ticket_type)
         return compose(
             message.kind,
             registration={"id": registration.id, "name": registration.name, "email": registration.email,

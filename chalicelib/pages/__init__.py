@@ -1,8 +1,8 @@
 """Server-rendered pages: HTML from `string.Template` files, without a build step.
 
-Every value put into a template is HTML-escaped unless it is `Markup`, which only this package
-makes (a rendered template). Text from users (names, event names, venues) can therefore never
-become markup.
+Every value put into a template is HTML-escaped unless it is `Markup` (`common.templates`, the
+engine the emails share), which only a rendered template is. Text from users (names, event names,
+venues) can therefore never become markup.
 
 Pages are sent with headers that suit a URL holding a ticket secret. The Content-Security-Policy
 allows only this origin's files: no inline script or style, so CSS and JS live in `static/`; only
@@ -18,15 +18,14 @@ page's scripts the same prefix for their fetches.
 """
 from __future__ import annotations
 
-import functools
 import html
 from dataclasses import dataclass
 from pathlib import Path
-from string import Template
 from typing import Any
 
 from chalice.app import Response
 
+from chalicelib.common.templates import Markup, Templates
 from chalicelib.http.web import request_base
 from chalicelib.i18n import SUPPORTED, translate
 from chalicelib.pages import static
@@ -46,10 +45,6 @@ HEADERS = {
 }
 # Each language named in itself, so a reader finds their own whatever the page is in.
 LANGUAGE_NAMES = {"tr": "Türkçe", "az": "Azərbaycanca", "en": "English"}
-
-
-class Markup(str):
-    """HTML built by `render`, inserted into another template as it is."""
 
 
 @dataclass(frozen=True)
@@ -73,10 +68,6 @@ class LanguageChoice:
         return remember(self.query)
 
 
-def escape(text: str) -> Markup:
-    return Markup(html.escape(text))
-
-
 def attributes(**values: object) -> Markup:
     """HTML attributes, each value escaped: True gives a bare attribute, False and None none at all.
     An underscore in a name is a dash (`aria_describedby`); a trailing one is dropped (`for_`)."""
@@ -90,14 +81,7 @@ def attributes(**values: object) -> Markup:
     return Markup("".join(parts))
 
 
-@functools.cache
-def _template(name: str) -> Template:
-    return Template((_TEMPLATES / name).read_text(encoding="utf-8"))
-
-
-def render(template: str, /, **values: object) -> Markup:
-    return Markup(_template(template).substitute(
-        {key: value if isinstance(value, Markup) else html.escape(str(value)) for key, value in values.items()}))
+render = Templates(_TEMPLATES).render
 
 
 def html_page(*, language: str, title: str, content: Markup, scripts: tuple[str, ...] = (),

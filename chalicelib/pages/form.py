@@ -19,10 +19,11 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.common.errors import FieldError, ValidationError
+from chalicelib.common.templates import Markup
 from chalicelib.forms import reading, validation
 from chalicelib.forms.reading import Field
 from chalicelib.i18n import DEFAULT, SUPPORTED, pick_language, translate
-from chalicelib.pages import Markup, attributes, render
+from chalicelib.pages import attributes, render
 
 FormData = Mapping[str, list[str]]  # a posted form: each name with its values, in order
 INPUT_TYPES = {"text": "text", "email": "text", "date": "date", "date-time": "datetime-local",

@@ -15,11 +15,12 @@ from __future__ import annotations
 from chalice.app import Response
 
 from chalicelib.common.errors import ApiError, NotFound
-from chalicelib.events import events
+from chalicelib.common.templates import Markup
+from chalicelib.events import definition
 from chalicelib.http.web import app_url
 from chalicelib.i18n import localized, translate
 from chalicelib.i18n.dates import format_event_time
-from chalicelib.pages import Markup, html_page, message_page, render
+from chalicelib.pages import html_page, message_page, render
 from chalicelib.pages.language import page_language, remember
 from chalicelib.storage.retries import unavailable_when_busy
 from chalicelib.storage.tables import Tables
@@ -47,7 +48,7 @@ def _page(db: Tables, secret: str, query_lang: str | None, accept_language: str 
     language = page_language(query_lang, cookie, accept_language, own=registration.language)
     event_name = localized(event["name"], language)
     status = registration.status
-    ticket_type = events.ticket_type(event, registration.ticket_type)
+    ticket_type = definition.ticket_type(event, registration.ticket_type)
     base = app_url(f"/api/tickets/{secret}")
     content = render(
         "ticket.html",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.common.errors import NotFound
-from chalicelib.events import events
+from chalicelib.events import definition, events
 from chalicelib.i18n import localized
 from chalicelib.storage.models import Registration
 from chalicelib.storage.tables import Tables
@@ -32,7 +32,7 @@ def find(db: Tables, secret: str) -> tuple[Registration, dict[str, Any]]:
 
 
 def ticket_view(registration: Registration, event: dict[str, Any]) -> dict[str, Any]:
-    ticket_type = events.ticket_type(event, registration.ticket_type)
+    ticket_type = definition.ticket_type(event, registration.ticket_type)
     return {
         "registration_id": registration.id,
         "status": registration.status,

@@ -12,7 +12,7 @@ def statuses(responses) -> list[str]:
 
 
 def shards(db, event_id: str) -> list[dict[str, int]]:
-    return counters.read_shards(db, {"": [counters.key(event_id, n) for n in range(counters.shard_count())]})[""]
+    return shards.read(db, {"": [counters.key(event_id, n) for n in range(counters.shard_count())]})[""]
 
 
 def shard_counts(db, event_id: str, name: str) -> list[int]:

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from chalicelib.events import counters, events
 from chalicelib.organiser import attendance
 from chalicelib.registration import applicants, registering
+from chalicelib.storage import shards
 from tests.data import registration_body
 from tests.organiser.test_attendance import READS, dynamodb_calls
 from tests.pages.test_dashboard_browser import TABLET, sign_in
@@ -23,7 +24,7 @@ def seed(db, event_id: str, count: int) -> None:
         for _ in range(count):
             applicant = applicants.parse(event, registration_body(ticket_type="std"))
             batch.save(registering._new_registration(db, event, applicant, "confirmed"))
-    counters.item(db, event_id).update(actions=counters.adds(
+    counters.item(db, event_id).update(actions=shards.adds(
         {name: count for name in ("confirmed", "confirmed__std", "held", "held__std")}))
 
 
