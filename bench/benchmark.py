@@ -15,23 +15,16 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from bench import cold_start
+from bench.harness import local_stack, percentile
 from tests.dates import day_at
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def bench_registrations(api, count: int = 400, threads: int = 8) -> dict:
@@ -136,25 +129,6 @@ def cost_model() -> dict:
     finished = subprocess.run([sys.executable, "-m", "bench.cost"], cwd=ROOT, check=True, capture_output=True,
                               text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     return json.loads(finished.stdout.strip().splitlines()[-1])
-
-
-@contextmanager
-def local_stack(launcher: tuple[str, ...] = ("devstack.run",)) -> Iterator:
-    """A fresh local run (own tables, data dir and admin token) and this process pointed at the same
-    DynamoDB endpoint, table prefix and signing keys; yields an `Api` for it. `launcher`: see LocalRun."""
-    os.environ["KAPI_TABLE_PREFIX"] = f"kapi-bench-{uuid.uuid4().hex[:6]}-"
-    from tests.stack import Api, LocalRun
-
-    data_dir = Path(tempfile.mkdtemp(prefix="kapi-bench-"))
-    run = LocalRun(data_dir, {"KAPI_RATE_LIMIT": "0", "AWS_ENDPOINT_URL_DYNAMODB": "",
-                              "KAPI_ADMIN_TOKEN": "bench-admin"}, launcher).start()
-    try:
-        os.environ.update({"AWS_ENDPOINT_URL_DYNAMODB": run.dynamodb_endpoint,
-                           "AWS_DEFAULT_REGION": "eu-central-1", "AWS_ACCESS_KEY_ID": "local",
-                           "AWS_SECRET_ACCESS_KEY": "local", "KAPI_DATA_DIR": str(data_dir)})
-        yield Api(run.url, "bench-admin")
-    finally:
-        run.stop()
 
 
 def main() -> None:

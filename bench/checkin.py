@@ -104,7 +104,7 @@ def _wait_for_ticket_emails(limit_seconds: float = 300) -> None:
 
 
 def _throughput(api, url: str, scanner: str, tickets: list[tuple[str, str]], threads: int) -> dict:
-    from bench.benchmark import percentile
+    from bench.harness import percentile
     from tests.stack import Api
 
     local = threading.local()

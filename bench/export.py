@@ -26,9 +26,8 @@ import sys
 import time
 import tracemalloc
 import uuid
-from contextlib import contextmanager
-from typing import Iterator
 
+from bench.harness import NAMES, store_timer
 from tests.dates import day_at
 
 FORM = {"type": "object", "properties": {
@@ -37,8 +36,6 @@ FORM = {"type": "object", "properties": {
     "sessions": {"type": "array", "items": {"enum": ["b2b", "podcast", "concert"]}},
     "newsletter": {"type": "boolean"},
 }, "additionalProperties": False}
-NAMES = ["Şengül Əliyeva", "İlkin Işık", "Gülşən Məmmədova", "Çağrı Öztürk", "Rəşad Həsənov"]
-
 
 def run(api_base_url: str, admin_token: str, count: int = 10_000) -> dict:
     from chalicelib.process import tables
@@ -50,7 +47,7 @@ def run(api_base_url: str, admin_token: str, count: int = 10_000) -> dict:
     event_id = _event(api_base_url, admin_token)
     _write_registrations(event_id, count)
 
-    with _store_timer() as store:
+    with store_timer() as store:
         started = time.perf_counter()
         text = export_csv.export(db, event_id)
         export_seconds = time.perf_counter() - started
@@ -103,25 +100,3 @@ def _write_registrations(event_id: str, count: int) -> None:
                 email_key=f"katilimci.{n}@xn--rnek-4qa.az", language="az", consent_at=now, email_status="sent",
                 answers={"company": f"Aygün MMC {n % 97}", "city": "Gəncə", "sessions": ["b2b", "podcast"][: n % 3],
                          "newsletter": n % 2 == 0}))
-
-
-@contextmanager
-def _store_timer() -> Iterator[dict]:
-    """Time spent inside DynamoDB API calls while the block runs, and how many there were."""
-    import botocore.client
-
-    spent = {"seconds": 0.0, "calls": 0}
-    original = botocore.client.BaseClient._make_api_call
-
-    def timed(client, operation, params):
-        started = time.perf_counter()
-        try:
-            return original(client, operation, params)
-        finally:
-            spent["seconds"] += time.perf_counter() - started
-            spent["calls"] += 1
-    botocore.client.BaseClient._make_api_call = timed
-    try:
-        yield spent
-    finally:
-        botocore.client.BaseClient._make_api_call = original

@@ -29,7 +29,7 @@ import sys
 import time
 import uuid
 
-from bench.export import NAMES, _store_timer
+from bench.harness import NAMES, store_timer
 from tests.dates import day_at
 
 STATUSES = ["confirmed"] * 98 + ["cancelled", "pending_approval"]
@@ -47,12 +47,12 @@ def run(api_base_url: str, admin_token: str, count: int = 20_000, scans: int = 3
     event_id, list_id, scanner = _setup(api)
     confirmed = _write_registrations(event_id, count)
 
-    with _store_timer() as store:
+    with store_timer() as store:
         started = time.perf_counter()
         built = offline.bundle(db, event_id)
         build_seconds = time.perf_counter() - started
     assert len(built["tickets"]) == count
-    with _store_timer() as warm_store:
+    with store_timer() as warm_store:
         started = time.perf_counter()
         offline.bundle(db, event_id)
         warm_seconds = time.perf_counter() - started
@@ -140,7 +140,7 @@ def _verdicts_in_browser(base_url: str, token: str, event_id: str, list_id: str,
 def main() -> None:
     import json
 
-    from bench.benchmark import local_stack
+    from bench.harness import local_stack
 
     with local_stack() as api:
         print(json.dumps(run(api.base_url, api.admin_token), indent=2))

@@ -97,7 +97,7 @@ def drive(calls: list, rate: float, threads: int) -> list[tuple[int, str, float]
 
 
 def report(results: list[tuple[int, str, float]], injected: dict, duration: float) -> dict:
-    from bench.benchmark import percentile
+    from bench.harness import percentile
 
     latencies = [seconds for _, _, seconds in results]
     answers: dict[str, int] = {}

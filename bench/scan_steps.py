@@ -38,7 +38,7 @@ STEPS: list[tuple[str, str, Callable[[dict[str, float]], float]]] = [
 
 def main() -> None:
     from bench import checkin
-    from bench.benchmark import local_stack
+    from bench.harness import local_stack
 
     timings = Path(tempfile.mkdtemp(prefix="kapi-steps-")) / "steps.json"
     os.environ[TIMINGS_ENV] = str(timings)
