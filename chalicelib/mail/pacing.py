@@ -37,8 +37,13 @@ class SharedPacer:
         self._lock = threading.Lock()
 
     def wait(self) -> None:
-        """Block until this caller's send slot has come."""
+        """Block until this caller's send slot has come. Slots reserved earlier and left unused until
+        they passed are dropped: spent now, they would go out at once, on top of the slots other
+        consumers reserved since."""
         with self._lock:
+            now = int(self._clock() * _MICROS)
+            while self._slots and self._slots[0] < now:
+                self._slots.popleft()
             if not self._slots:
                 self._slots.extend(self._reserve())
             slot = self._slots.popleft()

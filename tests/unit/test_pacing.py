@@ -104,8 +104,6 @@ def test_a_consumer_that_lost_a_race_for_the_slots_reads_them_and_goes_after(db,
     assert late_at - early_at >= 0.25 - 2e-6
 
 
-@pytest.mark.xfail(strict=True, reason="reported: a consumer keeps slots it reserved and then idled past; "
-                                       "it sends them at once later, on top of slots others reserved since")
 def test_slots_reserved_and_left_unused_are_not_spent_later_on_top_of_others(db, key):
     clock = FakeClock()
     idle, busy = pacer(db, 40, key, clock), pacer(db, 40, key, clock)  # ten slots per reservation
