@@ -61,4 +61,4 @@ def seed(db: Tables) -> None:
     except Conflict:
         if clock.parse_iso(events.load(db, DEMO_ID)["starts_at"]) <= clock.now():
             fresh = demo_event()
-            events.patch(DEMO_ID, {"starts_at": fresh["starts_at"], "ends_at": fresh["ends_at"]})
+            events.patch(db, DEMO_ID, {"starts_at": fresh["starts_at"], "ends_at": fresh["ends_at"]})

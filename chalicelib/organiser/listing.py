@@ -71,9 +71,9 @@ def page(db: Tables, event_id: str, params: dict[str, str]) -> dict[str, Any]:
                 "next_cursor": None}
     condition = Registration.ticket_type == filters.ticket_type if filters.ticket_type else None
     if filters.status is None:
-        index, hash_key = Registration.by_event, event_id
+        index, hash_key = db.Registration.by_event, event_id
     else:
-        index, hash_key = Registration.by_event_status, f"{event_id}#{filters.status}"  # type: ignore[assignment]
+        index, hash_key = db.Registration.by_event_status, f"{event_id}#{filters.status}"  # type: ignore[assignment]
     results = index.query(hash_key, filter_condition=condition, limit=filters.limit,
                           last_evaluated_key=filters.cursor,
                           page_size=FILTERED_PAGE_SIZE if condition is not None else filters.limit)

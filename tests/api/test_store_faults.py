@@ -10,7 +10,7 @@ import pytest
 from chalicelib.events import counters
 from chalicelib.storage.models import Registration
 from chalicelib.storage.retries import with_retries
-from chalicelib.storage.transaction import ConditionsFailed, Transaction
+from chalicelib.storage.transaction import ConditionsFailed
 from chalicelib.tickets.issuing import secret_for
 from tests.data import registration_body
 from tests.waiting import poll
@@ -88,11 +88,11 @@ def test_a_condition_nobody_expected_is_a_409_not_a_500(db):
 
     @json_view
     def view():
-        Transaction().check("surprise", Registration, missing.id, Registration.id.exists()).commit()
+        db.transaction().check("surprise", db.Registration, missing.id, Registration.id.exists()).commit()
 
     response = view()
     assert response.status_code == 409
     assert '"error":"conflict"' in response.body
     with pytest.raises(ConditionsFailed) as failed:
-        Transaction().check("surprise", Registration, missing.id, Registration.id.exists()).commit()
+        db.transaction().check("surprise", db.Registration, missing.id, Registration.id.exists()).commit()
     assert failed.value.labels == {"surprise"}

@@ -73,7 +73,7 @@ def test_the_merged_stack_has_the_tables_the_stream_mapping_and_the_dead_letter_
 
     assert types.count("AWS::DynamoDB::Table") == len(ALL_MODELS)
     assert resources["OutboxStreamMapping"]["Properties"]["FunctionName"] == {"Ref": "OutboxStream"}
-    assert resources["OutboxStream"]["Properties"]["Handler"] == "app.outbox_stream"
+    assert resources["OutboxStream"]["Properties"]["Handler"] == "chalicelib.routes.tasks.outbox_stream"
     assert resources["OutboxDeadLetterQueue"]["Type"] == "AWS::SQS::Queue"
     assert resources["RestAPI"]["Type"] == "AWS::Serverless::Api"
     assert "GatewayResponses" in resources["RestAPI"]["Properties"]

@@ -15,7 +15,7 @@ from tests.dates import ISTANBUL, DoorDay, iso
 
 def bulk_register(db, event_id: str, bodies: list[dict], workers: int = 4) -> list[dict]:
     """Register every body in-process (no HTTP), in parallel; returns the 201 answers in order."""
-    def one(db, body: dict) -> dict:
+    def one(body: dict) -> dict:
         outcome = registering.register(db, event_id, body, client_key="bulk", rate_limit=0)
         assert outcome.status == 201
         return outcome.body
@@ -26,7 +26,7 @@ def bulk_register(db, event_id: str, bodies: list[dict], workers: int = 4) -> li
 @pytest.fixture(scope="session")
 def populate(db):
     """`populate(event_id, n, **fields)`: n registrations with distinct emails."""
-    def run(db, event_id: str, count: int, **fields) -> list[dict]:
+    def run(event_id: str, count: int, **fields) -> list[dict]:
         return bulk_register(db, event_id, [registration_body(**fields) for _ in range(count)])
     return run
 

@@ -30,7 +30,7 @@ def test_bom_headers_letters_answers_and_formula_neutralised(db, api, make_day):
     day = make_day(form=FORM, ticket_types=[{"id": "b2b", "name": {"en": "B2B"}},
                                             {"id": "fest", "name": {"en": "Festival"}}])
     event = day.event
-    sengul, hacker, quiet = bulk_register(event["id"], [
+    sengul, hacker, quiet = bulk_register(db, event["id"], [
         registration_body(name="Şengül Əliyeva", ticket_type="b2b", language="az",
                           answers={"company": "Aygün MMC, Bakı", "sessions": ["b2b", "podcast"], "city": "Gəncə",
                                    "newsletter": True}),
@@ -94,9 +94,9 @@ def test_only_the_events_organisers_may_export(api, make_event):
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
 
 
-def test_the_separator_is_the_one_excel_expects_in_the_organisers_language(api, make_event):
+def test_the_separator_is_the_one_excel_expects_in_the_organisers_language(db, api, make_event):
     event = make_event(form=FORM)
-    bulk_register(event["id"], [registration_body(name="Aygün Məmmədova",
+    bulk_register(db, event["id"], [registration_body(name="Aygün Məmmədova",
                                                   answers={"company": "Aygün MMC, Bakı", "sessions": ["b2b"]})])
     url = f"/api/events/{event['id']}/registrations.csv"
 

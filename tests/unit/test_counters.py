@@ -8,6 +8,7 @@ proves the token conditions under bursts.
 from __future__ import annotations
 
 from chalicelib.events import counters
+from chalicelib.storage import shards
 from tests.unit.conftest import event
 
 TYPES = [{"id": "std", "name": {"en": "Standard"}}, {"id": "vip", "name": {"en": "VIP"}, "capacity": 2}]
@@ -69,7 +70,7 @@ def test_seats_left_in_the_whole_event():
 
 
 def test_summing_shards_and_which_removed_types_are_in_use():
-    assert counters.total([{"free": 2, "held": 1}, {}, {"free": -1, "arrived": 3}]) == {"free": 1, "held": 1,
+    assert shards.total([{"free": 2, "held": 1}, {}, {"free": -1, "arrived": 3}]) == {"free": 1, "held": 1,
                                                                                         "arrived": 3}
     before, after = event(ticket_types=TYPES), event(ticket_types=[TYPES[0], {"id": "b2b", "name": {"en": "B2B"}}])
     assert counters.ticket_type_changes(before, after) == ({"vip"}, {"b2b"})
@@ -81,13 +82,13 @@ def test_a_new_events_seats_are_spread_and_find_room_goes_where_a_token_is(db, n
     created = new_event(capacity=3, ticket_types=TYPES)
     counts = counters.read(db, created["id"])
     assert counts["free"] == 3 and counts["free__vip"] == 2
-    shards = counters.read_shards(db, {"": [counters.key(created["id"], n) for n in range(counters.shard_count())]})[""]
-    assert shards[counters.RETURNS] == {}  # nothing starts on the returns shard
+    on_shards = shards.read(db, {"": [counters.key(created["id"], n) for n in range(counters.shard_count())]})[""]
+    assert on_shards[counters.RETURNS] == {}  # nothing starts on the returns shard
 
     seat = counters.find_room(db, created, "vip", fair_to_waitlist=False)
     assert seat is not None
     for pool, shard in seat.pools.items():
-        assert shards[shard].get(pool, 0) >= 1
+        assert on_shards[shard].get(pool, 0) >= 1
 
     register(created["id"], ticket_type="vip")
     register(created["id"], ticket_type="vip")
