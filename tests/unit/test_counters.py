@@ -7,7 +7,7 @@ proves the token conditions under bursts.
 """
 from __future__ import annotations
 
-from chalicelib.events import counters
+from chalicelib.events import counters, definition
 from chalicelib.storage import shards
 from tests.unit.conftest import event
 
@@ -73,7 +73,7 @@ def test_summing_shards_and_which_removed_types_are_in_use():
     assert shards.total([{"free": 2, "held": 1}, {}, {"free": -1, "arrived": 3}]) == {"free": 1, "held": 1,
                                                                                         "arrived": 3}
     before, after = event(ticket_types=TYPES), event(ticket_types=[TYPES[0], {"id": "b2b", "name": {"en": "B2B"}}])
-    assert counters.ticket_type_changes(before, after) == ({"vip"}, {"b2b"})
+    assert definition.ticket_type_changes(before, after) == ({"vip"}, {"b2b"})
     assert counters.in_use({"cancelled__vip": 1, "confirmed__std": 4}, {"vip", "b2b"}) == ["vip"]
     assert counters.in_use({"confirmed__std": 4}, {"vip"}) == []
 
