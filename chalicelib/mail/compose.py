@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from chalicelib.common import clock
+from chalicelib.common.dates import format_event_time
 from chalicelib.common.templates import Markup, Templates
 from chalicelib.i18n import DEFAULT, localized, pick_language, translate
-from chalicelib.i18n.dates import format_event_time
 
 _TEMPLATES = Path(__file__).with_name("templates")
 

@@ -11,12 +11,12 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.common import clock
+from chalicelib.common.dates import format_event_time
 from chalicelib.common.errors import ApiError
 from chalicelib.common.templates import Markup
 from chalicelib.events import counters, events
 from chalicelib.http.web import app_url
 from chalicelib.i18n import localized, translate
-from chalicelib.i18n.dates import format_event_time
 from chalicelib.pages import LanguageChoice, attributes, html_page, message_page, render, seats
 from chalicelib.storage.tables import Tables
 

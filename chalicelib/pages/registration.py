@@ -22,13 +22,13 @@ from urllib.parse import parse_qs
 
 from chalice.app import Response
 
+from chalicelib.common.dates import format_event_time
 from chalicelib.common.errors import ApiError, NotFound, ValidationError
 from chalicelib.common.templates import Markup, escape
 from chalicelib.events import counters, events
 from chalicelib.forms import reading
 from chalicelib.http.web import MAX_BODY_BYTES, app_url
 from chalicelib.i18n import catalogue, localized, translate
-from chalicelib.i18n.dates import format_event_time
 from chalicelib.pages import LanguageChoice, attributes, form, html_page, message_page, render, seats
 from chalicelib.registration import applicants, registering
 from chalicelib.storage.tables import Tables

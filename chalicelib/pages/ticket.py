@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from chalice.app import Response
 
+from chalicelib.common.dates import format_event_time
 from chalicelib.common.errors import ApiError, NotFound
 from chalicelib.common.templates import Markup
 from chalicelib.events import definition
 from chalicelib.http.web import app_url
 from chalicelib.i18n import localized, translate
-from chalicelib.i18n.dates import format_event_time
 from chalicelib.pages import html_page, message_page, render
 from chalicelib.pages.language import page_language, remember
 from chalicelib.storage.retries import unavailable_when_busy

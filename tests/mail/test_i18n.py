@@ -3,8 +3,8 @@ import string
 import pytest
 
 from chalicelib import i18n
+from chalicelib.common.dates import format_event_time
 from chalicelib.i18n import SUPPORTED, catalogue, localized, negotiate, pick_language, translate
-from chalicelib.i18n.dates import format_event_time
 
 AZERBAIJANI_LETTERS = set("abcçdeəfgğhxıijkqlmnoöprsştuüvyz")
 

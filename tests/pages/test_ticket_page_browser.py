@@ -12,8 +12,8 @@ from axe_playwright_python.sync_playwright import Axe
 from PIL import Image
 from playwright.sync_api import expect
 
+from chalicelib.common.dates import format_event_time
 from chalicelib.i18n import translate
-from chalicelib.i18n.dates import format_event_time
 from tests.pages.conftest import EVENT_NAMES, NAME
 
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
