@@ -29,7 +29,7 @@ from chalicelib.events import counters, events
 from chalicelib.forms import reading
 from chalicelib.http.web import MAX_BODY_BYTES, app_url
 from chalicelib.i18n import catalogue, localized, translate
-from chalicelib.pages import LanguageChoice, attributes, form, html_page, message_page, render, seats
+from chalicelib.pages import LanguageChoice, attributes, form_html, html_page, message_page, render, seats
 from chalicelib.registration import applicants, registering
 from chalicelib.storage.tables import Tables
 
@@ -47,7 +47,7 @@ def event_page(db: Tables, event_id: str, choice: LanguageChoice) -> Response:
         return loaded
     event, counts = loaded
     fields = reading.read(event["form"])
-    values = {**_single_ticket_type(event, counts), **form.default_values(fields)}
+    values = {**_single_ticket_type(event, counts), **form_html.default_values(fields)}
     return _page(event, counts, choice, values=values)
 
 
@@ -88,10 +88,10 @@ def _load(db: Tables, event_id: str, choice: LanguageChoice) -> tuple[dict[str, 
         return message_page("form.error", choice.pick(), error.status)
 
 
-def _registration(event: dict[str, Any], data: form.FormData, language: str) -> dict[str, Any]:
+def _registration(event: dict[str, Any], data: form_html.FormData, language: str) -> dict[str, Any]:
     """The API's registration body from the posted form; answers of hidden conditional fields left out."""
     fields = reading.read(event["form"])
-    answers = form.answers_from(fields, data, event["timezone"])
+    answers = form_html.answers_from(fields, data, event["timezone"])
     body = {"name": _first(data, "name"), "email": _first(data, "email"), "language": language,
             "answers": reading.applicable_answers(fields, answers), "consent": "true" in data.get("consent", [])}
     if _first(data, "ticket_type"):
@@ -99,7 +99,7 @@ def _registration(event: dict[str, Any], data: form.FormData, language: str) -> 
     return body
 
 
-def _first(data: form.FormData, name: str) -> str:
+def _first(data: form_html.FormData, name: str) -> str:
     return (data.get(name) or [""])[0]
 
 
@@ -108,7 +108,7 @@ def _registration_language(event: dict[str, Any], language: str) -> str:
     return language if language in event["languages"] else event["languages"][0]
 
 
-def _single_ticket_type(event: dict[str, Any], counts: dict[str, Any]) -> form.FormData:
+def _single_ticket_type(event: dict[str, Any], counts: dict[str, Any]) -> form_html.FormData:
     """The only ticket type left to choose, preselected."""
     open_types = _open_types(event, counters.available(event, counts))
     return {"ticket_type": open_types} if len(open_types) == 1 else {}
@@ -119,7 +119,7 @@ def _open_types(event: dict[str, Any], rooms: dict[str, int | None]) -> list[str
     return [t["id"] for t in event["ticket_types"] if not seats.sold_out(event, rooms, t["id"])]
 
 
-def _page(event: dict[str, Any], counts: dict[str, Any], choice: LanguageChoice, *, values: form.FormData,
+def _page(event: dict[str, Any], counts: dict[str, Any], choice: LanguageChoice, *, values: form_html.FormData,
           details: list[dict[str, Any]] | None = None, failure: str | None = None, retry_after: int | None = None,
           result: tuple[str, str] | None = None, status: int = 200) -> Response:
     language = choice.pick()
@@ -150,34 +150,34 @@ def _page(event: dict[str, Any], counts: dict[str, Any], choice: LanguageChoice,
                      posts_form=shows_form, headers=choice.remember())
 
 
-def _form(event: dict[str, Any], rooms: dict[str, Any], language: str, values: form.FormData,
+def _form(event: dict[str, Any], rooms: dict[str, Any], language: str, values: form_html.FormData,
           details: list[dict[str, Any]], failure: str | None, retry_after: int | None) -> Markup:
     fields = reading.read(event["form"])
     def text(key: str, **params: object) -> str:
         return translate(key, language, **params)
 
     fixed = [
-        form.Control("name", "text", text("form.name.label"), text("form.name.help"), required=True,
-                     schema={"minLength": 1, "maxLength": applicants.MAX_NAME},
-                     input={"autocomplete": "name", "maxlength": applicants.MAX_NAME},
-                     messages={"required": text("error.name.required"), "minLength": text("error.name.required"),
-                               "maxLength": text("error.name.too_long", limit=applicants.MAX_NAME)}),
-        form.Control("email", "email", text("form.email.label"), text("form.email.help"), required=True,
-                     schema={"format": "email"},
-                     input={"autocomplete": "email", "inputmode": "email", "autocapitalize": "off",
-                            "spellcheck": "false"},
-                     messages={"required": text("error.email.required"), "format": text("error.email.invalid")}),
-        form.Control("ticket_type", "radio", text("form.ticket_type.label"), required=True,
-                     choices=tuple(form.Choice(t["id"], f"{localized(t['name'], language)} · "
-                                                        f"{seats.ticket_seats(event, rooms, t['id'], language)}",
-                                               disabled=seats.sold_out(event, rooms, t["id"]))
-                                   for t in event["ticket_types"]),
-                     messages={"required": text("error.ticket_type.choose")}),
+        form_html.Control("name", "text", text("form.name.label"), text("form.name.help"), required=True,
+                          schema={"minLength": 1, "maxLength": applicants.MAX_NAME},
+                          input={"autocomplete": "name", "maxlength": applicants.MAX_NAME},
+                          messages={"required": text("error.name.required"), "minLength": text("error.name.required"),
+                                    "maxLength": text("error.name.too_long", limit=applicants.MAX_NAME)}),
+        form_html.Control("email", "email", text("form.email.label"), text("form.email.help"), required=True,
+                          schema={"format": "email"},
+                          input={"autocomplete": "email", "inputmode": "email", "autocapitalize": "off",
+                                 "spellcheck": "false"},
+                          messages={"required": text("error.email.required"), "format": text("error.email.invalid")}),
+        form_html.Control("ticket_type", "radio", text("form.ticket_type.label"), required=True,
+                          choices=tuple(form_html.Choice(t["id"], f"{localized(t['name'], language)} · "
+                                                                  f"{seats.ticket_seats(event, rooms, t['id'], language)}",
+                                                         disabled=seats.sold_out(event, rooms, t["id"]))
+                                        for t in event["ticket_types"]),
+                          messages={"required": text("error.ticket_type.choose")}),
     ]
-    consent = form.Control("consent", "boolean", text("form.consent.label"), required=True, schema={"const": True},
-                           messages={"const": text("error.consent.required")})
-    controls = fixed + form.answer_controls(fields, language, values, event["timezone"])
-    errors, elsewhere = form.place_errors(details, [c.path for c in controls + [consent]])
+    consent = form_html.Control("consent", "boolean", text("form.consent.label"), required=True, schema={"const": True},
+                                messages={"const": text("error.consent.required")})
+    controls = fixed + form_html.answer_controls(fields, language, values, event["timezone"])
+    errors, elsewhere = form_html.place_errors(details, [c.path for c in controls + [consent]])
     alert = ""
     if failure:
         alert = " ".join([_failure_text(failure, language, retry_after or 60), *elsewhere])
@@ -192,9 +192,9 @@ def _form(event: dict[str, Any], rooms: dict[str, Any], language: str, values: f
         errors_text=translate("form.errors", language), sending=translate("form.sending", language),
         heading=translate("form.heading", language), required_note=translate("form.required_note", language),
         idempotency_key=_first(values, "idempotency_key") or str(uuid.uuid4()),
-        controls=form.controls_html(controls, values, errors),
+        controls=form_html.controls_html(controls, values, errors),
         privacy_heading=translate("form.privacy.heading", language), privacy=_paragraphs(privacy),
-        consent=form.controls_html([consent], values, errors),
+        consent=form_html.controls_html([consent], values, errors),
         honeypot=translate("form.honeypot", language), submit=translate("form.submit", language),
         templates=Markup("".join(
             [render("result_template.html", status=status, result=_result(status, "", language))

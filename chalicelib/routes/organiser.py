@@ -10,7 +10,7 @@ from chalicelib.checkin import lists as checkin_lists
 from chalicelib.events import events
 from chalicelib.http.web import json_view, query_param, read_json, respond
 from chalicelib.organiser import attendance, erasure, event_changes, export_csv, listing, reissue
-from chalicelib.pages import form as form_pages
+from chalicelib.pages import form_html
 from chalicelib.process import tables
 from chalicelib.registration import actions, moves, views
 from chalicelib.routes.calls import caller, language
@@ -141,5 +141,5 @@ def revoke_token(token_id: str) -> Any:
 def preview_form() -> Any:
     """A form schema's fields as the registration page renders them, for the organisers' editor."""
     caller(organiser.current_request, auth.ORGANISERS)
-    return Response(body=form_pages.preview(read_json(organiser.current_request)),
+    return Response(body=form_html.preview(read_json(organiser.current_request)),
                     headers={"Content-Type": "text/html; charset=utf-8"})

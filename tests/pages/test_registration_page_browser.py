@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from chalicelib.forms.reading import Field
 from chalicelib.i18n import translate
-from chalicelib.pages.form import answers_from
+from chalicelib.pages.form_html import answers_from
 from tests import dates
 from tests.delivery.test_ticket_email import has_ticket, wait_for_email
 from tests.pages.conftest import EVENT_NAMES, NAME
