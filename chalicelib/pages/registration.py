@@ -150,6 +150,14 @@ def _page(event: dict[str, Any], counts: dict[str, Any], choice: LanguageChoice,
                      posts_form=shows_form, headers=choice.remember())
 
 
+def _ticket_choice(event: dict[str, Any], rooms: dict[str, Any], ticket_type: dict[str, Any],
+                   language: str) -> form_html.Choice:
+    """A ticket type as a choice: its name and seats left, unavailable once sold out."""
+    seats_left = seats.ticket_seats(event, rooms, ticket_type["id"], language)
+    label = f"{localized(ticket_type['name'], language)} · {seats_left}"
+    return form_html.Choice(ticket_type["id"], label, disabled=seats.sold_out(event, rooms, ticket_type["id"]))
+
+
 def _form(event: dict[str, Any], rooms: dict[str, Any], language: str, values: form_html.FormData,
           details: list[dict[str, Any]], failure: str | None, retry_after: int | None) -> Markup:
     fields = reading.read(event["form"])
@@ -168,10 +176,7 @@ def _form(event: dict[str, Any], rooms: dict[str, Any], language: str, values: f
                                  "spellcheck": "false"},
                           messages={"required": text("error.email.required"), "format": text("error.email.invalid")}),
         form_html.Control("ticket_type", "radio", text("form.ticket_type.label"), required=True,
-                          choices=tuple(form_html.Choice(t["id"], f"{localized(t['name'], language)} · "
-                                                                  f"{seats.ticket_seats(event, rooms, t['id'], language)}",
-                                                         disabled=seats.sold_out(event, rooms, t["id"]))
-                                        for t in event["ticket_types"]),
+                          choices=tuple(_ticket_choice(event, rooms, t, language) for t in event["ticket_types"]),
                           messages={"required": text("error.ticket_type.choose")}),
     ]
     consent = form_html.Control("consent", "boolean", text("form.consent.label"), required=True, schema={"const": True},
