@@ -11,12 +11,12 @@ def statuses(responses) -> list[str]:
     return [r.json().get("status") or r.json()["error"] for r in responses]
 
 
-def shards(db, event_id: str) -> list[dict[str, int]]:
+def on_shards(db, event_id: str) -> list[dict[str, int]]:
     return shards.read(db, {"": [counters.key(event_id, n) for n in range(counters.shard_count())]})[""]
 
 
 def shard_counts(db, event_id: str, name: str) -> list[int]:
-    return [numbers.get(name, 0) for numbers in shards(db, event_id)]
+    return [numbers.get(name, 0) for numbers in on_shards(db, event_id)]
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
@@ -106,4 +106,4 @@ def test_turning_a_limit_on_and_off_counts_the_seats_already_held(db, api, make_
     assert statuses(burst(api, event["id"], [registration_body() for _ in range(4)])).count("confirmed") == 1
     assert api.patch(base, json={"capacity": None}, token=api.admin_token).status_code == 200
     assert api.post(f"{base}/registrations", json=registration_body()).json()["status"] == "confirmed"
-    assert all("free" not in numbers for numbers in shards(db, event["id"]))
+    assert all("free" not in numbers for numbers in on_shards(db, event["id"]))

@@ -63,7 +63,7 @@ def test_a_refresh_costs_the_same_at_10_and_at_5000_registrations(db, browser, a
         # suite that took more than the default 5 s once.
         expect(page.locator("[data-list-id] .of")).to_have_text([f" / {size:,}"] * LISTS, timeout=30000)
         requests[size] = requests_per_refresh(page, event["id"])
-        reads[size], report = dynamodb_calls(attendance.report, event["id"])
+        reads[size], report = dynamodb_calls(attendance.report, db, event["id"])
         assert report["registrations"]["confirmed"] == size
     context.close()
     print(f"live view, one refresh at 10 and 5,000 registrations: requests {requests[10]} / {requests[5000]}; "
