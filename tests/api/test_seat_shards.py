@@ -3,6 +3,7 @@ registration to another one, and changing the capacity moves seats without ever 
 import pytest
 
 from chalicelib.events import counters
+from chalicelib.storage import shards
 from tests.api.test_races import ROUNDS, burst
 from tests.data import registration_body
 
