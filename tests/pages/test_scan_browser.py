@@ -287,7 +287,7 @@ def go_offline_and_reload(page):
 
 def test_offline_gates_decide_queue_survive_reload_and_sync_once(open_scan, gate, api):
     emin, ferda, gone = (gate.ticket(name) for name in ("Emin Ağaoğlu", "Ferda Çelik", "Gönül Şahin"))
-    assert api.post(f"/api/tickets/{gone.secret}/cancel").status_code == 200
+    assert api.post(f"/api/tickets/{gone.manage}/cancel").status_code == 200
     posted: list[str] = []
 
     def count_uploads(request):
