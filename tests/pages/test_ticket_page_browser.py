@@ -42,6 +42,10 @@ def test_the_page_shows_the_ticket_in_the_language_asked_for(open_page, ticket, 
         format_event_time(event["starts_at"], event["ends_at"], event["timezone"], language))
     expect(page.locator("#status-text")).to_have_text(translate("page.ticket.status.confirmed", language))
     assert page.title() == translate("page.ticket.title", language, event=EVENT_NAMES[language])
+    if os.environ.get("KAPI_SCREENSHOTS"):
+        expect(page.locator(".qr img")).to_have_js_property("complete", True)
+        page.screenshot(path=os.path.join(os.environ["KAPI_SCREENSHOTS"], f"ticket-page-{language}.png"),
+                        full_page=True)
 
 
 def test_the_registrations_language_wins_until_the_attendee_switches(open_page, ticket):

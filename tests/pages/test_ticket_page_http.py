@@ -140,7 +140,7 @@ def test_only_the_listed_static_files_exist(api, path):
 
 
 def test_a_busy_store_gets_a_localised_error_page_not_json(db, monkeypatch):
-    def busy(secret):
+    def busy(db, secret):
         raise ServiceUnavailable("The store stayed busy; retry.")
     monkeypatch.setattr(lookup, "find", busy)
     response = ticket_page(db, "ANYTHING", "tr", None)
