@@ -101,6 +101,17 @@ class LocalRun:
         self.dynamodb_endpoint = ""
         self.lines: list[str] = []  # everything it printed, stdout and stderr, for tests on its logs
 
+    def secrets(self, db, registration_id: str) -> tuple[str, str]:
+        """The registration's current ticket secret (its QR code) and manage secret (its page links),
+        signed with this run's keys as its server signs them."""
+        from chalicelib.tickets.keys import load_keyring_from_dir
+        from chalicelib.tickets.secrets import TicketSigner
+
+        registration = db.Registration.get(registration_id, consistent_read=True)
+        signer = TicketSigner(load_keyring_from_dir(self.data_dir))
+        revision = int(registration.revision)
+        return signer.issue(registration.event_id, registration_id, revision), signer.manage(registration_id, revision)
+
     def start(self) -> "LocalRun":
         loopback.bypass_proxy()  # this process's requests to the run
         env = {**os.environ, "KAPI_DATA_DIR": str(self.data_dir), "KAPI_PORT": "0", "KAPI_DEMO": "0",

@@ -1,8 +1,10 @@
 """Finding an attendee at the door when the QR code is lost, through the search index (no Scan).
 
 Door staff see what they need to recognise the person and let them in: name, ticket type, status,
-whether they are inside on this list, and the ticket's current secret, which is what the scan
-endpoint takes (it is not personal data). Only organisers also see the email; answers never.
+whether they are inside on this list, and the `registration_id`, which the scan endpoint takes for a
+manual admission (`{registration_id, type}`). Never a secret (SPEC §16): a ticket secret or a manage
+secret in a door token's hands would be a ticket anyone at the gate could copy, or a cancel button.
+Only organisers also see the email; answers never.
 """
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from chalicelib.checkin import lists, state
 from chalicelib.common.errors import ValidationError
 from chalicelib.registration import search
 from chalicelib.storage.tables import Tables
-from chalicelib.tickets.issuing import secret_for
 
 
 def find(db: Tables, event_id: str, checkin_list: dict[str, Any], query: str | None,
@@ -26,7 +27,7 @@ def find(db: Tables, event_id: str, checkin_list: dict[str, Any], query: str | N
         if not lists.admits(checkin_list, registration.ticket_type):
             continue
         ticket_state = state.all_lists(registration).get(checkin_list["id"])
-        item = {"id": registration.id, "secret": secret_for(registration), "name": registration.name,
+        item = {"id": registration.id, "registration_id": registration.id, "name": registration.name,
                 "ticket_type": registration.ticket_type, "status": registration.status,
                 "inside": bool(ticket_state and ticket_state["inside"])}
         if with_email:

@@ -11,6 +11,10 @@ one TransactWriteItems holding
   - the list's counts and, on a ticket's first entry on any list, the event's `arrived` count.
 A refused scan writes only its audit entry. A repeated nonce returns the stored answer and writes
 nothing; a refused scan never claims its nonce, so a later success with that nonce still counts.
+
+A person found by name at the door (the QR lost) is scanned with `{registration_id, type, nonce?}`
+instead of a secret (SPEC §16: the door never sees secrets). It is judged like a scan of the
+ticket's current secret, with the same reasons and answers, and audited as `manual` with its token.
 """
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ from chalicelib import i18n
 from chalicelib.checkin import counts, lists, state
 from chalicelib.common import clock
 from chalicelib.common.errors import ApiError, FieldError, ServiceUnavailable, ValidationError
-from chalicelib.common.ids import new_id
+from chalicelib.common.ids import new_id, registration_id_bytes
 from chalicelib.common.text import is_printable_ascii
 from chalicelib.events import counters
 from chalicelib.storage import shards
@@ -44,17 +48,23 @@ MAX_ATTEMPTS = 8
 MAX_BATCH = 100  # each scan is a read and a write: a batch must answer well within API Gateway's 29 s
 MAX_NONCE = 200
 MAX_AHEAD = timedelta(minutes=5)  # a scanner's clock may run a little fast; more is a wrong clock
-_FIELDS = ("secret", "type", "nonce", "scanned_at", "force", "offline")
+_FIELDS = ("secret", "type", "nonce", "scanned_at", "force", "offline", "registration_id")
+_MANUAL_FIELDS = frozenset({"registration_id", "type", "nonce"})
 
 
 @dataclass(frozen=True)
 class ScanRequest:
-    secret: str
+    secret: str | None  # None: a manual admission of `registration_id`
     type: str
     nonce: str | None = None
     scanned_at: str | None = None
     force: bool = False
     offline: bool = False  # admitted at the gate while offline: a refusal here is a conflict to report
+    registration_id: str | None = None  # a person found by the door search, admitted without a secret
+
+    @property
+    def manual(self) -> bool:
+        return self.registration_id is not None
 
 
 @dataclass(frozen=True)
@@ -106,11 +116,10 @@ def _parse(body: Any, prefix: str, door: Door, now: datetime) -> tuple[ScanReque
     if not isinstance(body, dict):
         return None, [FieldError(prefix.rstrip(".") or "body", "error.scan.not_object")]
     problems = [FieldError(prefix + name, "error.field.unknown") for name in sorted(set(body) - set(_FIELDS))]
-    secret, scan_type = body.get("secret"), body.get("type", "entry")
-    nonce, scanned_at = body.get("nonce"), body.get("scanned_at")
+    secret, registration_id = body.get("secret"), body.get("registration_id")
+    scan_type, nonce, scanned_at = body.get("type", "entry"), body.get("nonce"), body.get("scanned_at")
     force, offline = body.get("force", False), body.get("offline", False)
-    if not isinstance(secret, str) or not secret:
-        problems.append(FieldError(prefix + "secret", "error.scan.secret"))
+    problems += _ticket_problems(body, prefix)
     if scan_type not in TYPES:
         problems.append(FieldError(prefix + "type", "error.scan.type"))
     if nonce is not None and not is_printable_ascii(nonce, MAX_NONCE):
@@ -124,7 +133,22 @@ def _parse(body: Any, prefix: str, door: Door, now: datetime) -> tuple[ScanReque
             problems.append(FieldError(prefix + name, "error.boolean"))
     if problems:
         return None, problems
-    return ScanRequest(secret, scan_type, nonce, scanned_at, force, offline), []  # type: ignore[arg-type]
+    return ScanRequest(secret, scan_type, nonce, scanned_at, force, offline, registration_id), []
+
+
+def _ticket_problems(body: dict[str, Any], prefix: str) -> list[FieldError]:
+    """A scan names its ticket by the scanned `secret` or, for a person found by name, by
+    `registration_id` with only `type` and `nonce` beside it: it is judged now and never forced."""
+    secret, registration_id = body.get("secret"), body.get("registration_id")
+    if "registration_id" not in body:
+        return [] if isinstance(secret, str) and secret else [FieldError(prefix + "secret", "error.scan.secret")]
+    if "secret" in body:
+        return [FieldError(prefix + "registration_id", "error.scan.secret_or_registration")]
+    problems = [FieldError(prefix + name, "error.scan.manual_field")
+                for name in sorted(set(body) & set(_FIELDS) - _MANUAL_FIELDS)]
+    if not isinstance(registration_id, str) or not registration_id:
+        problems.append(FieldError(prefix + "registration_id", "error.scan.registration_id"))
+    return problems
 
 
 def _scan_time_problem(value: Any, door: Door, now: datetime) -> str | None:
@@ -149,15 +173,16 @@ def perform(db: Tables, door: Door, request: ScanRequest, at_scan_time: bool = F
     received = clock.now()
     scanned_at = request.scanned_at or clock.iso(received)
     try:
-        ref = verify(request.secret, door.event["id"])
+        registration_id, revision = _ticket(request, door)
     except InvalidTicket:
         return _refuse(db, door, request, scanned_at, received, "invalid", None)
     for attempt in range(MAX_ATTEMPTS):
-        registration = _registration(db, ref.registration_id, door.event["id"])
-        if registration is None or ref.revision > registration.revision:
+        registration = _registration(db, registration_id, door.event["id"])
+        if registration is None or (revision is not None and revision > registration.revision):
             return _refuse(db, door, request, scanned_at, received, "invalid", None)
         ticket_state = state.all_lists(registration).get(door.checkin_list["id"])
-        reason = _reason(door.checkin_list, request, registration, ref.revision, ticket_state,
+        reason = _reason(door.checkin_list, request, registration,
+                         int(registration.revision) if revision is None else revision, ticket_state,
                          clock.parse_iso(scanned_at) if at_scan_time else received)
         if reason is not None and not request.force:
             return (_replay(db, door, request, registration)
@@ -171,6 +196,19 @@ def perform(db: Tables, door: Door, request: ScanRequest, at_scan_time: bool = F
                     return replay
         time.sleep(random.uniform(0, 0.002 * 2 ** attempt))  # the ticket changed under us: read again
     raise ServiceUnavailable("error.scan.busy")
+
+
+def _ticket(request: ScanRequest, door: Door) -> tuple[str, int | None]:
+    """The registration a scan names and the revision of its secret (None for a manual admission, which
+    stands for the current ticket). Raises InvalidTicket for a forged secret or a malformed id."""
+    if request.registration_id is not None:
+        try:
+            registration_id_bytes(request.registration_id)
+        except ValueError:
+            raise InvalidTicket("not a registration id") from None
+        return request.registration_id, None
+    ref = verify(request.secret, door.event["id"])  # type: ignore[arg-type]  # parse: a secret or an id
+    return ref.registration_id, ref.revision
 
 
 def perform_batch(db: Tables, door: Door, requests: list[ScanRequest]) -> list[dict[str, Any]]:
@@ -327,8 +365,8 @@ def _audit(db: Tables, door: Door, request: ScanRequest, scanned_at: str, receiv
     moment = clock.iso(clock.parse_iso(scanned_at))
     return db.Scan(door.event["id"], f"{moment}#{list_id}#{request.nonce or new_id()}#{'ok' if ok else reason}",
                 list_id=list_id, type=request.type, ok=ok, reason=reason, forced=ok and reason is not None,
-                registration_id=registration_id, token_id=door.token_id, nonce=request.nonce,
-                time=clock.iso(received), scanned_at=request.scanned_at)
+                manual=request.manual or None, registration_id=registration_id, token_id=door.token_id,
+                nonce=request.nonce, time=clock.iso(received), scanned_at=request.scanned_at)
 
 
 def _with_name(stored: dict[str, Any], registration: Registration) -> dict[str, Any]:

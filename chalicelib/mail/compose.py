@@ -81,7 +81,7 @@ def compose(
 ) -> EmailMessage:
     """Build one attendee email.
 
-    `registration` holds `id, name, email, ticket_type_name`. `ticket` holds `secret` and is
+    `registration` holds `id, name, email, ticket_type_name`. `ticket` holds `secret` (the QR's) and is
     required for the ticket kinds. `links` comes from `tickets.links.ticket_links`. Raises
     ValueError for an unknown kind or an address that cannot be written in a header.
     """
@@ -169,7 +169,7 @@ def _add_ticket_parts(
     message.attach(alternatives)  # type: ignore[arg-type]  # the stubs want an EmailMessage; a MIMEPart works
     message.add_related(qr_png(secret), "image", "png", cid=qr_cid, disposition="inline", filename="ticket-qr.png")
     message.add_attachment(
-        event_ics(event, registration_id, links["ticket"], language).decode("utf-8"),
+        event_ics(event, registration_id, links["event"], language).decode("utf-8"),  # no secret in a calendar
         subtype="calendar",
         filename="event.ics",
         params={"method": "PUBLISH"},

@@ -47,7 +47,7 @@ from chalicelib.storage.models import OutboxMessage, Registration
 from chalicelib.storage.outbox import PENDING, is_email
 from chalicelib.storage.tables import Tables
 from chalicelib.storage.transaction import ConditionsFailed
-from chalicelib.tickets.issuing import secret_for
+from chalicelib.tickets.issuing import manage_secret_for, secret_for
 from chalicelib.tickets.links import ticket_links
 
 LEASE_SECONDS = 120
@@ -163,15 +163,14 @@ class Pipeline:
         pacer.wait()
 
     def _compose(self, message: OutboxMessage, registration: Registration, event: dict[str, Any]) -> EmailMessage:
-        secret = secret_for(registration)
         ticket_type = definition.ticket_type(event, registration.ticket_type)
         return compose(
             message.kind,
             registration={"id": registration.id, "name": registration.name, "email": registration.email,
                           "ticket_type_name": localized(ticket_type["name"], registration.language)},
             event=event, language=registration.language, sender=self.sender,
-            ticket={"secret": secret} if message.kind in TICKET_KINDS else None,
-            links=ticket_links(self.public_url, secret))
+            ticket={"secret": secret_for(registration)} if message.kind in TICKET_KINDS else None,
+            links=ticket_links(self.public_url, manage_secret_for(registration), event["id"]))
 
     def _retry_later(self, record: Callable[["_Outcome"], None], message: OutboxMessage,
                      registration: Registration, error: str) -> str:

@@ -69,7 +69,8 @@ def reissue(db: Tables, event_id: str, registration_id: str, ticket_type: str | 
 def _transaction(db: Tables, event: dict[str, Any], registration: Registration, new_type: str) -> Transaction:
     now = clock.iso(clock.now())
     old_type, status = registration.ticket_type, registration.status
-    actions = [Registration.revision.set(registration.revision + 1), Registration.updated_at.set(now)]
+    actions = [Registration.revision.set(registration.revision + 1), Registration.updated_at.set(now),
+               Registration.manage_links.set(True)]  # the new ticket's emails link its manage secret
     condition = ((Registration.revision == registration.revision) & (Registration.status == status)
                  & (Registration.ticket_type == old_type))
     tx = db.transaction()

@@ -105,7 +105,7 @@ def _new_registration(db: Tables, event: dict[str, Any], applicant: applicants.A
         created_key=f"{now}#{registration_id}", created_at=now, updated_at=now,
         ticket_type=applicant.ticket_type, status=status, name=applicant.name, email=applicant.email,
         email_key=applicant.email_key, language=applicant.language, answers=applicant.answers,
-        consent_at=now, revision=0, email_status="queued", email_attempts=0, checkins={},
+        consent_at=now, revision=0, manage_links=True, email_status="queued", email_attempts=0, checkins={},
         email_claim=not event["allow_duplicate_emails"])
 
 

@@ -1,4 +1,4 @@
-"""The public API: published events, registering, and an attendee's own ticket by its secret."""
+"""The public API: published events, registering, and an attendee's own ticket by its manage secret."""
 from __future__ import annotations
 
 from typing import Any
@@ -13,9 +13,6 @@ from chalicelib.process import tables
 from chalicelib.registration import actions, registering
 from chalicelib.routes.calls import caller, client
 from chalicelib.tickets import lookup
-from chalicelib.tickets.calendar import event_ics
-from chalicelib.tickets.links import ticket_links
-from chalicelib.tickets.qr import qr_png
 
 public = Blueprint(__name__)
 
@@ -58,17 +55,14 @@ def get_ticket(secret: str) -> Any:
 @public.route("/api/tickets/{secret}/qr.png", methods=["GET"])
 @json_view
 def ticket_qr(secret: str) -> Any:
-    lookup.find(tables(), secret)
-    return Response(body=qr_png(secret.strip().upper()), headers={"Content-Type": "image/png",
-                                                                  "Cache-Control": "private, max-age=3600"})
+    return Response(body=lookup.qr(tables(), secret), headers={"Content-Type": "image/png",
+                                                               "Cache-Control": "private, max-age=3600"})
 
 
 @public.route("/api/tickets/{secret}/calendar.ics", methods=["GET"])
 @json_view
 def ticket_calendar_file(secret: str) -> Any:
-    registration, event = lookup.find(tables(), secret)
-    ics = event_ics(event, registration.id, ticket_links(settings().public_url, secret)["ticket"],
-                    registration.language)
+    ics = lookup.calendar_file(tables(), secret, settings().public_url)
     return Response(body=ics.decode("utf-8"), headers={"Content-Type": "text/calendar; charset=utf-8",
                              "Content-Disposition": 'attachment; filename="event.ics"'})
 

@@ -91,6 +91,9 @@ class Registration(Model):
     answers = JSONAttribute(null=True)
     consent_at = UnicodeAttribute(null=True)
     revision = NumberAttribute(default=0)
+    # True when the current ticket was issued with a manage secret (SPEC §16: its QR opens no page).
+    # Absent on tickets issued before, whose QR secret was also their page link (tickets.lookup).
+    manage_links = BooleanAttribute(null=True)
     email_status = UnicodeAttribute(null=True)
     email_message = UnicodeAttribute(null=True)  # the latest outbox message: only its delivery sets email_status
     email_attempts = NumberAttribute(default=0)
@@ -245,6 +248,7 @@ class Scan(Model):
     ok = BooleanAttribute()
     reason = UnicodeAttribute(null=True)
     forced = BooleanAttribute(default=False)
+    manual = BooleanAttribute(null=True)  # True: a person found by name, admitted by registration id
     registration_id = UnicodeAttribute(null=True)
     token_id = UnicodeAttribute()
     nonce = UnicodeAttribute(null=True)

@@ -3,7 +3,8 @@
 The times are written in the event's IANA time zone, with a VTIMEZONE for it, rather than in
 UTC. A calendar app then shows "19:00 Europe/Istanbul" and keeps the time right if the zone's
 rules change before the event. The UID is the registration's, so importing the file again
-updates the entry rather than adding a second one.
+updates the entry rather than adding a second one. The entry holds no secret (SPEC §16): calendars
+get shared and synced, so its link is the event's public page, not the ticket page.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from chalicelib.i18n import localized, translate
 PRODUCT_ID = "-//Kapi//Kapi tickets//EN"
 
 
-def event_ics(event: Mapping[str, Any], registration_id: str, ticket_url: str, language: str) -> bytes:
+def event_ics(event: Mapping[str, Any], registration_id: str, event_url: str, language: str) -> bytes:
     from icalendar import Calendar, Event
 
     zone = ZoneInfo(event["timezone"])
@@ -27,7 +28,7 @@ def event_ics(event: Mapping[str, Any], registration_id: str, ticket_url: str, l
     end = parse_iso(event["ends_at"]).astimezone(zone)
     description = "\n\n".join(
         text for text in (localized(event.get("description"), language),
-                          translate("calendar.ticket", language, url=ticket_url)) if text
+                          translate("calendar.event", language, url=event_url)) if text
     )
     entry = Event.new(
         uid=f"{registration_id}@kapi",
@@ -35,7 +36,7 @@ def event_ics(event: Mapping[str, Any], registration_id: str, ticket_url: str, l
         end=end,
         summary=localized(event["name"], language),
         location=event.get("venue") or None,
-        url=ticket_url,
+        url=event_url,
         description=description,
     )
     timezone = _vtimezone(event["timezone"], start.year, end.year)

@@ -1,4 +1,5 @@
-"""The process's ticket signer, from configuration, and the secret of a registration's current ticket.
+"""The process's ticket signer, from configuration, and the two secrets of a registration's current
+ticket: the ticket secret (the QR code) and the manage secret (the ticket page's link); see `secrets`.
 
 Locally the keys live in KAPI_DATA_DIR (made on first use); in AWS they are read once per Lambda
 instance from SSM Parameter Store or Secrets Manager (KAPI_SIGNING_KEY_SOURCE = ssm | secretsmanager,
@@ -49,21 +50,42 @@ def secret_for(registration: Registration) -> str:
     return signer().issue(registration.event_id, registration.id, int(registration.revision))
 
 
+def manage_secret_for(registration: Registration) -> str:
+    """The manage secret of the registration's current ticket: it opens the ticket page and cancels."""
+    return signer().manage(registration.id, int(registration.revision))
+
+
 def verify(secret: str, event_id: str) -> TicketRef:
-    """Verify with this process's keyring; a key id it does not know reloads the keyring first.
+    """Verify a ticket secret with this process's keyring; a key id it does not know reloads the keyring first.
 
     After a rotation, warm Lambda instances still hold the old ring and would call every new ticket
     forged. Reloading on an unknown key id (at most once a minute, so forged key ids cannot hammer
     SSM) lets them pick the new key up without a redeploy.
     """
-    global _last_reload
     try:
         return signer().verify(secret, event_id)
     except InvalidTicket:
-        ref = parse_unverified(secret)
-        with _reload_lock:
-            if signer().knows_key(ref.key_id) or time.monotonic() - _last_reload < RELOAD_INTERVAL_SECONDS:
-                raise
-            _last_reload = time.monotonic()
-            signer.cache_clear()
+        if not _reloaded_for(parse_unverified(secret).key_id):
+            raise
         return signer().verify(secret, event_id)
+
+
+def verify_manage(secret: str) -> TicketRef:
+    """Verify a manage secret from the secret alone (nothing is read), reloading on an unknown key id."""
+    try:
+        return signer().verify_manage(secret)
+    except InvalidTicket:
+        if not _reloaded_for(parse_unverified(secret, manage=True).key_id):
+            raise
+        return signer().verify_manage(secret)
+
+
+def _reloaded_for(key_id: int) -> bool:
+    """Drop the cached signer when `key_id` is unknown to it and no reload happened this last minute."""
+    global _last_reload
+    with _reload_lock:
+        if signer().knows_key(key_id) or time.monotonic() - _last_reload < RELOAD_INTERVAL_SECONDS:
+            return False
+        _last_reload = time.monotonic()
+        signer.cache_clear()
+        return True

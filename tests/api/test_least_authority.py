@@ -181,7 +181,7 @@ def test_answers_with_personal_data_are_not_cached_nor_sniffed(api, local_run, m
     registered = register(api, event["id"], registration_body(answers={"city": "Şəki"}))
     assert registered.status_code == 201
     rid = registered.json()["id"]
-    secret = TicketSigner(load_keyring_from_dir(local_run.data_dir)).issue(event["id"], rid, 0)
+    secret = TicketSigner(load_keyring_from_dir(local_run.data_dir)).manage(rid, 0)  # the ticket page's
     personal = {
         "registration": registered,
         "ticket": api.get(f"/api/tickets/{secret}"),

@@ -11,7 +11,6 @@ from chalicelib.events import counters
 from chalicelib.storage.models import Registration
 from chalicelib.storage.retries import with_retries
 from chalicelib.storage.transaction import ConditionsFailed
-from chalicelib.tickets.issuing import secret_for
 from tests.data import registration_body
 from tests.waiting import poll
 
@@ -26,13 +25,13 @@ def assert_unavailable(response):
     assert int(response.headers["Retry-After"]) >= 1
 
 
-def test_a_throttled_store_answers_503_with_retry_after(db, api, make_event, store_faults):
+def test_a_throttled_store_answers_503_with_retry_after(db, api, local_run, make_event, store_faults):
     event = make_event()
-    secret = secret_for(db.Registration.get(register(api, event["id"]).json()["id"]))
+    _, manage = local_run.secrets(db, register(api, event["id"]).json()["id"])
     store_faults(throttles=1.0)
     assert_unavailable(api.get(f"/api/events/{event['id']}"))
     assert_unavailable(register(api, event["id"]))
-    page = api.get(f"/t/{secret}")
+    page = api.get(f"/t/{manage}")
     assert page.status_code == 503 and page.headers["Retry-After"] and "text/html" in page.headers["Content-Type"]
 
 

@@ -67,14 +67,21 @@ def test_ticket_email_carries_a_qr_that_scans_back_to_a_valid_secret(api, local_
     secret = decoded.text
     signer = TicketSigner(load_keyring_from_dir(local_run.data_dir))
     assert signer.verify(secret, event["id"]).revision == 0
-    [link] = re.findall(rf"\S+/t/{re.escape(secret)}(?:\?\S*)?(?=\s|$)", text)  # the ticket page's link
+    # SPEC §16: every link holds the manage secret of the same ticket; the QR's secret is in no link.
+    [link] = re.findall(r"\S+/t/[A-Z2-7]+(?:\?\S*)?(?=\s|$)", text)  # the ticket page's link
+    manage = re.search(r"/t/([A-Z2-7]+)", link).group(1)
+    assert signer.verify_manage(manage) == signer.verify(secret, event["id"])
+    assert secret not in text and secret not in html
+    assert f"/t/{manage}#cancel" in text and f"/t/{manage}#cancel" in html
     assert link.startswith(local_run.url + "/")  # the link the attendee clicks reaches this very server
     page = requests.get(link, timeout=30)
     assert page.status_code == 200 and NAMES[language] in page.text
-    ticket = api.get(f"/api/tickets/{secret}")
+    ticket = api.get(f"/api/tickets/{manage}")
     assert ticket.status_code == 200 and ticket.json()["name"] == NAMES[language]
     calendars = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
     assert len(calendars) == 1
+    ics = calendars[0].get_content().replace("\r\n ", "").replace("\n ", "")  # unfolded
+    assert secret not in ics and manage not in ics and f"{local_run.url}/e/{event['id']}" in ics
 
 
 def test_ticket_routes_refuse_forged_secrets_and_cancel_frees_the_seat(api, local_run, make_event):
@@ -86,17 +93,19 @@ def test_ticket_routes_refuse_forged_secrets_and_cancel_frees_the_seat(api, loca
     message = wait_for_email(local_run.data_dir / "outbox", first["email"])
     secret = zxingcpp.read_barcodes(Image.open(io.BytesIO(
         next(p for p in message.walk() if p.get_content_type() == "image/png").get_content())))[0].text
+    manage = re.search(r"/t/([A-Z2-7]+)", message.get_body(("plain",)).get_content()).group(1)
 
-    forged = secret[:-3] + ("AAA" if not secret.endswith("AAA") else "BBB")
-    assert api.get(f"/api/tickets/{forged}").status_code == 404
-    qr = api.get(f"/api/tickets/{secret}/qr.png", headers={"Accept": "image/png"})
+    for forged in (manage[:-3] + ("AAA" if not manage.endswith("AAA") else "BBB"),
+                   secret[:-3] + ("AAA" if not secret.endswith("AAA") else "BBB")):
+        assert api.get(f"/api/tickets/{forged}").status_code == 404
+    qr = api.get(f"/api/tickets/{manage}/qr.png", headers={"Accept": "image/png"})
     assert qr.status_code == 200 and zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.content)))[0].text == secret
-    ics = api.get(f"/api/tickets/{secret}/calendar.ics")
+    ics = api.get(f"/api/tickets/{manage}/calendar.ics")
     assert ics.status_code == 200 and "BEGIN:VEVENT" in ics.text
 
-    cancelled = api.post(f"/api/tickets/{secret}/cancel")
+    cancelled = api.post(f"/api/tickets/{manage}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
-    assert api.post(f"/api/tickets/{secret}/cancel").json()["status"] == "cancelled"  # twice is fine
+    assert api.post(f"/api/tickets/{manage}/cancel").json()["status"] == "cancelled"  # twice is fine
     promoted = api.get(f"/api/events/{event['id']}/registrations/{waiting['id']}", token=api.admin_token)
     assert promoted.json()["status"] == "confirmed"
     waitlisted = wait_for_email(local_run.data_dir / "outbox", second["email"],

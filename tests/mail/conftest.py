@@ -41,8 +41,8 @@ def secret(signer, registration):
 
 
 @pytest.fixture
-def links(secret):
-    return ticket_links("https://kapi.example/", secret)
+def links(signer, registration):
+    return ticket_links("https://kapi.example/", signer.manage(registration["id"], 0), EVENT_ID)
 
 
 def free_port():

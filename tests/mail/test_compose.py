@@ -19,7 +19,7 @@ TICKET_STRUCTURE = (
     "multipart/mixed",
     [("multipart/related", [("multipart/alternative", ["text/plain", "text/html"]), "image/png"]), "text/calendar"],
 )
-SOME_LINKS = ticket_links("https://kapi.example", "SECRET")
+SOME_LINKS = ticket_links("https://kapi.example", "MANAGE", "some-event")
 
 
 def _compose(kind, language, registration, event, secret, links, **overrides):
@@ -90,6 +90,9 @@ def test_a_ticket_email_carries_the_qr_inline_the_calendar_file_and_the_links(ki
     (entry,) = icalendar.Calendar.from_ical(calendar_part.get_content()).walk("VEVENT")
     assert str(entry["UID"]) == f"{registration['id']}@kapi"
     assert str(entry["SUMMARY"]) == localized(event["name"], "az")
+    assert str(entry["URL"]) == links["event"]  # the event's page: a calendar holds no secret (SPEC §16)
+    unfolded = calendar_part.get_content().replace("\r\n ", "").replace("\n ", "")
+    assert secret not in unfolded and links["ticket"].rpartition("/")[2] not in unfolded
 
     for url in (links["ticket"], links["cancel"], links["calendar"]):
         assert url in plain

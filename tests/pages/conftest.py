@@ -58,7 +58,8 @@ FORM = {
 
 @dataclass(frozen=True)
 class Ticket:
-    secret: str
+    secret: str | None  # the QR code's ticket secret (None: the email had no QR code)
+    manage: str  # the manage secret of the email's ticket page link: it opens the page and cancels
     event: dict
     registration: dict  # the API's 201 answer
     email: str
@@ -66,10 +67,10 @@ class Ticket:
 
 @pytest.fixture(scope="session")
 def register(api, local_run, make_event):
-    """`register(event=None, **fields)`: a registration made over HTTP, with the secret from its email.
+    """`register(event=None, **fields)`: a registration made over HTTP, with the secrets from its email.
 
-    A ticket email's secret is read from its QR code, as a phone would; other emails only link the
-    ticket page, so theirs comes from the link. `event` defaults to a new event named `EVENT_NAMES`.
+    A ticket email's ticket secret is read from its QR code, as a phone would; every email links the
+    ticket page with the manage secret. `event` defaults to a new event named `EVENT_NAMES`.
     """
     outbox = local_run.data_dir / "outbox"
 
@@ -81,12 +82,12 @@ def register(api, local_run, make_event):
         registration = response.json()
         confirmed = registration["status"] == "confirmed"
         message = wait_for_email(outbox, body["email"], wanted=has_ticket if confirmed else lambda m: True)
+        secret = None
         if confirmed:
             png = next(part for part in message.walk() if part.get_content_type() == "image/png")
             secret = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.get_content())))[0].text
-        else:
-            secret = re.search(r"/t/([A-Z2-7]+)", message.get_body(("plain",)).get_content()).group(1)
-        return Ticket(secret, event, registration, body["email"])
+        manage = re.search(r"/t/([A-Z2-7]+)", message.get_body(("plain",)).get_content()).group(1)
+        return Ticket(secret, manage, event, registration, body["email"])
     return run
 
 

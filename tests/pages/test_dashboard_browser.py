@@ -145,9 +145,10 @@ def test_a_scan_through_the_api_reaches_the_live_view_without_a_reload(board, ap
     expect(bars).to_have_count(0)
     base = f"/api/events/{event['id']}/checkin-lists/{list_id}"
     found = api.get(f"{base}/search", params={"q": "Işıl"}, token=api.admin_token).json()["items"]
-    secret = next(item["secret"] for item in found if item["id"] == people[0]["id"])
+    registration_id = next(item["registration_id"] for item in found if item["id"] == people[0]["id"])
     scanner = make_token(api, "scanner", [event["id"]])["token"]
-    assert api.post(f"{base}/scans", json={"secret": secret, "type": "entry"}, token=scanner).status_code == 201
+    assert api.post(f"{base}/scans", json={"registration_id": registration_id, "type": "entry"},
+                    token=scanner).status_code == 201
     navigations = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
     expect(card.locator("[data-count=checkin]")).to_have_text("1", timeout=15000)

@@ -272,6 +272,48 @@ def test_each_verdict_is_readable_and_accessible(open_scan, gate, language):
         screenshot(page, f"{language}-{n + 1}-{reason or status}")
 
 
+SEARCHED = {"tr": ("Şükrü Güneşli", "sukru"), "az": ("Xədicə Ağayeva Şükürova", "xedice"),
+            "en": ("Siobhán O'Connor", "siob")}
+
+
+@pytest.mark.parametrize("language", ["tr", "az", "en"])
+def test_a_person_found_by_name_is_admitted_by_registration_id_never_a_secret(open_scan, gate, language):
+    """SPEC §16: the search's "admit" sends `{registration_id, type, nonce}`; no secret reaches the page."""
+    name, query = SEARCHED[language]
+    guest = gate.ticket(name, language=language)
+    page = open_scan(**PHONE, locale=language)
+    sign_in(page, gate, language)
+    page.click("#camera-toggle")
+    searched, scans = [], []
+    page.on("response", lambda response: searched.append(response.text()) if "/search?" in response.url else None)
+    page.on("request", lambda request: scans.append(json.loads(request.post_data))
+            if request.url.endswith("/scans") else None)
+    page.fill("[name=q]", query)
+    page.press("[name=q]", "Enter")
+    found = page.locator("#search-results li")
+    expect(found).to_have_count(1, timeout=15000)
+    admit = page.get_by_role("button", name=translate("scan.search.admit", language, name=name))
+    expect(admit).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, f"{language}-search", full_page=True)
+    before = seq(page)
+    admit.click()
+    card = verdict_after(page, before, "ok")
+    expect(card.locator(".verdict-name")).to_have_text(name)
+    assert_accessible(page)
+    screenshot(page, f"{language}-search-admitted")
+    [sent] = scans
+    assert set(sent) == {"registration_id", "type", "nonce"} and sent["registration_id"] == guest.registration["id"]
+    assert searched and not any(guest.secret in text or guest.manage in text for text in searched)
+    dismiss(page)
+    page.press("[name=q]", "Enter")  # found again: already inside, and a second admit is refused
+    expect(found).to_contain_text(translate("scan.search.inside", language), timeout=15000)
+    before = seq(page)
+    admit.click()
+    verdict_after(page, before, "error", "already_redeemed")
+    screenshot(page, f"{language}-search-again")
+
+
 def guest_name(language: str) -> str:
     return {"tr": "Gülşen Işıkgöz", "az": "Əli İlkin Qasımov", "en": "Mary O'Neill"}[language]
 
@@ -287,7 +329,7 @@ def go_offline_and_reload(page):
 
 def test_offline_gates_decide_queue_survive_reload_and_sync_once(open_scan, gate, api):
     emin, ferda, gone = (gate.ticket(name) for name in ("Emin Ağaoğlu", "Ferda Çelik", "Gönül Şahin"))
-    assert api.post(f"/api/tickets/{gone.secret}/cancel").status_code == 200
+    assert api.post(f"/api/tickets/{gone.manage}/cancel").status_code == 200
     posted: list[str] = []
 
     def count_uploads(request):

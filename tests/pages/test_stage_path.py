@@ -63,12 +63,12 @@ def assert_all_under_the_stage_and_answering(run: LocalRun, html: str) -> list[s
 
 
 def test_outside_the_stage_nothing_answers_as_in_api_gateway(stage_run, ticket):
-    assert requests.get(f"{stage_run.url}/t/{ticket.secret}", timeout=30).status_code == 404
-    assert requests.get(f"{stage_run.url}{STAGE}/t/{ticket.secret}", timeout=30).status_code == 200
+    assert requests.get(f"{stage_run.url}/t/{ticket.manage}", timeout=30).status_code == 404
+    assert requests.get(f"{stage_run.url}{STAGE}/t/{ticket.manage}", timeout=30).status_code == 200
 
 
 def test_every_url_of_the_ticket_page_is_under_the_stage_and_answers(stage_run, ticket):
-    page = requests.get(f"{stage_run.url}{STAGE}/t/{ticket.secret}", timeout=30)
+    page = requests.get(f"{stage_run.url}{STAGE}/t/{ticket.manage}", timeout=30)
     assert page.status_code == 200
     assert f'data-base="{STAGE}"' in page.text
     urls = assert_all_under_the_stage_and_answering(stage_run, page.text)
@@ -77,7 +77,7 @@ def test_every_url_of_the_ticket_page_is_under_the_stage_and_answers(stage_run, 
 
 
 def test_the_qr_image_is_png_bytes_for_a_browsers_accept_header_under_the_stage(stage_run, ticket):
-    page = requests.get(f"{stage_run.url}{STAGE}/t/{ticket.secret}", timeout=30).text
+    page = requests.get(f"{stage_run.url}{STAGE}/t/{ticket.manage}", timeout=30).text
     qr_url = next(url for url in rendered_urls(page) if url.endswith("/qr.png"))
     response = requests.get(stage_run.url + qr_url, headers={"Accept": BROWSER_IMAGE_ACCEPT}, timeout=30)
     assert response.status_code == 200 and response.headers["Content-Type"] == "image/png"
@@ -86,7 +86,7 @@ def test_the_qr_image_is_png_bytes_for_a_browsers_accept_header_under_the_stage(
 
 
 def test_without_a_stage_the_same_page_links_from_the_root(api, ticket):
-    page = api.get(f"/t/{ticket.secret}").text
+    page = api.get(f"/t/{ticket.manage}").text
     assert 'data-base=""' in page
     urls = rendered_urls(page)
     assert urls and all(url.startswith(("/static/", "/api/tickets/")) for url in urls), urls
@@ -97,7 +97,7 @@ def test_under_the_stage_the_browser_gets_the_css_the_qr_and_cancels(stage_page,
     page = stage_page(viewport={"width": 360, "height": 740})
     failed = []
     page.on("response", lambda response: response.status >= 400 and failed.append(response.url))
-    page.goto(f"{STAGE}/t/{fresh.secret}")
+    page.goto(f"{STAGE}/t/{fresh.manage}")
     # kapi.css styles the cancel button: 20 px each side, where a bare button has 6.
     assert page.locator("#cancel-start").evaluate("b => parseFloat(getComputedStyle(b).paddingLeft)") == 20
     image = page.locator(".qr img")
@@ -109,7 +109,7 @@ def test_under_the_stage_the_browser_gets_the_css_the_qr_and_cancels(stage_page,
     page.locator("#cancel-start").click()
     page.locator("#cancel-yes").click()
     expect(page.locator("#notice")).to_have_text(translate("page.ticket.cancel.done", "en"))
-    assert api.get(f"/api/tickets/{fresh.secret}").json()["status"] == "cancelled"
+    assert api.get(f"/api/tickets/{fresh.manage}").json()["status"] == "cancelled"
     assert failed == []
 
 

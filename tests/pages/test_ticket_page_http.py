@@ -41,7 +41,7 @@ def server_keys(local_run, monkeypatch):
 
 
 def test_the_page_is_html_with_headers_that_keep_the_secret_in(api, ticket):
-    response = api.get(f"/t/{ticket.secret}")
+    response = api.get(f"/t/{ticket.manage}")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
@@ -62,7 +62,7 @@ def test_the_page_is_html_with_headers_that_keep_the_secret_in(api, ticket):
 def test_the_language_is_the_registrations_unless_the_attendee_switches(
         api, azerbaijani_ticket, accept_language, query, cookie, expected):
     headers = {"Accept-Language": accept_language, "Cookie": cookie}
-    response = api.get(f"/t/{azerbaijani_ticket.secret}", params={"lang": query} if query else {},
+    response = api.get(f"/t/{azerbaijani_ticket.manage}", params={"lang": query} if query else {},
                        headers={k: v for k, v in headers.items() if v})
     assert html_lang(response) == expected
     assert f"<h1>{EVENT_NAMES[expected]}</h1>" in response.text
@@ -70,7 +70,7 @@ def test_the_language_is_the_registrations_unless_the_attendee_switches(
 
 def test_switching_language_is_remembered_in_a_cookie(local_run, azerbaijani_ticket):
     browser = requests.Session()  # keeps cookies, as a browser does
-    url = f"{local_run.url}/t/{azerbaijani_ticket.secret}"
+    url = f"{local_run.url}/t/{azerbaijani_ticket.manage}"
     assert html_lang(browser.get(url, headers={"Accept-Language": "tr"})) == "az"
     switched = browser.get(url, params={"lang": "en"}, headers={"Accept-Language": "tr"})
     assert html_lang(switched) == "en" and "kapi_lang=en" in switched.headers["Set-Cookie"]
@@ -80,7 +80,7 @@ def test_switching_language_is_remembered_in_a_cookie(local_run, azerbaijani_tic
 
 def test_what_attendees_typed_is_escaped(api, register):
     hostile = register(name='<img src=x onerror="alert(1)"> & Şule')
-    page = api.get(f"/t/{hostile.secret}").text
+    page = api.get(f"/t/{hostile.manage}").text
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; Şule" in page and "<img src=x" not in page
 
 
@@ -95,10 +95,10 @@ def test_each_status_in_words_with_what_it_allows(api, register, make_event):
     rejected = tickets["rejected"]
     assert api.post(f"/api/events/{reviewed['id']}/registrations/{rejected.registration['id']}/reject",
                     token=api.admin_token).status_code == 200
-    assert api.post(f"/api/tickets/{tickets['cancelled'].secret}/cancel").status_code == 200
+    assert api.post(f"/api/tickets/{tickets['cancelled'].manage}/cancel").status_code == 200
 
     for status, ticket in tickets.items():
-        response = api.get(f"/t/{ticket.secret}")
+        response = api.get(f"/t/{ticket.manage}")
         assert status_text(response) == translate(f"page.ticket.status.{status}", "tr"), status
         assert translate(f"page.ticket.lead.{status}", "tr") in response.text
         assert "/qr.png" not in response.text and "/calendar.ics" not in response.text  # a confirmed ticket's only
@@ -111,15 +111,15 @@ def test_an_erased_registrations_ticket_gets_the_404_page(api, register):
     assert api.post(f"/api/events/{event_id}/registrations/{registration_id}/cancel",
                     token=api.admin_token).status_code == 200
     assert api.delete(f"/api/events/{event_id}/registrations/{registration_id}", token=api.admin_token).status_code == 204
-    response = api.get(f"/t/{erased.secret}")
+    response = api.get(f"/t/{erased.manage}")
     assert response.status_code == 404 and response.headers["Content-Type"] == "text/html; charset=utf-8"
     assert f"<h1>{translate('page.not_found.title', 'en')}</h1>" in response.text
 
 
 def test_a_reissued_ticket_replaces_the_old_page(db, api, register, server_keys):
     old = register(language="az")
-    renewed = issuing.secret_for(reissue(db, old.event["id"], old.registration["id"]))
-    response = api.get(f"/t/{old.secret}", headers={"Accept-Language": "az"})
+    renewed = issuing.manage_secret_for(reissue(db, old.event["id"], old.registration["id"]))
+    response = api.get(f"/t/{old.manage}", headers={"Accept-Language": "az"})
     assert response.status_code == 404 and html_lang(response) == "az"
     assert "Bilet tapılmadı" in response.text
     assert api.get(f"/t/{renewed}").status_code == 200

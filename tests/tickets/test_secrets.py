@@ -171,3 +171,34 @@ def test_only_registration_ids_can_be_signed(signer, event_id, bad_id):
 def test_a_keyring_refuses_an_active_key_it_does_not_hold(keyring):
     with pytest.raises(ValueError):
         Keyring(dict(keyring.private_keys), active_key_id=99)
+
+
+# --- Manage secrets (SPEC §16) ---------------------------------------------------------------------
+
+def test_a_manage_secret_names_the_same_ticket_and_neither_kind_passes_for_the_other(signer, event_id, registration_id):
+    manage, secret = signer.manage(registration_id, 3), signer.issue(event_id, registration_id, 3)
+    assert len(manage) == 45 and set(manage) <= set(BASE32)
+    assert signer.verify_manage(manage) == signer.verify(secret, event_id)
+    assert signer.verify_manage(manage.lower()) == signer.verify_manage(manage)
+    with pytest.raises(InvalidTicket):
+        signer.verify_manage(secret)
+    with pytest.raises(InvalidTicket):
+        signer.verify(manage, event_id)
+    assert signer.manage(registration_id, 4) != manage  # a reissue replaces it
+
+
+def test_altered_manage_secrets_and_other_keyrings_are_refused(signer, registration_id):
+    raw = base64.b32decode(signer.manage(registration_id, 0) + "===")
+    for index in range(len(raw)):
+        altered = _b32(_with_byte(raw, index, raw[index] ^ 0x01))
+        with pytest.raises(InvalidTicket):
+            signer.verify_manage(altered)
+    with pytest.raises(InvalidTicket):
+        TicketSigner(Keyring.generate()).verify_manage(signer.manage(registration_id, 0))
+
+
+def test_manage_secrets_of_a_retired_active_key_still_verify_after_rotation(keyring, registration_id):
+    before = TicketSigner(keyring).manage(registration_id, 0)
+    rotated = TicketSigner(keyring.rotated())
+    assert rotated.verify_manage(before).key_id == keyring.active_key_id
+    assert rotated.verify_manage(rotated.manage(registration_id, 0)).key_id == keyring.active_key_id + 1

@@ -163,10 +163,11 @@ function onCode(code, decodedAt) {
   check(code, decodedAt, mode());
 }
 
-async function remember(secret, type, at) {
-  const ticket = parseSecret(secret);
-  if (!ticket) return;
-  const key = entryKey(form.elements.event.value, form.elements.list.value, ticket.registrationId);
+/** Records on the device an answered scan of `ticket` ({secret} or {registration_id}). */
+async function remember(ticket, type, at) {
+  const registrationId = ticket.registration_id ?? parseSecret(ticket.secret)?.registrationId;
+  if (!registrationId) return;
+  const key = entryKey(form.elements.event.value, form.elements.list.value, registrationId);
   await store.record(afterScan(await store.get('entries', key), key, type, at), null);
 }
 
@@ -178,27 +179,41 @@ async function check(secret, decodedAt, type) {
   if (!list) return;
   const nonce = crypto.randomUUID();
   const scannedAt = new Date().toISOString();
-  if (isOnline()) {
-    try {
-      const { status, body } = await call(`/api/events/${eventId}/checkin-lists/${list.id}/scans`, {
-        ...DOOR, method: 'POST', token: state.token, body: { secret, type, nonce }, timeout: SCAN_TIMEOUT_MS });
-      if (status === 401 || status === 403) {
-        signOut();  // the organiser revoked this token: the device must not keep admitting on it
-        $('signin-error').textContent = t('scan.signin.error.unknown');
-        return;
-      }
-      if (body?.status === 'ok' || body?.status === 'error') {
-        if (body.status === 'ok') await remember(secret, type, scannedAt);
-        verdict.show({ status: body.status, reason: body.reason, name: body.attendee?.name, ticket: !!body.attendee,
-                       ticketTypeName: ticketTypeName(body.attendee?.ticket_type), offline: false }, type, started);
-        refreshCounts();
-        return;
-      }
-    } catch (error) {
-      if (!(error instanceof Unreachable)) throw error;
-    }
-  }
+  if (isOnline() && await askServer({ secret }, type, list, { nonce, scannedAt, started })) return;
   await checkHere(secret, type, { eventId, list, nonce, scannedAt, started });
+}
+
+/** A person found by name: admitted by registration id, never a secret (the door search holds none),
+ *  so only the server can decide; without it the page says so and the steward tries again. */
+async function admitFound(person) {
+  const list = currentList();
+  if (!list) return;
+  const scan = { nonce: crypto.randomUUID(), scannedAt: new Date().toISOString(), started: performance.now() };
+  if (isOnline() && await askServer({ registration_id: person.registration_id }, 'entry', list, scan)) return;
+  $('search-message').textContent = t('scan.search.offline');
+}
+
+/** The server's verdict on a scan, shown; false when the server did not answer it in time. */
+async function askServer(ticket, type, list, { nonce, scannedAt, started }) {
+  try {
+    const { status, body } = await call(`/api/events/${form.elements.event.value}/checkin-lists/${list.id}/scans`, {
+      ...DOOR, method: 'POST', token: state.token, body: { ...ticket, type, nonce }, timeout: SCAN_TIMEOUT_MS });
+    if (status === 401 || status === 403) {
+      signOut();  // the organiser revoked this token: the device must not keep admitting on it
+      $('signin-error').textContent = t('scan.signin.error.unknown');
+      return true;
+    }
+    if (body?.status === 'ok' || body?.status === 'error') {
+      if (body.status === 'ok') await remember(ticket, type, scannedAt);
+      verdict.show({ status: body.status, reason: body.reason, name: body.attendee?.name, ticket: !!body.attendee,
+                     ticketTypeName: ticketTypeName(body.attendee?.ticket_type), offline: false }, type, started);
+      refreshCounts();
+      return true;
+    }
+  } catch (error) {
+    if (!(error instanceof Unreachable)) throw error;
+  }
+  return false;
 }
 
 async function checkHere(secret, type, { eventId, list, nonce, scannedAt, started }) {
@@ -330,7 +345,7 @@ function resultItem(person) {
   admit.type = 'button';
   admit.className = 'button';
   admit.textContent = t('scan.search.admit', { name: person.name });
-  admit.addEventListener('click', () => check(person.secret, undefined, 'entry'));
+  admit.addEventListener('click', () => admitFound(person));
   item.append(label, admit);
   return item;
 }
