@@ -374,7 +374,7 @@ def assert_signed_in_without_the_token_in_a_url(page, api, token_id, addresses, 
     assert token.startswith(f"kapi_{token_id}_")
     assert page.url.split("#")[0] == page.url and "code=" not in page.url  # out of the address bar
     assert not [address for address in addresses if token in address or token_id in address]
-    screenshot(page, f"{language}-signed-in-by-code")
+    screenshot(page, f"{language}-signed-in-by-code", full_page=True)
 
 
 def test_signing_in_by_the_dashboards_qr_code_and_by_its_link(open_scan, gate, camera_file, api):
