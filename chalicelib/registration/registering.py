@@ -13,9 +13,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pynamodb.exceptions import UpdateError
+
 from chalicelib.common import clock
 from chalicelib.common.errors import (
     AlreadyRegistered,
+    ApiError,
     Conflict,
     FieldError,
     RateLimited,
@@ -49,6 +52,19 @@ class Outcome:
 
 def register(db: Tables, event_id: str, body: dict[str, Any], *, client_key: str, rate_limit: int,
              idempotency_key: str | None = None) -> Outcome:
+    """One attempt. A refusal (any 4xx: sold out, already registered, closed, unknown event, bad
+    answers) counts toward the client's rate limit as a registration does, so the API is no free
+    oracle (SPEC §16): once the window is spent, the refusal becomes a 429."""
+    try:
+        return _register(db, event_id, body, client_key, rate_limit, idempotency_key)
+    except ApiError as refusal:
+        if 400 <= refusal.status < 500 and refusal.status != 429 and rate_limit > 0:
+            _count_refusal(db, client_key, rate_limit)
+        raise
+
+
+def _register(db: Tables, event_id: str, body: dict[str, Any], client_key: str, rate_limit: int,
+              idempotency_key: str | None) -> Outcome:
     event = events.load_visible(db, event_id)
     body_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     if idempotency_key is not None:
@@ -76,7 +92,7 @@ def register(db: Tables, event_id: str, body: dict[str, Any], *, client_key: str
             if "rate" in failure.labels:
                 raise RateLimited(retry_after=_seconds_left_in_rate_window()) from None
             if "email" in failure.labels:
-                raise AlreadyRegistered(details=[FieldError("email", "error.email.already_registered")]) from None
+                raise _taken(db, event, applicant.ticket_type, status) from None
             if "counts" not in failure.labels:
                 raise
             if _ticket_type_removed(db, event_id, applicant.ticket_type):
@@ -90,6 +106,32 @@ def register(db: Tables, event_id: str, body: dict[str, Any], *, client_key: str
                 raise SoldOut() from None
             status = "waitlisted"
     raise ServiceUnavailable()  # every shard that showed a seat was taken before we got there
+
+
+def _taken(db: Tables, event: dict[str, Any], ticket_type: str, status: str) -> ApiError:
+    """The refusal for an address already registered. Capacity first: on a full event without a waiting
+    list it is `sold_out`, what a newcomer gets, so the answer does not tell who is registered (one
+    read of the shards, on this path only)."""
+    if status != "waitlisted" and not event["waitlist"] and counters.find_room(db, event, ticket_type, False) is None:
+        return SoldOut()
+    return AlreadyRegistered(details=[FieldError("email", "error.email.already_registered")])
+
+
+def _count_refusal(db: Tables, client_key: str, rate_limit: int) -> None:
+    """Count a refused attempt in the client's window; a 429 when the window is spent already."""
+    now = int(clock.now().timestamp())
+    try:
+        db.Claim(_rate_key(client_key, now)).update(
+            [Claim.count.add(1), Claim.expires_at.set(now + 2 * RATE_WINDOW_SECONDS)],
+            condition=Claim.count.does_not_exist() | (Claim.count < rate_limit))
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        raise RateLimited(retry_after=_seconds_left_in_rate_window()) from None
+
+
+def _rate_key(client_key: str, now: int) -> str:
+    return f"rate#{client_key}#{now // RATE_WINDOW_SECONDS}"
 
 
 def _ticket_type_removed(db: Tables, event_id: str, ticket_type: str) -> bool:
@@ -132,8 +174,7 @@ def _registration_transaction(db: Tables, event: dict[str, Any], registration: R
                                     expires_at=expires + IDEMPOTENCY_SECONDS),
                condition=Claim.pk.does_not_exist() | (Claim.expires_at < expires))
     if rate_limit > 0:
-        window = expires // RATE_WINDOW_SECONDS
-        tx.update("rate", db.Claim(f"rate#{client_key}#{window}"),
+        tx.update("rate", db.Claim(_rate_key(client_key, expires)),
                   [Claim.count.add(1), Claim.expires_at.set(expires + 2 * RATE_WINDOW_SECONDS)],
                   condition=Claim.count.does_not_exist() | (Claim.count < rate_limit))
     return tx

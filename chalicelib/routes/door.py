@@ -5,7 +5,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.access import auth
+from chalicelib.access import auth, sign_in
 from chalicelib.checkin import attendees, counts, offline, scan
 from chalicelib.checkin import lists as checkin_lists
 from chalicelib.http.web import json_view, query_param, read_json, respond
@@ -67,3 +67,10 @@ def door_events() -> Any:
 def offline_bundle(event_id: str) -> Any:
     caller(door.current_request, auth.DOOR, event_id)
     return offline.bundle(tables(), event_id)
+
+
+@door.route("/api/door/sign-in", methods=["POST"])
+@json_view
+def door_sign_in() -> Any:
+    """A scanner page trades the single-use code of a sign-in QR code for its token (SPEC §16)."""
+    return sign_in.exchange(tables(), read_json(door.current_request))

@@ -6,6 +6,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.access import auth
+from chalicelib.access.audit import audited
 from chalicelib.checkin import lists as checkin_lists
 from chalicelib.events import events
 from chalicelib.http.web import json_view, query_param, read_json, respond
@@ -30,6 +31,7 @@ def create_event() -> Any:
 @organiser.route("/api/events/{event_id}", methods=["PATCH"],
                  content_types=["application/json", "application/merge-patch+json"])
 @json_view
+@audited("event.patch")
 def patch_event(event_id: str) -> Any:
     request = organiser.current_request
     caller(request, auth.ORGANISERS, event_id)
@@ -54,6 +56,7 @@ def list_registrations(event_id: str) -> Any:
 
 @organiser.route("/api/events/{event_id}/registrations.csv", methods=["GET"])
 @json_view
+@audited("registration.export")
 def export_registrations(event_id: str) -> Any:
     request = organiser.current_request
     caller(request, auth.ORGANISERS, event_id)
@@ -72,6 +75,7 @@ def get_registration(event_id: str, registration_id: str) -> Any:
 
 @organiser.route("/api/events/{event_id}/registrations/{registration_id}", methods=["DELETE"])
 @json_view
+@audited("registration.erase")
 def erase_registration(event_id: str, registration_id: str) -> Any:
     caller(organiser.current_request, auth.ORGANISERS, event_id)
     erasure.erase(tables(), event_id, registration_id)
@@ -80,6 +84,7 @@ def erase_registration(event_id: str, registration_id: str) -> Any:
 
 @organiser.route("/api/events/{event_id}/registrations/{registration_id}/reissue", methods=["POST"])
 @json_view
+@audited("registration.reissue")
 def reissue_ticket(event_id: str, registration_id: str) -> Any:
     request = organiser.current_request
     caller(request, auth.ORGANISERS, event_id)
@@ -89,6 +94,7 @@ def reissue_ticket(event_id: str, registration_id: str) -> Any:
 
 @organiser.route("/api/events/{event_id}/registrations/{registration_id}/{move}", methods=["POST"])
 @json_view
+@audited(action_param="move")
 def move_registration(event_id: str, registration_id: str, move: str) -> Any:
     caller(organiser.current_request, auth.ORGANISERS, event_id)
     return views.organiser_view(actions.perform(tables(), event_id, registration_id, move))
@@ -117,6 +123,7 @@ def get_checkin_lists(event_id: str) -> Any:
 
 @organiser.route("/api/tokens", methods=["POST"])
 @json_view
+@audited("token.create")
 def create_token() -> Any:
     principal = caller(organiser.current_request, auth.ORGANISERS)
     return respond(auth.create_token(tables(), principal, read_json(organiser.current_request)), 201)
@@ -131,6 +138,7 @@ def list_tokens() -> Any:
 
 @organiser.route("/api/tokens/{token_id}", methods=["DELETE"])
 @json_view
+@audited("token.revoke")
 def revoke_token(token_id: str) -> Any:
     auth.revoke_token(tables(), caller(organiser.current_request, auth.ORGANISERS), token_id)
     return Response(body="", status_code=204)

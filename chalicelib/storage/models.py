@@ -138,6 +138,7 @@ class Token(Model):
     created_at = UnicodeAttribute()
     created_by = UnicodeAttribute(null=True)
     revoked = BooleanAttribute(default=False)
+    expires_at = UnicodeAttribute(null=True)  # ISO 8601; none: until revoked (and tokens older than expiry)
 
 
 class TokenGrant(Model):

@@ -208,3 +208,19 @@ def test_ipv6_clients_share_one_limit_per_64():
     assert client_address.key("2001:db8:a:c::1", secret) != home[0]  # the next /64 is someone else
     assert client_address.key("::ffff:192.0.2.7", secret) == client_address.key("192.0.2.7", secret)
     assert client_address.key("192.0.2.7", secret) != client_address.key("192.0.2.8", secret)
+
+
+def test_a_full_event_answers_a_registered_and_an_unknown_address_alike(api, make_event):
+    """No oracle: capacity is checked first, so `already_registered` does not tell who is on a full event."""
+    event = make_event(capacity=1)
+    first = registration_body()
+    assert register(api, event["id"], first).status_code == 201
+    registered = register(api, event["id"], {**first, "name": "Başka Biri"})
+    unknown = register(api, event["id"], registration_body())
+    assert (registered.status_code, registered.json()) == (unknown.status_code, unknown.json())
+    assert registered.status_code == 409 and registered.json()["error"] == "sold_out"
+
+    roomy = make_event(capacity=5)  # with room, a second registration of the address is still refused as such
+    assert register(api, roomy["id"], first).status_code == 201
+    again = register(api, roomy["id"], {**first, "name": "Başka Biri"})
+    assert again.status_code == 409 and again.json()["error"] == "already_registered"

@@ -87,6 +87,29 @@ def test_rate_limit_per_client_address_keyed_with_a_secret_of_the_deployment(own
     assert name == client_address.key("127.0.0.1", client_address.secret_of(load_keyring_from_dir(tmp_path)))
 
 
+def test_refused_registrations_count_toward_the_rate_limit(own_run):
+    """No oracle, no amplifier (SPEC §16): 40 probes of a full event (registered and unknown addresses
+    alike) reach the 429 of a limit of 30, with Retry-After, as 40 registrations would."""
+    run = own_run(KAPI_RATE_LIMIT="30")
+    admin = os.environ["KAPI_ADMIN_TOKEN"]
+    api = Api(run.url, admin)
+    assert api.post("/api/events", json={**EVENT, "id": "probe-check", "capacity": 1}, token=admin).status_code == 201
+    if time.time() % 60 > 40:  # the limit counts per clock minute: probe in a fresh one
+        time.sleep(61 - time.time() % 60)
+    taken = registration_body()
+    answers = [api.post("/api/events/probe-check/registrations", json=taken)]
+    for i in range(40):
+        body = {**taken, "name": f"Yoklama {i}"} if i % 2 else registration_body()
+        answers.append(api.post("/api/events/probe-check/registrations", json=body))
+    codes = [(answer.status_code, (answer.json() or {}).get("error")) for answer in answers]
+    assert codes == [(201, None)] + [(409, "sold_out")] * 29 + [(429, "rate_limited")] * 11
+    assert int(answers[-1].headers["Retry-After"]) == answers[-1].json()["retry_after"] >= 1
+    [window] = rate_windows(run.dynamodb_endpoint)
+    assert window["count"]["N"] == "30"
+    unknown_event = api.post("/api/events/no-such-event/registrations", json=registration_body())
+    assert unknown_event.status_code == 429  # the spent window covers every refusal, not only this event's
+
+
 def rate_windows(endpoint):
     """The rate-limit windows the run wrote (read here with a Scan: its tables hold nothing else)."""
     client = boto3.client("dynamodb", endpoint_url=endpoint)

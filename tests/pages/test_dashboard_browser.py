@@ -186,19 +186,38 @@ def test_a_scanner_token_cannot_open_the_dashboard(open_page, api, make_event, t
     screenshot(page, "signin-refused-en", tmp_path_factory)
 
 
-def test_a_scanner_token_made_on_the_dashboard_signs_in_by_its_qr_code(board, api, tmp_path_factory):
-    page, event, _ = board
+def door_qr(page, label=None):
+    """Makes a scanner token on the door tab; the URL its QR code holds (read back from the drawing)."""
     page.click("[data-tab=door]")
-    page.fill("#door-label", "Kuzey kapısı")
+    if label:
+        page.fill("#door-label", label)
     page.click("#door-form button[type=submit]")
     qr = page.locator("#door-qr svg[role=img]")
     expect(qr).to_be_visible()
     [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
-    screenshot(page, "door-qr-en", tmp_path_factory)
-    url = urlsplit(decoded.text)
+    return decoded.text
+
+
+def test_a_scanner_token_made_on_the_dashboard_signs_in_by_its_single_use_qr_code(board, api, tmp_path_factory):
+    """SPEC §16: the QR code holds a sign-in code, not the token; the code works once."""
+    page, event, _ = board
+    for language in ("tr", "az", "en"):  # the door tab as the organiser sees it, in each language
+        page.goto(f"/dashboard?lang={language}#event={event['id']}&tab=door")
+        door_qr(page)
+        expect(page.locator("#door-code-expires")).to_contain_text(re.compile(r"\d:\d\d"))
+        screenshot(page, f"door-qr-{language}", tmp_path_factory)
+    link = door_qr(page, "Kuzey kapısı")
+    url = urlsplit(link)
     assert (url.scheme, url.netloc, url.path) == ("http", urlsplit(api.base_url).netloc, "/scan")
-    assert page.locator("#door-link").get_attribute("href") == decoded.text
-    token = parse_qs(url.fragment)["token"][0]
+    assert page.locator("#door-link").get_attribute("href") == link
+    assert "kapi_" not in link and "token" not in link
+    code = parse_qs(url.fragment)["code"][0]
+    signed_in = api.post("/api/door/sign-in", json={"code": code})
+    assert signed_in.status_code == 200
+    token = signed_in.json()["token"]
+    assert token not in page.content()  # the dashboard never had the token
+    second = api.post("/api/door/sign-in", json={"code": code})
+    assert second.status_code == 401 and second.json()["details"][0]["field"] == "code"
     assert api.get(f"/api/events/{event['id']}/offline-bundle", token=token).status_code == 200
     assert api.get(f"/api/events/{event['id']}/attendance", token=token).status_code == 403
     listed = page.locator("#door-tokens li", has_text="Kuzey kapısı")
@@ -208,18 +227,35 @@ def test_a_scanner_token_made_on_the_dashboard_signs_in_by_its_qr_code(board, ap
     assert api.get(f"/api/events/{event['id']}/offline-bundle", token=token).status_code == 401
 
 
-def test_the_scanner_page_signs_in_from_the_qr_code_on_the_dashboard(board, api):
+def test_the_scanner_page_signs_in_from_the_qr_code_on_the_dashboard(board, browser, api):
     page, event, _ = board
     if api.get("/scan").status_code != 200:
         pytest.skip("/scan is not served on this branch")
-    page.click("[data-tab=door]")
-    page.click("#door-form button[type=submit]")
-    [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(page.locator("#door-qr svg").screenshot())))
-    steward = page.context.new_page()
-    steward.goto(decoded.text)
+    link = door_qr(page)
+    phones = [browser.new_context(base_url=api.base_url) for _ in range(2)]  # two stewards' phones
+    steward = phones[0].new_page()
+    addresses = []  # every address the steward's page went to or asked for
+    steward.on("framenavigated", lambda frame: addresses.append(frame.url))
+    steward.on("request", lambda request: addresses.append(request.url))
+    before = steward.evaluate("history.length")
+    steward.goto(link)
     expect(steward.locator(f"[name=event] option[value='{event['id']}']")).to_be_attached()
-    assert "token=" not in steward.url  # the scanner takes the token out of the address bar
-    steward.close()
+    token = steward.evaluate("localStorage.getItem('kapi.scan.token')")
+    assert token.startswith("kapi_")
+    assert steward.url == f"{api.base_url}/scan"  # the code left the address bar
+    assert steward.evaluate("history.length") == before + 1  # one entry for /scan, replaced in place:
+    steward.go_back()
+    steward.go_forward()
+    assert steward.url == f"{api.base_url}/scan"  # no entry of history holds the code
+    assert not [address for address in addresses if token in address]
+
+    again = phones[1].new_page()  # the same QR code on another phone: refused
+    again.goto(link)
+    expect(again.locator("#signin-error")).to_have_text(translate("scan.signin.error.code", "en"))
+    assert again.evaluate("localStorage.getItem('kapi.scan.token')") is None
+    assert again.url == f"{api.base_url}/scan"
+    for phone in phones:
+        phone.close()
 
 
 @pytest.mark.parametrize("language", ["tr", "az", "en"])

@@ -269,3 +269,33 @@ def test_a_date_time_is_read_in_the_events_zone_as_the_server_reads_it(open_page
             return walls.map((wall) => withOffset(wall, zone));
         }""", [walls, zone])
         assert browser == server, zone
+
+
+def test_a_pattern_that_could_backtrack_is_left_to_the_api_and_a_simple_one_checked_by_the_page(
+        open_page, api, make_event):
+    """SPEC §16: the page's RegExp backtracks, so it tests only patterns that cannot backtrack badly
+    (`^[A-Z]{3}$`); `^(a+)+$`, which RE2 matches in linear time, is left to the API."""
+    event = make_event(form={"type": "object", "additionalProperties": False, "properties": {
+        "plate": {"type": "string", "title": "Plate", "pattern": "^[A-Z]{3}$"},
+        "code": {"type": "string", "title": "Code", "pattern": "^(a+)+$"}}})
+    page = open_page()
+    open_page.tolerate("status of 400")  # the API's answer to the second try
+    page.goto(f"/e/{event['id']}?lang=en")
+    sent = []
+    page.on("request", lambda request: sent.append(request.url) if request.method == "POST" else None)
+    page.fill("[name=name]", NAME)
+    page.fill("[name=email]", new_email())
+    page.check("[name=consent]")
+    page.fill("[name='answers.plate']", "abc")
+    page.fill("[name='answers.code']", "a" * 24 + "!")  # ~2^24 steps for a backtracking engine
+    submit(page)
+    expect(error_for(page, "answers.plate")).to_have_text(translate("error.form.pattern", "en"))
+    expect(error_for(page, "answers.code")).to_have_text("")  # the page did not test this one
+    assert sent == []
+
+    page.fill("[name='answers.plate']", "ABC")
+    with page.expect_response(lambda response: response.url.endswith("/registrations")) as answer:
+        submit(page)
+    assert answer.value.status == 400
+    expect(error_for(page, "answers.code")).to_contain_text(translate("error.form.pattern", "en"))
+    expect(error_for(page, "answers.plate")).to_have_text("")

@@ -395,17 +395,72 @@ def test_offline_gates_decide_queue_survive_reload_and_sync_once(open_scan, gate
         Path(timings_file).write_text(json.dumps({"offline_verdict_ms": timings}) + "\n")
 
 
+def sign_in_link(api, gate) -> tuple[str, str]:
+    """A sign-in QR code's address as the dashboard makes it (`/scan#code=…`), and its token's id."""
+    created = api.post("/api/tokens", json={"role": "scanner", "events": [gate.event["id"]], "sign_in_code": True},
+                       token=api.admin_token).json()
+    return f"{api.base_url}/scan#code={created['sign_in']['code']}", created["id"]
+
+
+def watch_addresses(page) -> list[str]:
+    """Every address the page goes to or asks for, from now on."""
+    addresses: list[str] = []
+    page.on("framenavigated", lambda frame: addresses.append(frame.url))
+    page.on("request", lambda request: addresses.append(request.url))
+    return addresses
+
+
+def assert_signed_in_without_the_token_in_a_url(page, api, token_id, addresses, language):
+    expect(page.locator("[name=list] option")).to_have_count(1)
+    token = page.evaluate("localStorage.getItem('kapi.scan.token')")
+    assert token.startswith(f"kapi_{token_id}_")
+    assert page.url.split("#")[0] == page.url and "code=" not in page.url  # out of the address bar
+    assert not [address for address in addresses if token in address or token_id in address]
+    screenshot(page, f"{language}-signed-in-by-code", full_page=True)
+
+
 def test_signing_in_by_the_dashboards_qr_code_and_by_its_link(open_scan, gate, camera_file, api):
-    sign_in_url = f"{api.base_url}/scan#token={gate.token}"
-    write_camera(camera_file, sign_in_url)
+    """SPEC §16: the QR code holds a single-use code that the page trades for the token; no token in
+    any URL or history entry, the code out of the address bar at once."""
+    open_scan.tolerate("status of 401")  # the refused second use
+    by_camera, camera_token = sign_in_link(api, gate)
+    write_camera(camera_file, by_camera)
     page = open_scan(**PHONE)
+    addresses = watch_addresses(page)
     page.goto("/scan?lang=tr")
     page.click("#signin-camera")
     expect(page.locator("[name=event] option")).to_have_text([gate.event["name"]["tr"]])
-    assert page.evaluate("localStorage.getItem('kapi.scan.token')") == gate.token
+    assert_signed_in_without_the_token_in_a_url(page, api, camera_token, addresses, "tr")
     write_camera(camera_file, None)
 
+    link, link_token = sign_in_link(api, gate)
     other = open_scan(**PHONE)
-    other.goto(sign_in_url.removeprefix(api.base_url))  # the same QR opened by the phone's camera app
-    expect(other.locator("[name=list] option")).to_have_count(1)
-    assert "token" not in other.url  # the token leaves the address bar and history at once
+    addresses = watch_addresses(other)
+    before = other.evaluate("history.length")
+    other.goto(link.removeprefix(api.base_url))  # the QR code opened by the phone's camera app
+    assert_signed_in_without_the_token_in_a_url(other, api, link_token, addresses, "en")
+    assert other.evaluate("history.length") == before + 1  # the code's entry was replaced, not added to
+    other.go_back()
+    other.go_forward()
+    assert "code=" not in other.url
+
+    used = open_scan(**PHONE)  # the same link on a third phone: the code works once
+    used.goto(link.removeprefix(api.base_url))
+    expect(used.locator("#signin-error")).to_have_text(translate("scan.signin.error.code", "en"))
+    assert used.evaluate("localStorage.getItem('kapi.scan.token')") is None and "code=" not in used.url
+    used.goto("/scan?lang=az#token=kapi_aaaaaaaaaaaaaaaa_" + "b" * 43)  # an old link with a token: refused
+    expect(used.locator("#signin-error")).to_have_text(translate("scan.signin.error.token_link", "az"))
+    assert "token" not in used.url
+    screenshot(used, "az-sign-in-refused-token-link")
+
+
+def test_a_sign_in_link_opened_in_a_tab_already_on_the_scanner_signs_it_in(open_scan, gate, api):
+    """Only the fragment changes (hashchange): the page must still trade the code."""
+    page = open_scan(**PHONE)
+    addresses = watch_addresses(page)
+    page.goto("/scan?lang=az")
+    expect(page.locator("#signin")).to_be_visible()
+    link, token_id = sign_in_link(api, gate)
+    page.goto("/scan?lang=az#" + link.split("#")[1])
+    assert_signed_in_without_the_token_in_a_url(page, api, token_id, addresses, "az")
+    assert page.url.endswith("/scan?lang=az")

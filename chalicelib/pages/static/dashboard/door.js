@@ -1,7 +1,9 @@
-/* Door staff: a scanner token for this event, shown once as a QR code (and a link) that `/scan` reads
-   to sign in, so a steward is set up by pointing a phone at this screen. The token travels in the URL's
-   fragment, which browsers never send to a server or put in a Referer. The QR is drawn here, from the
-   vendored qrcode-generator, so the secret goes nowhere after the API hands it over. */
+/* Door staff: a scanner token for this event, signed in by a QR code (and a link) that `/scan` reads,
+   so a steward is set up by pointing a phone at this screen. The QR carries no token (SPEC §16): the
+   API makes the token with a single-use sign-in code valid 10 minutes (`sign_in_code: true`) and this
+   page never sees the token itself; `/scan` trades the code for it (`POST /api/door/sign-in`). The code
+   travels in the URL's fragment, which browsers never send to a server or put in a Referer, and the
+   QR is drawn here, from the vendored qrcode-generator, so the code goes nowhere else either. */
 import {BASE} from "../shared/api.js";
 import {t} from "../shared/texts.js";
 import {api, explain, post} from "./session.js";
@@ -11,9 +13,9 @@ import {qrcode} from "../vendor/qrcode-generator/qrcode.mjs";
 
 const SVG = "http://www.w3.org/2000/svg";
 
-/* The address `/scan` signs in from (`<site>/scan#token=<token>`, as the scanner page reads it). */
-export function signInUrl(token) {
-  return `${location.origin}${BASE}/scan#token=${encodeURIComponent(token)}`;
+/* The address `/scan` signs in from (`<site>/scan#code=<code>`, as the scanner page reads it). */
+export function signInUrl(code) {
+  return `${location.origin}${BASE}/scan#code=${encodeURIComponent(code)}`;
 }
 
 /* A QR code as SVG squares (4-module quiet zone), crisp at any size. */
@@ -78,8 +80,11 @@ export class DoorPanel extends ItemsPanel {
     this.error.textContent = "";
     try {
       const label = this.form.elements.label.value.trim();
-      const created = await post("/api/tokens", {role: "scanner", events: [this.event.id], ...(label ? {label} : {})});
-      const url = signInUrl(created.token);
+      const created = await post("/api/tokens", {role: "scanner", events: [this.event.id], sign_in_code: true,
+                                                 ...(label ? {label} : {})});
+      const url = signInUrl(created.sign_in.code);
+      document.getElementById("door-code-expires").textContent = t("dashboard.door.code_expires", {
+        time: eventTime(created.sign_in.expires_at, this.event.timezone, {timeStyle: "short"})});
       document.getElementById("door-qr").replaceChildren(qrSvg(url, t("dashboard.door.qr_label")));
       const link = document.getElementById("door-link");
       link.href = url;

@@ -18,7 +18,11 @@ const SCAN_TIMEOUT_MS = 2500;  // slower than this at a gate is as bad as no ans
 const CALL_TIMEOUT_MS = 4000;  // sign-in, counts
 // Every call here: a 5xx is as good as no server (Unreachable, like a failed or slow request).
 const DOOR = { unreachableOn5xx: true };
-const SIGN_IN_CODE = /#token=([^&\s]+)|^(kapi_[a-z2-7]{16}_[A-Za-z0-9_-]{43})$/;
+// A sign-in QR code's link (`<site>/scan#code=<code>`, SPEC §16: a single-use code, never the token) or
+// a bare token typed or scanned; a link still carrying `#token=` (from before codes) is refused.
+const SIGN_IN_LINK = /#code=([A-Za-z0-9_-]+)/;
+const BARE_TOKEN = /^kapi_[a-z2-7]{16}_[A-Za-z0-9_-]{43}$/;
+const TOKEN_LINK = /#token=/;
 
 const root = document.getElementById('scanner');
 const $ = (id) => document.getElementById(id);
@@ -140,24 +144,57 @@ function signOut() {
   showSignIn();  // queued scans stay on the device and sync after the next sign-in
 }
 
-/** The token in a sign-in QR code: `<site>/scan#token=<token>` (the dashboard shows it) or a bare token. */
-function tokenIn(text) {
-  const match = SIGN_IN_CODE.exec(text.trim());
-  return match ? decodeURIComponent(match[1] ?? match[2]) : null;
+/** What a sign-in QR code or typed text holds: `{code}` (the dashboard's link), `{token}` (a bare
+    token) or `{tokenLink: true}` (an old link with the token in it, refused), else null. */
+function signInIn(text) {
+  const trimmed = text.trim();
+  const link = SIGN_IN_LINK.exec(trimmed);
+  if (link) return { code: link[1] };
+  if (BARE_TOKEN.test(trimmed)) return { token: trimmed };
+  return TOKEN_LINK.test(trimmed) ? { tokenLink: true } : null;
 }
 
-function tokenFromAddress() {
-  const token = tokenIn(location.hash);
-  if (token) history.replaceState(null, '', location.pathname + location.search);  // out of history and screen
-  return token;
+/** Sign in from a code: the API trades it for the token once (`POST /api/door/sign-in`). */
+async function redeem(code) {
+  const error = $('signin-error');
+  error.textContent = '';
+  let answer;
+  try {
+    answer = await call('/api/door/sign-in', { ...DOOR, method: 'POST', body: { code }, timeout: CALL_TIMEOUT_MS });
+  } catch {
+    error.textContent = t('scan.signin.error.network');
+    return;
+  }
+  if (answer.status !== 200) {
+    showSignIn();
+    error.textContent = t('scan.signin.error.code');
+    return;
+  }
+  await signIn(answer.body.token);
+}
+
+function startSignIn(found) {
+  if (found?.code) redeem(found.code);
+  else if (found?.token) signIn(found.token);
+  else if (found?.tokenLink) {
+    showSignIn();
+    $('signin-error').textContent = t('scan.signin.error.token_link');
+  }
+}
+
+/** A sign-in link's fragment, taken out of the address bar and history at once (replaceState). */
+function signInFromAddress() {
+  if (!location.hash) return null;
+  const found = signInIn(location.hash);
+  if (found) history.replaceState(null, '', location.pathname + location.search);
+  return found;
 }
 
 // --- Scanning -----------------------------------------------------------------------------------
 
 function onCode(code, decodedAt) {
   if (!state.token) {
-    const token = tokenIn(code);
-    if (token) signIn(token);
+    startSignIn(signInIn(code));
     return;
   }
   check(code, decodedAt, mode());
@@ -399,8 +436,8 @@ async function startCamera() {
 
 $('signin-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const token = $('token').value.trim();
-  if (token) signIn(token);
+  const typed = $('token').value.trim();
+  if (typed) startSignIn(signInIn(typed) ?? { token: typed });
 });
 $('signin-camera').addEventListener('click', () => { $('camera').hidden = false; startCamera(); });
 $('signout').addEventListener('click', signOut);
@@ -450,8 +487,9 @@ setInterval(probe, PROBE_MS);
 setInterval(refreshBundle, BUNDLE_REFRESH_MS);
 setInterval(syncNow, STATUS_MS);
 
-state.token = tokenFromAddress() ?? state.token;
-const fromAddress = state.token && store.settings.read('token') !== state.token;
-if (fromAddress) signIn(state.token);
+// A sign-in link opened in a tab that is on /scan already changes only the fragment.
+addEventListener('hashchange', () => startSignIn(signInFromAddress()));
+const fromAddress = signInFromAddress();
+if (fromAddress) startSignIn(fromAddress);
 else if (state.token) showDoor().then(syncNow);
 else showSignIn();
