@@ -144,16 +144,13 @@ def revoke_token(db: Tables, caller: Principal, token_id: str) -> None:
 
 
 def _minted_by(db: Tables, token_id: str) -> list[Token]:
-    """Every token made by `token_id`, directly or through tokens it made. One Scan of the tokens table:
-    tokens are counted in staff, not in registrations, and revoking one is rare, so an index written
-    by every token creation would cost more than it saves."""
-    children: dict[str, list[Token]] = {}
-    for token in db.Token.scan():
-        if token.created_by:
-            children.setdefault(token.created_by, []).append(token)
-    found, waiting = [], [token_id]
+    """Every token made by `token_id`, directly or through tokens it made: one Query of the `by_creator`
+    index per token that made any (the index is eventually consistent: a token made a moment ago may
+    be missed, and a repeated revocation finds it)."""
+    found: list[Token] = []
+    waiting = [token_id]
     while waiting:
-        for child in children.pop(waiting.pop(), []):
+        for child in db.Token.by_creator.query(waiting.pop()):
             found.append(child)
             waiting.append(child.id)
     return found

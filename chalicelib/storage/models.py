@@ -127,6 +127,13 @@ class Claim(Model):
     expires_at = NumberAttribute(null=True)
 
 
+class TokensByCreator(GlobalSecondaryIndex):  # type: ignore[type-arg, no-untyped-call]
+    """The tokens a token made (sparse: bootstrap-made tokens have no creator), for cascade revocation."""
+    Meta = _index_meta("by_creator")
+    created_by = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
 class Token(Model):
     """An API token. Only a SHA-256 of its secret part is stored."""
     Meta = _meta("tokens")
@@ -139,6 +146,7 @@ class Token(Model):
     created_by = UnicodeAttribute(null=True)
     revoked = BooleanAttribute(default=False)
     expires_at = UnicodeAttribute(null=True)  # ISO 8601; none: until revoked (and tokens older than expiry)
+    by_creator = TokensByCreator()
 
 
 class TokenGrant(Model):

@@ -83,12 +83,32 @@ class Tables:
         return Transaction(self.connection)
 
     def create(self) -> None:
-        """Create every missing table and switch on TTL where declared; safe to call on every start.
-        For a local or test endpoint: in AWS the tables come from `infra/`."""
+        """Create every missing table, add the indexes a kept table lacks (a data dir from before an
+        index was declared), and switch on TTL where declared; safe to call on every start. For a
+        local or test endpoint: in AWS the tables and their indexes come from `infra/`."""
         for model in self.all():
             if model.exists():
+                self._add_missing_indexes(model)
                 continue
             model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
             ttl_attribute = TTL_ATTRIBUTES.get(short_name(model))
             if ttl_attribute:
                 self.connection.update_time_to_live(model.Meta.table_name, ttl_attribute)
+
+    def _add_missing_indexes(self, model: type[Model]) -> None:
+        table = model.Meta.table_name
+        present = {index["IndexName"] for index in
+                   self.connection.client.describe_table(TableName=table)["Table"].get("GlobalSecondaryIndexes", [])}
+        schema = model._get_schema()
+        for index in schema["global_secondary_indexes"]:
+            if index["index_name"] in present:
+                continue
+            keys = {key["AttributeName"] for key in index["key_schema"]}
+            self.connection.client.update_table(
+                TableName=table,
+                AttributeDefinitions=[a for a in schema["attribute_definitions"] if a["AttributeName"] in keys],
+                GlobalSecondaryIndexUpdates=[{"Create": {
+                    "IndexName": index["index_name"],
+                    "KeySchema": [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]}
+                                  for k in index["key_schema"]],
+                    "Projection": index["projection"]}}])

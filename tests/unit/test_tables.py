@@ -79,3 +79,15 @@ def test_the_deploy_tools_first_admin_token_lands_in_the_deployed_stage(db):
     assert auth.authenticate(stage_tables, f"Bearer {token}").role == "admin"
     with pytest.raises(Unauthorized):
         auth.authenticate(db, f"Bearer {token}")  # not in the tables this process was started for
+
+
+def test_a_kept_table_gets_the_indexes_declared_since(dynamodb_endpoint):
+    """A local data dir from before an index was declared: the next start adds the index."""
+    stage = Tables(f"kapi-c{uuid.uuid4().hex[:6]}-", os.environ["AWS_DEFAULT_REGION"])
+    tokens = stage.connection.client
+    tokens.create_table(TableName=stage.Token.Meta.table_name, BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+    stage.create()
+    described = tokens.describe_table(TableName=stage.Token.Meta.table_name)["Table"]
+    assert [index["IndexName"] for index in described.get("GlobalSecondaryIndexes", [])] == ["by_creator"]
