@@ -17,9 +17,11 @@ from tests.dates import faketime_env
 from tests.stack import ROOT
 
 DATE_BOUND = [
-    "tests/api/test_registration.py::test_closed_window_draft_and_cancelled_events",
+    "tests/unit/test_registering.py::test_outside_the_registration_window_registration_is_closed",
+    "tests/unit/test_events.py",
+    "tests/unit/test_scan.py",
+    "tests/unit/test_retention.py",
     "tests/api/test_events.py::test_created_event_gets_defaults_and_public_view",
-    "tests/checkin/test_scans.py::test_time_window_refuses_entries_but_accepts_exits",
     "tests/checkin/test_offline.py::test_a_batch_is_answered_in_request_order_applied_in_scan_order_and_idempotent",
     "tests/organiser/test_erasure.py::test_retention_erases_an_event_long_over_and_marks_it",
     "tests/tickets/test_calendar.py",

@@ -1,8 +1,8 @@
 """chalicelib/forms/reading.py: a form's JSON Schema read as the fields the registration page shows,
 and the forms it refuses. Pure.
 
-Makes tests/api/test_events.py::test_form_must_be_a_valid_schema_of_an_object redundant as far as the
-refused keywords go (it still proves the 400 body).
+Tested here, not over HTTP: the HTTP tier keeps what a client sees (routes, status codes, error
+shapes, emails).
 """
 from __future__ import annotations
 

@@ -2,11 +2,8 @@
 and what an admitted scan counts. Against the store (a scan reads the registration and writes its state),
 with tickets signed in this process (KAPI_DATA_DIR of the test session).
 
-Makes these tests of tests/checkin/test_scans.py redundant as to the decision: test_reasons_come_in_the_spec_order,
-test_cancelled_and_rejected_registrations_are_canceled, test_pending_and_waitlisted_registrations_are_unapproved,
-test_a_ticket_type_the_list_does_not_admit_is_product, test_time_window_refuses_entries_but_accepts_exits,
-test_a_second_entry_is_already_redeemed_and_force_admits_it, test_exits_and_re_entry; and
-tests/checkin/test_exits_and_door_messages.py::test_someone_who_entered_and_then_cancelled_can_still_leave.
+Tested here, not over HTTP: the HTTP tier keeps what a client sees (routes, status codes, error
+shapes, emails).
 """
 from __future__ import annotations
 
