@@ -138,6 +138,10 @@ def exercise_every_route(db, http: Http, event_id: str) -> set[str]:
     call("/api/events/{event_id}/registrations/{registration_id}", "DELETE",
          f"{event_path}/registrations/{ids[2]}")
     token = call("/api/tokens", "POST", "/api/tokens", {"role": "scanner", "events": [event_id], "label": "gate"})
+    code = call("/api/tokens", "POST", "/api/tokens",
+                {"role": "scanner", "events": [event_id], "label": "phone", "sign_in_code": True})
+    call("/api/door/sign-in", "POST", "/api/door/sign-in", {"code": json.loads(code.body)["sign_in"]["code"]},
+         auth=False)
     call("/api/tokens", "GET", f"/api/tokens?event={event_id}")
     call("/api/me/events", "GET", "/api/me/events")
     call("/dashboard", "GET", "/dashboard", auth=False)
