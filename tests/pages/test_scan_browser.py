@@ -464,3 +464,55 @@ def test_a_sign_in_link_opened_in_a_tab_already_on_the_scanner_signs_it_in(open_
     page.goto("/scan?lang=az#" + link.split("#")[1])
     assert_signed_in_without_the_token_in_a_url(page, api, token_id, addresses, "az")
     assert page.url.endswith("/scan?lang=az")
+
+
+@pytest.mark.parametrize("language", ["tr", "az", "en"])
+def test_signing_out_is_named_apart_from_the_exit_mode_and_asks_first(open_scan, gate, language):
+    """Issue 28 #2: "Çıkış yap" beside the mode "Çıkış" signed a steward out in one tap."""
+    sign_out = translate("scan.signout", language)
+    exit_mode = translate("scan.mode.exit", language)
+    assert exit_mode.casefold()[:4] not in sign_out.casefold(), (sign_out, exit_mode)
+    page = open_scan(**PHONE, locale=language)
+    sign_in(page, gate, language)
+    page.click("#camera-toggle")
+    expect(page.locator("#signout")).to_have_text(sign_out)
+    page.click("#signout")
+    dialog = page.locator("#signout-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(translate("scan.signout.confirm", language))
+    expect(page.locator("#signout-queue")).to_be_hidden()  # nothing waits to upload
+    expect(page.locator("#signout-no")).to_be_focused()  # the safe choice first
+    assert_accessible(page)
+    screenshot(page, f"{language}-signout-confirm")
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#signout")).to_be_focused()
+    assert page.evaluate("localStorage.getItem('kapi.scan.token')") == gate.token
+    expect(page.locator("#door")).to_be_visible()
+
+
+def test_signing_out_with_scans_waiting_says_how_many_and_keeps_them(open_scan, gate):
+    """The question counts the queue; sign-out keeps it, and the next sign-in here uploads it."""
+    guest = gate.ticket("Nərmin Çağlayan")
+    page = open_scan(**PHONE)
+    sign_in(page, gate)
+    page.click("#camera-toggle")
+    go_offline_and_reload(page)
+    wedge(page, guest.secret)
+    verdict_after(page, 0, "ok", offline="true")
+    dismiss(page)
+    expect(page.locator("[data-queue]")).to_have_attribute("data-queue", "1")
+    page.click("#signout")
+    queued = page.locator("#signout-queue")
+    expect(queued).to_be_visible()
+    expect(queued).to_have_text(translate("scan.signout.queue", "en", count=1))
+    assert_accessible(page)
+    screenshot(page, "en-signout-queued")
+    page.click("#signout-yes")
+    expect(page.locator("#signin")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('kapi.scan.token')") is None
+    before = gate.status()["checkin_count"]
+    page.context.set_offline(False)
+    sign_in(page, gate)
+    expect(page.locator("#queue")).to_have_attribute("data-queue", "0", timeout=20000)  # kept, then uploaded
+    assert gate.status()["checkin_count"] == before + 1

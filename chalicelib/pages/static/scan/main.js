@@ -144,6 +144,25 @@ function signOut() {
   showSignIn();  // queued scans stay on the device and sync after the next sign-in
 }
 
+/** Signing out asks first: the door's sign-in QR code is shown once, so a steward signed out by
+    mistake needs a new one. Scans admitted offline and not uploaded yet are counted in the question:
+    sign-out keeps them on the device, but only a later sign-in here for their event uploads them. */
+async function askSignOut() {
+  const waiting = await store.count('queue');
+  const queued = $('signout-queue');
+  queued.dataset.waiting = String(waiting);
+  queued.textContent = waiting ? t('scan.signout.queue', { count: waiting }) : '';
+  queued.hidden = waiting === 0;
+  const dialog = $('signout-dialog');
+  dialog.returnValue = '';
+  dialog.addEventListener('close', () => {
+    if (dialog.returnValue === 'yes') signOut();
+    else $('signout').focus();
+  }, { once: true });
+  dialog.showModal();
+  $('signout-no').focus();  // the safe choice first: a second tap or Enter keeps the steward signed in
+}
+
 /** What a sign-in QR code or typed text holds: `{code}` (the dashboard's link), `{token}` (a bare
     token) or `{tokenLink: true}` (an old link with the token in it, refused), else null. */
 function signInIn(text) {
@@ -440,7 +459,7 @@ $('signin-form').addEventListener('submit', (event) => {
   if (typed) startSignIn(signInIn(typed) ?? { token: typed });
 });
 $('signin-camera').addEventListener('click', () => { $('camera').hidden = false; startCamera(); });
-$('signout').addEventListener('click', signOut);
+$('signout').addEventListener('click', askSignOut);
 form.elements.event.addEventListener('change', () => { store.settings.write('list', null); loadEvent(); });
 form.elements.list.addEventListener('change', () => { store.settings.write('list', form.elements.list.value); refreshCounts(); });
 form.addEventListener('change', (event) => {
