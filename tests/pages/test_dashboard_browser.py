@@ -427,3 +427,29 @@ def test_pressing_enter_again_and_again_never_undoes_an_approval(board, api):
     expect(row).to_have_attribute("data-status", "confirmed")
     stored = api.get(f"/api/events/{event['id']}/registrations/{pending['id']}", token=api.admin_token).json()
     assert stored["status"] == "confirmed"
+
+
+@pytest.mark.parametrize("language", ["tr", "az", "en"])
+def test_a_door_token_for_an_event_without_a_check_in_list_comes_with_a_warning(board, api, make_event, language,
+                                                                               tmp_path_factory):
+    """Issue 28 #3: the dashboard made door tokens for an event without a list and said nothing."""
+    page, _, _ = board
+    bare = make_event(name={"tr": "Listesiz Gece", "az": "Siyahısız Gecə", "en": "Night Without a List"})
+    page.goto(f"/dashboard?lang={language}#event={bare['id']}&tab=door")
+    page.reload()
+    warning = page.locator("#door-no-list")
+    expect(warning).to_contain_text(text("door.no_list", language))
+    door_qr(page)
+    expect(warning).to_contain_text(text("door.no_list", language))
+    axe = [v for v in Axe().run(page, options=WCAG_21_AA).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert axe == []
+    screenshot(page, f"door-no-list-{language}", tmp_path_factory)
+    warning.get_by_role("button", name=text("door.no_list_action", language)).click()
+    expect(page.locator("#tab-lists")).to_be_visible()
+    page.fill("#list-name", "Ana kapı")
+    page.click("#list-form button[type=submit]")
+    expect(page.locator("#checkin-lists li")).to_contain_text("Ana kapı")
+    page.click("[data-tab=door]")
+    expect(page.locator("#door-tokens li")).to_have_count(1)
+    expect(warning).to_be_empty()
+    expect(warning).to_be_hidden()

@@ -516,3 +516,25 @@ def test_signing_out_with_scans_waiting_says_how_many_and_keeps_them(open_scan, 
     sign_in(page, gate)
     expect(page.locator("#queue")).to_have_attribute("data-queue", "0", timeout=20000)  # kept, then uploaded
     assert gate.status()["checkin_count"] == before + 1
+
+
+@pytest.mark.parametrize("language", ["tr", "az", "en"])
+def test_a_scan_for_an_event_without_a_check_in_list_says_so(open_scan, api, make_event, language):
+    """Issue 28 #3: a typed or scanned code used to vanish with no verdict and no message."""
+    bare = make_event(name={"tr": "Listesiz Gece", "az": "Siyahısız Gecə", "en": "Night Without a List"})
+    token = make_token(api, "scanner", [bare["id"]])["token"]
+    page = open_scan(**PHONE, locale=language)
+    page.goto(f"/scan?lang={language}")
+    page.fill("[name=token]", token)
+    page.press("[name=token]", "Enter")
+    expect(page.locator("[name=event] option")).to_have_count(1)
+    expect(page.locator("#no-list")).to_have_text(translate("scan.no_list", language))
+    page.click("#camera-toggle")
+    page.select_option("[name=hold]", "0")
+    wedge(page, "KAPI-NO-LIST-1")
+    card = verdict_after(page, 0, "error", "no_list")
+    expect(card.locator(".verdict-reason")).to_have_text(translate("scan.no_list", language))
+    expect(card.locator(".verdict-title")).to_have_text(
+        page.evaluate("([t, l]) => t.toLocaleUpperCase(l)", [translate("scan.verdict.cannot_check", language), language]))
+    assert_accessible(page)
+    screenshot(page, f"{language}-no-list")

@@ -97,6 +97,7 @@ function fillLists() {
   const select = form.elements.list;
   const chosen = select.value || store.settings.read('list');
   select.replaceChildren(...(state.bundle?.lists ?? []).map((list) => new Option(list.name, list.id)));
+  $('no-list').textContent = state.bundle && !state.bundle.lists.length ? t('scan.no_list') : '';
   if ([...select.options].some((option) => option.value === chosen)) select.value = chosen;
   store.settings.write('list', select.value || null);
 }
@@ -232,18 +233,31 @@ async function check(secret, decodedAt, type) {
   const started = decodedAt ?? performance.now();
   const eventId = form.elements.event.value;
   const list = currentList();
-  if (!list) return;
+  if (!list) {
+    showNoList(started);
+    return;
+  }
   const nonce = crypto.randomUUID();
   const scannedAt = new Date().toISOString();
   if (isOnline() && await askServer({ secret }, type, list, { nonce, scannedAt, started })) return;
   await checkHere(secret, type, { eventId, list, nonce, scannedAt, started });
 }
 
+/** A scan for an event without a check-in list (or whose lists this device never received) cannot be
+ *  checked: said in the verdict's place, red, never silently dropped. */
+function showNoList(started) {
+  verdict.show({ status: 'error', reason: 'no_list', title: t('scan.verdict.cannot_check'),
+                 message: t(state.bundle ? 'scan.no_list' : 'scan.no_data'), offline: !isOnline() }, mode(), started);
+}
+
 /** A person found by name: admitted by registration id, never a secret (the door search holds none),
  *  so only the server can decide; without it the page says so and the steward tries again. */
 async function admitFound(person) {
   const list = currentList();
-  if (!list) return;
+  if (!list) {
+    showNoList();
+    return;
+  }
   const scan = { nonce: crypto.randomUUID(), scannedAt: new Date().toISOString(), started: performance.now() };
   if (isOnline() && await askServer({ registration_id: person.registration_id }, 'entry', list, scan)) return;
   $('search-message').textContent = t('scan.search.offline');
