@@ -318,13 +318,13 @@ def guest_name(language: str) -> str:
     return {"tr": "Gülşen Işıkgöz", "az": "Əli İlkin Qasımov", "en": "Mary O'Neill"}[language]
 
 
-def go_offline_and_reload(page):
+def go_offline_and_reload(page, language="en"):
     expect(page.locator("#scanner")).to_have_attribute("data-offline-ready", "true", timeout=20000)
     page.context.set_offline(True)
     page.reload()
     expect(page.locator("[data-online]")).to_have_attribute("data-online", "false")
     expect(page.locator("[data-count=checkin]")).not_to_have_text("–")  # the last counts the server gave
-    expect(page.locator("#data-age")).to_have_text("Offline data: 0 min old")
+    expect(page.locator("#data-age")).to_have_text(translate("scan.data_age", language, minutes=0))
 
 
 def test_offline_gates_decide_queue_survive_reload_and_sync_once(open_scan, gate, api):
@@ -538,3 +538,71 @@ def test_a_scan_for_an_event_without_a_check_in_list_says_so(open_scan, api, mak
         page.evaluate("([t, l]) => t.toLocaleUpperCase(l)", [translate("scan.verdict.cannot_check", language), language]))
     assert_accessible(page)
     screenshot(page, f"{language}-no-list")
+
+
+PHONE_390 = {**PHONE, "viewport": {"width": 390, "height": 844}}
+#: Whether the element is on screen and on top (not under the verdict) at its centre.
+SHOWN_ON_SCREEN = """selector => {
+  const element = document.querySelector(selector);
+  const box = element.getBoundingClientRect();
+  if (!box.height || box.top < 0 || box.bottom > innerHeight) return false;
+  return element.contains(document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2));
+}"""
+CONFLICT = """([event, list]) => new Promise((resolve, reject) => {
+  const opening = indexedDB.open('kapi-scan', 1);
+  opening.onerror = reject;
+  opening.onsuccess = () => {
+    const tx = opening.result.transaction(['conflicts'], 'readwrite');
+    tx.objectStore('conflicts').put({nonce: 'n-conflict', event, list, scanned_at: new Date().toISOString(),
+      name: 'Zərifə Kılıç', reason: 'already_redeemed', first_entry: {at: new Date().toISOString(), list}});
+    tx.oncomplete = resolve;
+    tx.onerror = reject;
+  };
+})"""
+
+
+@pytest.mark.parametrize("language", ["tr", "az", "en"])
+def test_on_a_phone_the_connection_the_queue_and_conflicts_stay_in_view_and_counts_move_offline(open_scan, gate,
+                                                                                               language):
+    """Issue 28 #4: scrolled to the camera or the code box, or under a verdict, a steward on a 390×844
+    phone still sees "offline", what waits to upload and the conflicts; offline counts are not frozen."""
+    guest = gate.ticket({"tr": "Sebahat Güler", "az": "Səbinə Güler", "en": "Sabine Guler"}[language])
+    page = open_scan(**PHONE_390, locale=language)
+    sign_in(page, gate, language)
+    page.click("#camera-toggle")
+    go_offline_and_reload(page, language)
+    checkin = int(page.locator("[data-count=checkin]").text_content())
+    inside = int(page.locator("[data-count=inside]").text_content())
+    wedge(page, guest.secret)
+    verdict_after(page, 0, "ok", offline="true")
+    for selector in ("#online", "#queue"):
+        assert page.evaluate(SHOWN_ON_SCREEN, selector), f"{selector} hidden under the verdict"
+    expect(page.locator("#queue")).to_have_attribute("data-queue", "1")
+    screenshot(page, f"{language}-phone-offline-verdict")
+    dismiss(page)
+    expect(page.locator("[data-count=checkin]")).to_have_text(str(checkin + 1))  # counted here, offline
+    expect(page.locator("[data-count=inside]")).to_have_text(str(inside + 1))
+    page.evaluate(CONFLICT, [gate.event["id"], gate.list["id"]])
+    page.reload()  # offline: the page comes from the service worker
+    expect(page.locator("#conflict-count")).to_have_text(translate("scan.conflicts.count", language, count=1))
+    expect(page.locator("[data-count=checkin]")).to_have_text(str(checkin + 1))  # still, after a reload
+    for target in ("[name=code]", "#camera-toggle", "#signout"):
+        page.locator(target).scroll_into_view_if_needed()
+        for selector in ("#online", "#queue", "#conflict-count"):
+            assert page.evaluate(SHOWN_ON_SCREEN, selector), f"{selector} out of view at {target}"
+    expect(page.locator("#online")).to_have_attribute("data-online", "false")
+    assert_accessible(page)
+    screenshot(page, f"{language}-phone-offline-scrolled")
+    page.click("#conflict-count")
+    expect(page.locator("#conflict-items li")).to_contain_text("Zərifə Kılıç")
+    page.evaluate("""() => new Promise((resolve) => {
+      const opening = indexedDB.open('kapi-scan', 1);
+      opening.onsuccess = () => {
+        const tx = opening.result.transaction(['conflicts'], 'readwrite');
+        tx.objectStore('conflicts').delete('n-conflict');
+        tx.oncomplete = resolve;
+      };
+    })""")
+    page.context.set_offline(False)
+    expect(page.locator("#queue")).to_have_attribute("data-queue", "0", timeout=20000)
+    expect(page.locator("[data-count=checkin]")).to_have_text(str(gate.status()["checkin_count"]))

@@ -60,14 +60,14 @@ function ticketTypeName(id) {
 
 function showSignIn() {
   $('signin').hidden = false;
-  for (const id of ['door', 'manual']) $(id).hidden = true;
+  for (const id of ['door', 'manual', 'scan-status']) $(id).hidden = true;
   $('camera').hidden = !camera.running;
   $('token').focus();
 }
 
 async function showDoor() {
   $('signin').hidden = true;
-  for (const id of ['door', 'manual', 'camera']) $(id).hidden = false;
+  for (const id of ['door', 'manual', 'camera', 'scan-status']) $(id).hidden = false;
   const select = form.elements.event;
   select.replaceChildren(...state.events.map((event) => new Option(localized(event.name), event.id)));
   select.value = store.settings.read('event') ?? state.events[0]?.id ?? '';
@@ -297,6 +297,7 @@ async function checkHere(secret, type, { eventId, list, nonce, scannedAt, starte
   await store.record(afterScan(entry, key, type, scannedAt),
                      { nonce, event: eventId, list: list.id, secret: result.ticket.text, type, scanned_at: scannedAt });
   showQueue();
+  refreshCounts();
 }
 
 // --- Counts, queue, connection, bundle -----------------------------------------------------------
@@ -306,19 +307,34 @@ function showCounts(counts) {
   document.querySelector('[data-count=inside]').textContent = counts?.inside_count ?? '–';
 }
 
-/** The list's counts from the server; offline, the last ones it gave (kept on the device). */
+/** `counts` from the server plus what this device admitted and has not uploaded yet (the server
+    cannot count those): tickets entered (each once) and entries minus exits. */
+async function withQueued(counts, eventId, listId) {
+  if (!counts) return null;
+  const queued = (await store.all('queue')).filter((scan) => scan.event === eventId && scan.list === listId);
+  const entered = new Set(queued.filter((scan) => scan.type === 'entry')
+    .map((scan) => parseSecret(scan.secret)?.registrationId ?? scan.secret));
+  const inside = queued.reduce((sum, scan) => sum + (scan.type === 'entry' ? 1 : -1), 0);
+  return { checkin_count: counts.checkin_count + entered.size,
+           inside_count: Math.max(0, counts.inside_count + inside) };
+}
+
+/** The list's counts: the server's (offline, the last ones it gave, kept on the device) plus this
+    device's scans still waiting to upload, so offline the figures move with every admission. */
 async function refreshCounts() {
   const list = currentList();
   if (!list || !state.token) return;
-  const kept = `counts.${form.elements.event.value}.${list.id}`;
-  showCounts(JSON.parse(store.settings.read(kept) ?? 'null'));
+  const eventId = form.elements.event.value;
+  const kept = `counts.${eventId}.${list.id}`;
+  showCounts(await withQueued(JSON.parse(store.settings.read(kept) ?? 'null'), eventId, list.id));
   if (!isOnline()) return;
   try {
-    const { status, body } = await call(`/api/events/${form.elements.event.value}/checkin-lists/${list.id}/status`,
+    const { status, body } = await call(`/api/events/${eventId}/checkin-lists/${list.id}/status`,
                                         { ...DOOR, token: state.token, timeout: CALL_TIMEOUT_MS });
     if (status !== 200) return;
-    store.settings.write(kept, JSON.stringify({ checkin_count: body.checkin_count, inside_count: body.inside_count }));
-    showCounts(body);
+    const counts = { checkin_count: body.checkin_count, inside_count: body.inside_count };
+    store.settings.write(kept, JSON.stringify(counts));
+    showCounts(await withQueued(counts, eventId, list.id));
   } catch { /* shown as offline */ }
 }
 
@@ -365,6 +381,10 @@ async function showConflicts() {
   const eventId = form.elements.event.value;
   const conflicts = (await store.all('conflicts')).filter((c) => c.event === eventId);
   $('conflicts').hidden = conflicts.length === 0;
+  const pill = $('conflict-count');
+  pill.dataset.conflicts = String(conflicts.length);
+  pill.textContent = t('scan.conflicts.count', { count: conflicts.length });
+  pill.hidden = conflicts.length === 0;
   $('conflict-items').replaceChildren(...conflicts.map((conflict) => {
     const item = document.createElement('li');
     item.dataset.conflict = conflict.reason;
