@@ -606,3 +606,31 @@ def test_on_a_phone_the_connection_the_queue_and_conflicts_stay_in_view_and_coun
     page.context.set_offline(False)
     expect(page.locator("#queue")).to_have_attribute("data-queue", "0", timeout=20000)
     expect(page.locator("[data-count=checkin]")).to_have_text(str(gate.status()["checkin_count"]))
+
+
+def test_a_wedge_scan_after_tapping_the_mode_or_the_hold_setting_reaches_the_code_box(open_scan, gate):
+    """Issue 28 #5: the keystrokes went to the radio button or the select, and the scan was lost."""
+    first, second, third = (gate.ticket(name) for name in ("Tural Şıxəliyev", "Gökçe Ilgaz", "Leyla Ağazadə"))
+    page = open_scan(**PHONE)
+    sign_in(page, gate, hold="0")
+    page.click("#camera-toggle")
+    page.locator("label", has=page.locator("[name=mode][value=entry]")).click()  # the steward taps "Entry"
+    assert page.evaluate("document.activeElement.name") == "mode"
+    page.keyboard.type(first.secret, delay=2)  # a wedge types wherever the focus is
+    page.keyboard.press("Enter")
+    expect(verdict_after(page, 0, "ok")).to_contain_text("Tural Şıxəliyev")
+    dismiss(page)
+
+    page.select_option("[name=hold]", "0")  # the steward taps the hold setting
+    page.locator("[name=hold]").focus()
+    page.keyboard.type(second.secret, delay=2)
+    page.keyboard.press("Enter")
+    expect(verdict_after(page, 1, "ok")).to_contain_text("Gökçe Ilgaz")
+    expect(page.locator("[name=hold]")).to_have_value("0")  # the letters did not pick another option
+    dismiss(page)
+
+    page.locator("#camera-toggle").focus()  # a button tapped last
+    page.keyboard.type(third.secret, delay=2)
+    page.keyboard.press("Enter")
+    expect(verdict_after(page, 2, "ok")).to_contain_text("Leyla Ağazadə")
+    expect(page.locator("[name=mode][value=entry]")).to_be_checked()

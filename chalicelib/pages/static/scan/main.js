@@ -527,10 +527,22 @@ $('camera-switch').addEventListener('click', () => camera.switch().then(updateCa
 $('camera-torch').addEventListener('click', async () => {
   $('camera-torch').setAttribute('aria-pressed', String(await camera.toggleTorch()));
 });
-// A wedge scanner types wherever the focus is: typing outside a field goes to the code box.
+// A wedge scanner types wherever the focus is: typing outside a text field goes to the code box. On
+// a control the steward just tapped (the mode's radio, the hold select, a button) the key would work
+// the control instead (a select jumps to the option of that letter), so it is taken from it and put
+// into the box; a space still works the control, as codes hold none.
+const TEXT_FIELD = 'textarea, input:not([type=radio]):not([type=checkbox]):not([type=button]):not([type=submit])';
 addEventListener('keydown', (event) => {
-  const typing = event.target.closest?.('input, select, textarea, button');
-  if (!typing && state.token && event.key.length === 1 && !event.ctrlKey && !event.metaKey) $('code').focus();
+  if (!state.token || event.key.length !== 1 || event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  if (target.closest?.(TEXT_FIELD) || target.closest?.('dialog')) return;
+  const code = $('code');
+  if (target.closest?.('select, input, button')) {
+    if (event.key === ' ') return;
+    event.preventDefault();
+    code.value += event.key;
+  }
+  code.focus();
 });
 
 unlockOnFirstGesture();
