@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -634,3 +635,46 @@ def test_a_wedge_scan_after_tapping_the_mode_or_the_hold_setting_reaches_the_cod
     page.keyboard.press("Enter")
     expect(verdict_after(page, 2, "ok")).to_contain_text("Leyla Ağazadə")
     expect(page.locator("[name=mode][value=entry]")).to_be_checked()
+
+
+def first_entry_minute(api, gate, ticket) -> str:
+    """The minute (":MM") of the ticket's first entry on the gate's list, as the server keeps it."""
+    found = api.get(f"/api/events/{gate.event['id']}/registrations/{ticket.registration['id']}",
+                    token=api.admin_token).json()
+    return ":" + found["checkins"][gate.list["id"]]["first_at"][14:16]
+
+
+def test_already_checked_in_says_when_and_on_which_list_online_and_offline(open_scan, gate, api):
+    """Issue 28 #7: the amber verdict says when and where the first entry was, so a steward can judge
+    a pass-back: online from the API's `first_entry`, offline from this device's own record."""
+    known, fresh = gate.ticket("Rəna Yılmaz"), gate.ticket("Oğuz Əliyev")
+    page = open_scan(**PHONE)
+    sign_in(page, gate)
+    page.click("#camera-toggle")
+    wedge(page, known.secret)
+    verdict_after(page, 0, "ok")
+    dismiss(page)
+    wedge(page, known.secret)
+    card = verdict_after(page, 1, "error", "already_redeemed")
+    first = card.locator("#verdict-first")
+    expect(first).to_contain_text(translate("scan.verdict.first_entry", "en", time="", list="")[:12])
+    expect(first).to_contain_text(gate.list["name"])
+    expect(first).to_contain_text(first_entry_minute(api, gate, known))
+    screenshot(page, "en-already-first-entry")
+    dismiss(page)
+
+    go_offline_and_reload(page)
+    wedge(page, known.secret)  # admitted online before: this device remembers when
+    card = verdict_after(page, 0, "error", "already_redeemed", offline="true")
+    expect(first).to_contain_text(gate.list["name"])
+    expect(first).to_contain_text(first_entry_minute(api, gate, known))
+    dismiss(page)
+    wedge(page, fresh.secret)
+    verdict_after(page, 1, "ok", offline="true")
+    dismiss(page)
+    wedge(page, fresh.secret)  # admitted offline here a moment ago
+    card = verdict_after(page, 2, "error", "already_redeemed", offline="true")
+    expect(first).to_contain_text(gate.list["name"])
+    expect(first).to_contain_text(re.compile(r"\d\d:\d\d"))
+    assert_accessible(page)
+    screenshot(page, "en-already-first-entry-offline")

@@ -4,7 +4,7 @@ import { call, connection, isOnline, setOnline, Unreachable } from '../shared/ap
 import { lang, localized, t } from '../shared/texts.js';
 import { Camera } from './camera.js';
 import { parseSecret } from './crypto.js';
-import { afterScan, decide, entryKey } from './decide.js';
+import { afterScan, decide, entryKey, firstEntryAt } from './decide.js';
 import { unlockOnFirstGesture } from './sound.js';
 import * as store from './store.js';
 import { sync } from './sync.js';
@@ -276,7 +276,8 @@ async function askServer(ticket, type, list, { nonce, scannedAt, started }) {
     if (body?.status === 'ok' || body?.status === 'error') {
       if (body.status === 'ok') await remember(ticket, type, scannedAt);
       verdict.show({ status: body.status, reason: body.reason, name: body.attendee?.name, ticket: !!body.attendee,
-                     ticketTypeName: ticketTypeName(body.attendee?.ticket_type), offline: false }, type, started);
+                     ticketTypeName: ticketTypeName(body.attendee?.ticket_type), offline: false,
+                     firstEntry: firstEntryText(body.first_entry) }, type, started);
       refreshCounts();
       return true;
     }
@@ -292,7 +293,8 @@ async function checkHere(secret, type, { eventId, list, nonce, scannedAt, starte
   const key = ticket && entryKey(eventId, list.id, ticket.registrationId);
   const entry = key ? await store.get('entries', key) : null;
   const result = await decide({ bundle: state.bundle, list, secret, type, entry });
-  verdict.show({ ...result, ticketTypeName: ticketTypeName(result.ticketType), offline: true }, type, started);
+  const firstEntry = result.reason === 'already_redeemed' ? firstEntryText({ at: firstEntryAt(entry), list: list.id }) : '';
+  verdict.show({ ...result, ticketTypeName: ticketTypeName(result.ticketType), offline: true, firstEntry }, type, started);
   if (result.status !== 'ok') return;
   await store.record(afterScan(entry, key, type, scannedAt),
                      { nonce, event: eventId, list: list.id, secret: result.ticket.text, type, scanned_at: scannedAt });
@@ -375,6 +377,22 @@ function showConnection() {
 function timeOf(iso) {
   return new Date(iso).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit',
                                                   timeZone: state.bundle?.event.timezone });
+}
+
+/** A time at the gate: the clock alone on the event's day of `now`, else with the day (dd.mm). */
+function whenOf(iso) {
+  const zone = state.bundle?.event.timezone;
+  const day = (date) => new Intl.DateTimeFormat('en-GB', { day: '2-digit', month: '2-digit', timeZone: zone }).format(date);
+  const date = new Date(iso);
+  return day(date) === day(new Date()) ? timeOf(iso) : `${day(date).replace('/', '.')} ${timeOf(iso)}`;
+}
+
+/** "First entry: 14:05 · Main gate" for an amber verdict (the server's `first_entry`, or this
+    device's own record offline); empty when the first entry is not known. */
+function firstEntryText(firstEntry) {
+  if (!firstEntry?.at) return '';
+  const list = state.bundle?.lists.find((candidate) => candidate.id === firstEntry.list);
+  return t('scan.verdict.first_entry', { time: whenOf(firstEntry.at), list: list?.name ?? firstEntry.list });
 }
 
 async function showConflicts() {
