@@ -186,7 +186,7 @@ def perform(db: Tables, door: Door, request: ScanRequest, at_scan_time: bool = F
                          clock.parse_iso(scanned_at) if at_scan_time else received)
         if reason is not None and not request.force:
             return (_replay(db, door, request, registration)
-                    or _refuse(db, door, request, scanned_at, received, reason, registration))
+                    or _refuse(db, door, request, scanned_at, received, reason, registration, ticket_state))
         try:
             return _admit(db, door, request, registration, ticket_state, scanned_at, received, reason)
         except ConditionsFailed as failure:
@@ -300,8 +300,13 @@ def _admit(db: Tables, door: Door, request: ScanRequest, registration: Registrat
 
 def _conflict(reason: str, ticket_state: dict[str, Any] | None, list_id: str) -> dict[str, Any]:
     """What the server would have refused an offline admission for, and the entry it clashes with."""
+    return {"reason": reason, "first_entry": _first_entry(ticket_state, list_id)}
+
+
+def _first_entry(ticket_state: dict[str, Any] | None, list_id: str) -> dict[str, Any] | None:
+    """The ticket's earliest entry on this list (`{at, list}`, `at` as its scanner sent it), if any."""
     first_at = (ticket_state or {}).get("first_at")
-    return {"reason": reason, "first_entry": {"at": first_at, "list": list_id} if first_at else None}
+    return {"at": first_at, "list": list_id} if first_at else None
 
 
 def _state_update(registration: Registration, list_id: str, ticket_state: dict[str, Any] | None, change: state.Change,
@@ -336,8 +341,11 @@ def _replay(db: Tables, door: Door, request: ScanRequest, registration: Registra
 
 
 def _refuse(db: Tables, door: Door, request: ScanRequest, scanned_at: str, received: datetime, reason: str,
-            registration: Registration | None) -> Answer:
-    """Log the refusal (once per nonce, time and reason, so a re-uploaded batch adds nothing) and answer."""
+            registration: Registration | None, ticket_state: dict[str, Any] | None = None) -> Answer:
+    """Log the refusal (once per nonce, time and reason, so a re-uploaded batch adds nothing) and answer.
+
+    An `already_redeemed` answer says when and on which list the ticket first came in (`first_entry`),
+    so door staff can judge a pass-back."""
     record = _audit(db, door, request, scanned_at, received, reason,
                     registration and registration.id, ok=False)  # type: ignore[arg-type]
     try:
@@ -349,6 +357,8 @@ def _refuse(db: Tables, door: Door, request: ScanRequest, scanned_at: str, recei
                             "message": i18n.translate(_message_key(reason, registration), door.language)}
     if registration is not None:
         body["attendee"] = {"name": registration.name, "ticket_type": registration.ticket_type}
+    if reason == "already_redeemed":
+        body["first_entry"] = _first_entry(ticket_state, door.checkin_list["id"])
     return Answer(404 if reason == "invalid" else 400, body)
 
 

@@ -70,7 +70,9 @@ def scan_page(query_lang: str | None, accept_language: str | None) -> Response:
         code_hint=text("code.hint"), code_submit=text("code.submit"), search_heading=text("search.heading"),
         search_label=text("search.q"), search_submit=text("search.submit"),
         conflicts_heading=text("conflicts.heading"), conflicts_lead=text("conflicts.lead"),
-        signout=text("signout"), verdict_offline=text("verdict.offline"), verdict_dismiss=text("verdict.dismiss"),
+        signout=text("signout"), signout_confirm=text("signout.confirm"), signout_no=text("signout.no"),
+        signout_yes=text("signout.yes"), verdict_offline=text("verdict.offline"),
+        verdict_dismiss=text("verdict.dismiss"),
     )
     return html_page(language=language, title=text("title"), content=content, modules=MODULES, styles=STYLES,
                      headers={"Content-Security-Policy": CSP})

@@ -23,7 +23,11 @@ def past_window() -> dict:
 def reason(response, status=400):
     assert response.status_code == status, response.text
     body = response.json()
-    assert body["status"] == "error" and set(body) <= {"status", "reason", "message", "attendee"}
+    assert body["status"] == "error" and set(body) <= {"status", "reason", "message", "attendee", "first_entry"}
+    if body["reason"] == "already_redeemed":  # when and on which list the ticket first came in
+        assert body["first_entry"] is None or set(body["first_entry"]) == {"at", "list"}
+    else:
+        assert "first_entry" not in body
     return body["reason"]
 
 

@@ -384,9 +384,72 @@ def test_a_registration_is_approved_with_the_keyboard_alone(board, api):
             break
     assert page.evaluate(focused) == ["approve", people[2]["id"]]
     page.keyboard.press("Enter")
+    expect(page.locator("#confirm button[value=no]")).to_be_focused()  # the safe choice comes first
+    page.keyboard.press("Shift+Tab")
     expect(page.locator("#confirm button[value=yes]")).to_be_focused()
     page.keyboard.press("Enter")
     expect(row).to_have_attribute("data-status", "confirmed", timeout=20_000)  # the approval's round trip
     assert page.evaluate("document.activeElement.closest('tr').dataset.registrationId") == people[2]["id"]
     assert api.get(f"/api/events/{event['id']}/registrations/{people[2]['id']}",
                    token=api.admin_token).json()["status"] == "confirmed"
+
+
+def test_pressing_enter_again_and_again_never_undoes_an_approval(board, api):
+    """Issue 28 #1: Enter on "Approve", then Enter three more times, used to approve and then cancel.
+    The dialog now starts on "No", and after a move focus rests on the person's name, never on a
+    destructive button."""
+    page, event, _ = board
+    pending = api.post(f"/api/events/{event['id']}/registrations",
+                       json=registration_body(name="Enter Zinciri", ticket_type="std")).json()
+    assert pending["status"] == "pending_approval"
+    page.goto(f"/dashboard?lang=en#event={event['id']}&tab=registrations")
+    page.reload()  # the same address as an earlier test's: load the table afresh
+    row = page.locator(f"tr[data-registration-id='{pending['id']}']")
+    row.locator("button[data-action=approve]").focus()
+    for _ in range(4):
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)
+    expect(row).to_have_attribute("data-status", "pending_approval")
+    expect(row.locator("button[data-action=approve]")).to_be_focused()
+    stored = api.get(f"/api/events/{event['id']}/registrations/{pending['id']}", token=api.admin_token).json()
+    assert stored["status"] == "pending_approval"
+
+    page.keyboard.press("Enter")  # this time the organiser means it
+    expect(page.locator("#confirm button[value=no]")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    expect(row).to_have_attribute("data-status", "confirmed", timeout=20_000)
+    expect(row.locator(f"[data-detail='{pending['id']}']")).to_be_focused()
+    for _ in range(3):  # Enter opens the person's detail and closes it: nothing else
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)
+    page.keyboard.press("Escape")
+    expect(row).to_have_attribute("data-status", "confirmed")
+    stored = api.get(f"/api/events/{event['id']}/registrations/{pending['id']}", token=api.admin_token).json()
+    assert stored["status"] == "confirmed"
+
+
+@pytest.mark.parametrize("language", ["tr", "az", "en"])
+def test_a_door_token_for_an_event_without_a_check_in_list_comes_with_a_warning(board, api, make_event, language,
+                                                                               tmp_path_factory):
+    """Issue 28 #3: the dashboard made door tokens for an event without a list and said nothing."""
+    page, _, _ = board
+    bare = make_event(name={"tr": "Listesiz Gece", "az": "Siyahısız Gecə", "en": "Night Without a List"})
+    page.goto(f"/dashboard?lang={language}#event={bare['id']}&tab=door")
+    page.reload()
+    warning = page.locator("#door-no-list")
+    expect(warning).to_contain_text(text("door.no_list", language))
+    door_qr(page)
+    expect(warning).to_contain_text(text("door.no_list", language))
+    axe = [v for v in Axe().run(page, options=WCAG_21_AA).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert axe == []
+    screenshot(page, f"door-no-list-{language}", tmp_path_factory)
+    warning.get_by_role("button", name=text("door.no_list_action", language)).click()
+    expect(page.locator("#tab-lists")).to_be_visible()
+    page.fill("#list-name", "Ana kapı")
+    page.click("#list-form button[type=submit]")
+    expect(page.locator("#checkin-lists li")).to_contain_text("Ana kapı")
+    page.click("[data-tab=door]")
+    expect(page.locator("#door-tokens li")).to_have_count(1)
+    expect(warning).to_be_empty()
+    expect(warning).to_be_hidden()

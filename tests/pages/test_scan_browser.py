@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -318,13 +319,13 @@ def guest_name(language: str) -> str:
     return {"tr": "Gülşen Işıkgöz", "az": "Əli İlkin Qasımov", "en": "Mary O'Neill"}[language]
 
 
-def go_offline_and_reload(page):
+def go_offline_and_reload(page, language="en"):
     expect(page.locator("#scanner")).to_have_attribute("data-offline-ready", "true", timeout=20000)
     page.context.set_offline(True)
     page.reload()
     expect(page.locator("[data-online]")).to_have_attribute("data-online", "false")
     expect(page.locator("[data-count=checkin]")).not_to_have_text("–")  # the last counts the server gave
-    expect(page.locator("#data-age")).to_have_text("Offline data: 0 min old")
+    expect(page.locator("#data-age")).to_have_text(translate("scan.data_age", language, minutes=0))
 
 
 def test_offline_gates_decide_queue_survive_reload_and_sync_once(open_scan, gate, api):
@@ -464,3 +465,216 @@ def test_a_sign_in_link_opened_in_a_tab_already_on_the_scanner_signs_it_in(open_
     page.goto("/scan?lang=az#" + link.split("#")[1])
     assert_signed_in_without_the_token_in_a_url(page, api, token_id, addresses, "az")
     assert page.url.endswith("/scan?lang=az")
+
+
+@pytest.mark.parametrize("language", ["tr", "az", "en"])
+def test_signing_out_is_named_apart_from_the_exit_mode_and_asks_first(open_scan, gate, language):
+    """Issue 28 #2: "Çıkış yap" beside the mode "Çıkış" signed a steward out in one tap."""
+    sign_out = translate("scan.signout", language)
+    exit_mode = translate("scan.mode.exit", language)
+    assert exit_mode.casefold()[:4] not in sign_out.casefold(), (sign_out, exit_mode)
+    page = open_scan(**PHONE, locale=language)
+    sign_in(page, gate, language)
+    page.click("#camera-toggle")
+    expect(page.locator("#signout")).to_have_text(sign_out)
+    page.click("#signout")
+    dialog = page.locator("#signout-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(translate("scan.signout.confirm", language))
+    expect(page.locator("#signout-queue")).to_be_hidden()  # nothing waits to upload
+    expect(page.locator("#signout-no")).to_be_focused()  # the safe choice first
+    assert_accessible(page)
+    screenshot(page, f"{language}-signout-confirm")
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#signout")).to_be_focused()
+    assert page.evaluate("localStorage.getItem('kapi.scan.token')") == gate.token
+    expect(page.locator("#door")).to_be_visible()
+
+
+def test_signing_out_with_scans_waiting_says_how_many_and_keeps_them(open_scan, gate):
+    """The question counts the queue; sign-out keeps it, and the next sign-in here uploads it."""
+    guest = gate.ticket("Nərmin Çağlayan")
+    page = open_scan(**PHONE)
+    sign_in(page, gate)
+    page.click("#camera-toggle")
+    go_offline_and_reload(page)
+    wedge(page, guest.secret)
+    verdict_after(page, 0, "ok", offline="true")
+    dismiss(page)
+    expect(page.locator("[data-queue]")).to_have_attribute("data-queue", "1")
+    page.click("#signout")
+    queued = page.locator("#signout-queue")
+    expect(queued).to_be_visible()
+    expect(queued).to_have_text(translate("scan.signout.queue", "en", count=1))
+    assert_accessible(page)
+    screenshot(page, "en-signout-queued")
+    page.click("#signout-yes")
+    expect(page.locator("#signin")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('kapi.scan.token')") is None
+    before = gate.status()["checkin_count"]
+    page.context.set_offline(False)
+    sign_in(page, gate)
+    expect(page.locator("#queue")).to_have_attribute("data-queue", "0", timeout=20000)  # kept, then uploaded
+    assert gate.status()["checkin_count"] == before + 1
+
+
+@pytest.mark.parametrize("language", ["tr", "az", "en"])
+def test_a_scan_for_an_event_without_a_check_in_list_says_so(open_scan, api, make_event, language):
+    """Issue 28 #3: a typed or scanned code used to vanish with no verdict and no message."""
+    bare = make_event(name={"tr": "Listesiz Gece", "az": "Siyahısız Gecə", "en": "Night Without a List"})
+    token = make_token(api, "scanner", [bare["id"]])["token"]
+    page = open_scan(**PHONE, locale=language)
+    page.goto(f"/scan?lang={language}")
+    page.fill("[name=token]", token)
+    page.press("[name=token]", "Enter")
+    expect(page.locator("[name=event] option")).to_have_count(1)
+    expect(page.locator("#no-list")).to_have_text(translate("scan.no_list", language))
+    page.click("#camera-toggle")
+    page.select_option("[name=hold]", "0")
+    wedge(page, "KAPI-NO-LIST-1")
+    card = verdict_after(page, 0, "error", "no_list")
+    expect(card.locator(".verdict-reason")).to_have_text(translate("scan.no_list", language))
+    expect(card.locator(".verdict-title")).to_have_text(
+        page.evaluate("([t, l]) => t.toLocaleUpperCase(l)", [translate("scan.verdict.cannot_check", language), language]))
+    assert_accessible(page)
+    screenshot(page, f"{language}-no-list")
+
+
+PHONE_390 = {**PHONE, "viewport": {"width": 390, "height": 844}}
+#: Whether the element is on screen and on top (not under the verdict) at its centre.
+SHOWN_ON_SCREEN = """selector => {
+  const element = document.querySelector(selector);
+  const box = element.getBoundingClientRect();
+  if (!box.height || box.top < 0 || box.bottom > innerHeight) return false;
+  return element.contains(document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2));
+}"""
+CONFLICT = """([event, list]) => new Promise((resolve, reject) => {
+  const opening = indexedDB.open('kapi-scan', 1);
+  opening.onerror = reject;
+  opening.onsuccess = () => {
+    const tx = opening.result.transaction(['conflicts'], 'readwrite');
+    tx.objectStore('conflicts').put({nonce: 'n-conflict', event, list, scanned_at: new Date().toISOString(),
+      name: 'Zərifə Kılıç', reason: 'already_redeemed', first_entry: {at: new Date().toISOString(), list}});
+    tx.oncomplete = resolve;
+    tx.onerror = reject;
+  };
+})"""
+
+
+@pytest.mark.parametrize("language", ["tr", "az", "en"])
+def test_on_a_phone_the_connection_the_queue_and_conflicts_stay_in_view_and_counts_move_offline(open_scan, gate,
+                                                                                               language):
+    """Issue 28 #4: scrolled to the camera or the code box, or under a verdict, a steward on a 390×844
+    phone still sees "offline", what waits to upload and the conflicts; offline counts are not frozen."""
+    guest = gate.ticket({"tr": "Sebahat Güler", "az": "Səbinə Güler", "en": "Sabine Guler"}[language])
+    page = open_scan(**PHONE_390, locale=language)
+    sign_in(page, gate, language)
+    page.click("#camera-toggle")
+    go_offline_and_reload(page, language)
+    checkin = int(page.locator("[data-count=checkin]").text_content())
+    inside = int(page.locator("[data-count=inside]").text_content())
+    wedge(page, guest.secret)
+    verdict_after(page, 0, "ok", offline="true")
+    for selector in ("#online", "#queue"):
+        assert page.evaluate(SHOWN_ON_SCREEN, selector), f"{selector} hidden under the verdict"
+    expect(page.locator("#queue")).to_have_attribute("data-queue", "1")
+    screenshot(page, f"{language}-phone-offline-verdict")
+    dismiss(page)
+    expect(page.locator("[data-count=checkin]")).to_have_text(str(checkin + 1))  # counted here, offline
+    expect(page.locator("[data-count=inside]")).to_have_text(str(inside + 1))
+    page.evaluate(CONFLICT, [gate.event["id"], gate.list["id"]])
+    page.reload()  # offline: the page comes from the service worker
+    expect(page.locator("#conflict-count")).to_have_text(translate("scan.conflicts.count", language, count=1))
+    expect(page.locator("[data-count=checkin]")).to_have_text(str(checkin + 1))  # still, after a reload
+    for target in ("[name=code]", "#camera-toggle", "#signout"):
+        page.locator(target).scroll_into_view_if_needed()
+        for selector in ("#online", "#queue", "#conflict-count"):
+            assert page.evaluate(SHOWN_ON_SCREEN, selector), f"{selector} out of view at {target}"
+    expect(page.locator("#online")).to_have_attribute("data-online", "false")
+    assert_accessible(page)
+    screenshot(page, f"{language}-phone-offline-scrolled")
+    page.click("#conflict-count")
+    expect(page.locator("#conflict-items li")).to_contain_text("Zərifə Kılıç")
+    page.evaluate("""() => new Promise((resolve) => {
+      const opening = indexedDB.open('kapi-scan', 1);
+      opening.onsuccess = () => {
+        const tx = opening.result.transaction(['conflicts'], 'readwrite');
+        tx.objectStore('conflicts').delete('n-conflict');
+        tx.oncomplete = resolve;
+      };
+    })""")
+    page.context.set_offline(False)
+    expect(page.locator("#queue")).to_have_attribute("data-queue", "0", timeout=20000)
+    expect(page.locator("[data-count=checkin]")).to_have_text(str(gate.status()["checkin_count"]))
+
+
+def test_a_wedge_scan_after_tapping_the_mode_or_the_hold_setting_reaches_the_code_box(open_scan, gate):
+    """Issue 28 #5: the keystrokes went to the radio button or the select, and the scan was lost."""
+    first, second, third = (gate.ticket(name) for name in ("Tural Şıxəliyev", "Gökçe Ilgaz", "Leyla Ağazadə"))
+    page = open_scan(**PHONE)
+    sign_in(page, gate, hold="0")
+    page.click("#camera-toggle")
+    page.locator("label", has=page.locator("[name=mode][value=entry]")).click()  # the steward taps "Entry"
+    assert page.evaluate("document.activeElement.name") == "mode"
+    page.keyboard.type(first.secret, delay=2)  # a wedge types wherever the focus is
+    page.keyboard.press("Enter")
+    expect(verdict_after(page, 0, "ok")).to_contain_text("Tural Şıxəliyev")
+    dismiss(page)
+
+    page.select_option("[name=hold]", "0")  # the steward taps the hold setting
+    page.locator("[name=hold]").focus()
+    page.keyboard.type(second.secret, delay=2)
+    page.keyboard.press("Enter")
+    expect(verdict_after(page, 1, "ok")).to_contain_text("Gökçe Ilgaz")
+    expect(page.locator("[name=hold]")).to_have_value("0")  # the letters did not pick another option
+    dismiss(page)
+
+    page.locator("#camera-toggle").focus()  # a button tapped last
+    page.keyboard.type(third.secret, delay=2)
+    page.keyboard.press("Enter")
+    expect(verdict_after(page, 2, "ok")).to_contain_text("Leyla Ağazadə")
+    expect(page.locator("[name=mode][value=entry]")).to_be_checked()
+
+
+def first_entry_minute(api, gate, ticket) -> str:
+    """The minute (":MM") of the ticket's first entry on the gate's list, as the server keeps it."""
+    found = api.get(f"/api/events/{gate.event['id']}/registrations/{ticket.registration['id']}",
+                    token=api.admin_token).json()
+    return ":" + found["checkins"][gate.list["id"]]["first_at"][14:16]
+
+
+def test_already_checked_in_says_when_and_on_which_list_online_and_offline(open_scan, gate, api):
+    """Issue 28 #7: the amber verdict says when and where the first entry was, so a steward can judge
+    a pass-back: online from the API's `first_entry`, offline from this device's own record."""
+    known, fresh = gate.ticket("Rəna Yılmaz"), gate.ticket("Oğuz Əliyev")
+    page = open_scan(**PHONE)
+    sign_in(page, gate)
+    page.click("#camera-toggle")
+    wedge(page, known.secret)
+    verdict_after(page, 0, "ok")
+    dismiss(page)
+    wedge(page, known.secret)
+    card = verdict_after(page, 1, "error", "already_redeemed")
+    first = card.locator("#verdict-first")
+    expect(first).to_contain_text(translate("scan.verdict.first_entry", "en", time="", list="")[:12])
+    expect(first).to_contain_text(gate.list["name"])
+    expect(first).to_contain_text(first_entry_minute(api, gate, known))
+    screenshot(page, "en-already-first-entry")
+    dismiss(page)
+
+    go_offline_and_reload(page)
+    wedge(page, known.secret)  # admitted online before: this device remembers when
+    card = verdict_after(page, 0, "error", "already_redeemed", offline="true")
+    expect(first).to_contain_text(gate.list["name"])
+    expect(first).to_contain_text(first_entry_minute(api, gate, known))
+    dismiss(page)
+    wedge(page, fresh.secret)
+    verdict_after(page, 1, "ok", offline="true")
+    dismiss(page)
+    wedge(page, fresh.secret)  # admitted offline here a moment ago
+    card = verdict_after(page, 2, "error", "already_redeemed", offline="true")
+    expect(first).to_contain_text(gate.list["name"])
+    expect(first).to_contain_text(re.compile(r"\d\d:\d\d"))
+    assert_accessible(page)
+    screenshot(page, "en-already-first-entry-offline")

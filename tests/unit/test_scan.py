@@ -63,6 +63,16 @@ def test_a_confirmed_ticket_enters_once_and_is_counted(db, gate):
     assert (figures["checkin_count"], figures["inside_count"], figures["checkin_count__std"]) == (1, 1, 1)
 
 
+def test_already_redeemed_says_when_and_on_which_list_the_ticket_first_came_in(gate):
+    door, ticket = gate.door(), gate.ticket()
+    first = gate.scan(door, ticket)
+    again = gate.scan(door, ticket)
+    assert reason(again) == "already_redeemed"
+    assert again.body["first_entry"] == {"at": first.body["checkin"]["at"], "list": door.checkin_list["id"]}
+    other = gate.scan(door, gate.ticket(status="cancelled"))
+    assert reason(other) == "canceled" and "first_entry" not in other.body
+
+
 def test_reasons_come_in_the_spec_order(gate):
     vip_later = gate.door(ticket_types=["vip"], valid_from=gate.hours.at("6:00"))
     assert reason(gate.scan(vip_later, gate.ticket("std", "cancelled"))) == "canceled"

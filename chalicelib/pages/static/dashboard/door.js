@@ -6,7 +6,7 @@
    QR is drawn here, from the vendored qrcode-generator, so the code goes nowhere else either. */
 import {BASE} from "../shared/api.js";
 import {t} from "../shared/texts.js";
-import {api, explain, post} from "./session.js";
+import {api, explain, get, post} from "./session.js";
 import {el, eventTime} from "./draw.js";
 import {ItemsPanel} from "./panel.js";
 import {qrcode} from "../vendor/qrcode-generator/qrcode.mjs";
@@ -58,6 +58,23 @@ export class DoorPanel extends ItemsPanel {
     document.getElementById("door-new").hidden = true;
     document.getElementById("door-qr").replaceChildren();
     this.load();
+    this.warnWithoutList();
+  }
+
+  /* A scanner signed in for an event without a check-in list can check no ticket: say so here, with
+     the way to the tab that makes one, when the tab opens and again after a token is made. */
+  async warnWithoutList() {
+    const warning = document.getElementById("door-no-list");
+    let none = false;
+    try {
+      none = (await get(`/api/events/${encodeURIComponent(this.event.id)}/checkin-lists`)).items.length === 0;
+    } catch {
+      none = false;  // the list of tokens says what went wrong
+    }
+    warning.replaceChildren(...(none ? [t("dashboard.door.no_list"), " ",
+      el("button", {type: "button", class: "link-button", dataset: {goto: "lists"},
+                    on: {click: () => document.querySelector("[data-tab=lists]").click()}},
+         t("dashboard.door.no_list_action"))] : []));
   }
 
   load() {
@@ -91,7 +108,7 @@ export class DoorPanel extends ItemsPanel {
       document.getElementById("door-new").hidden = false;
       link.focus();
       this.form.reset();
-      await this.load();
+      await Promise.all([this.load(), this.warnWithoutList()]);
     } catch (error) {
       this.error.textContent = explain(error);
     }

@@ -1,7 +1,8 @@
 /* The registrations table: search (the API folds Turkish and Azerbaijani letters), status and ticket
    type filters, "more" by the API's cursor, and the organiser's moves. A move asks first (a <dialog>),
    then replaces its row with the registration the API answers, so the table never reloads under the
-   organiser's eyes and focus stays on the row. */
+   organiser's eyes and focus stays on the row. The dialog opens on "No" and, after a move, focus rests
+   on the person's name: Enter pressed again and again never chains one move into another. */
 import {localized, t} from "../shared/texts.js";
 import {api, explain, get, post} from "./session.js";
 import {el, eventTime} from "./draw.js";
@@ -129,7 +130,9 @@ export class RegistrationsTable {
       const fresh = this.row(updated);
       row.replaceWith(fresh);
       this.status.textContent = t(`dashboard.done.${action}`, {name: updated.name});
-      (fresh.querySelector("[data-action]") || fresh.querySelector("[data-detail]")).focus();
+      // Focus rests on the person's name, never on a button that undoes what was just done: an
+      // organiser pressing Enter again opens the detail, not a cancellation.
+      fresh.querySelector("[data-detail]").focus();
       this.onChange();
     } catch (error) {
       this.status.textContent = explain(error);
@@ -142,6 +145,8 @@ export class RegistrationsTable {
       this.confirmDialog.returnValue = "";
       this.confirmDialog.addEventListener("close", () => resolve(this.confirmDialog.returnValue), {once: true});
       this.confirmDialog.showModal();
+      // The safe choice first: Enter pressed once too often goes back instead of acting.
+      this.confirmDialog.querySelector("button[value=no]").focus();
     });
   }
 

@@ -48,5 +48,14 @@ export async function decide({ bundle, list, secret, type, entry, now = new Date
 export function afterScan(entry, key, type, at) {
   const before = entry ?? { key, entries: 0, exits: 0, last_type: null };
   return { ...before, entries: before.entries + (type === 'entry' ? 1 : 0),
-           exits: before.exits + (type === 'exit' ? 1 : 0), last_type: type, last_at: at };
+           exits: before.exits + (type === 'exit' ? 1 : 0), last_type: type, last_at: at,
+           first_at: firstEntryAt(before) ?? (type === 'entry' ? at : null) };
+}
+
+/** When this device first let the ticket in on its list, if it knows (records kept before `first_at`
+    was: their one entry, while it is the last scan). */
+export function firstEntryAt(entry) {
+  if (!entry) return null;
+  if (entry.first_at) return entry.first_at;
+  return entry.entries === 1 && entry.last_type === 'entry' ? entry.last_at ?? null : null;
 }

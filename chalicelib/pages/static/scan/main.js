@@ -4,7 +4,7 @@ import { call, connection, isOnline, setOnline, Unreachable } from '../shared/ap
 import { lang, localized, t } from '../shared/texts.js';
 import { Camera } from './camera.js';
 import { parseSecret } from './crypto.js';
-import { afterScan, decide, entryKey } from './decide.js';
+import { afterScan, decide, entryKey, firstEntryAt } from './decide.js';
 import { unlockOnFirstGesture } from './sound.js';
 import * as store from './store.js';
 import { sync } from './sync.js';
@@ -60,14 +60,14 @@ function ticketTypeName(id) {
 
 function showSignIn() {
   $('signin').hidden = false;
-  for (const id of ['door', 'manual']) $(id).hidden = true;
+  for (const id of ['door', 'manual', 'scan-status']) $(id).hidden = true;
   $('camera').hidden = !camera.running;
   $('token').focus();
 }
 
 async function showDoor() {
   $('signin').hidden = true;
-  for (const id of ['door', 'manual', 'camera']) $(id).hidden = false;
+  for (const id of ['door', 'manual', 'camera', 'scan-status']) $(id).hidden = false;
   const select = form.elements.event;
   select.replaceChildren(...state.events.map((event) => new Option(localized(event.name), event.id)));
   select.value = store.settings.read('event') ?? state.events[0]?.id ?? '';
@@ -97,6 +97,7 @@ function fillLists() {
   const select = form.elements.list;
   const chosen = select.value || store.settings.read('list');
   select.replaceChildren(...(state.bundle?.lists ?? []).map((list) => new Option(list.name, list.id)));
+  $('no-list').textContent = state.bundle && !state.bundle.lists.length ? t('scan.no_list') : '';
   if ([...select.options].some((option) => option.value === chosen)) select.value = chosen;
   store.settings.write('list', select.value || null);
 }
@@ -142,6 +143,25 @@ function signOut() {
   updateCameraButtons();
   verdict.hide();
   showSignIn();  // queued scans stay on the device and sync after the next sign-in
+}
+
+/** Signing out asks first: the door's sign-in QR code is shown once, so a steward signed out by
+    mistake needs a new one. Scans admitted offline and not uploaded yet are counted in the question:
+    sign-out keeps them on the device, but only a later sign-in here for their event uploads them. */
+async function askSignOut() {
+  const waiting = await store.count('queue');
+  const queued = $('signout-queue');
+  queued.dataset.waiting = String(waiting);
+  queued.textContent = waiting ? t('scan.signout.queue', { count: waiting }) : '';
+  queued.hidden = waiting === 0;
+  const dialog = $('signout-dialog');
+  dialog.returnValue = '';
+  dialog.addEventListener('close', () => {
+    if (dialog.returnValue === 'yes') signOut();
+    else $('signout').focus();
+  }, { once: true });
+  dialog.showModal();
+  $('signout-no').focus();  // the safe choice first: a second tap or Enter keeps the steward signed in
 }
 
 /** What a sign-in QR code or typed text holds: `{code}` (the dashboard's link), `{token}` (a bare
@@ -213,18 +233,31 @@ async function check(secret, decodedAt, type) {
   const started = decodedAt ?? performance.now();
   const eventId = form.elements.event.value;
   const list = currentList();
-  if (!list) return;
+  if (!list) {
+    showNoList(started);
+    return;
+  }
   const nonce = crypto.randomUUID();
   const scannedAt = new Date().toISOString();
   if (isOnline() && await askServer({ secret }, type, list, { nonce, scannedAt, started })) return;
   await checkHere(secret, type, { eventId, list, nonce, scannedAt, started });
 }
 
+/** A scan for an event without a check-in list (or whose lists this device never received) cannot be
+ *  checked: said in the verdict's place, red, never silently dropped. */
+function showNoList(started) {
+  verdict.show({ status: 'error', reason: 'no_list', title: t('scan.verdict.cannot_check'),
+                 message: t(state.bundle ? 'scan.no_list' : 'scan.no_data'), offline: !isOnline() }, mode(), started);
+}
+
 /** A person found by name: admitted by registration id, never a secret (the door search holds none),
  *  so only the server can decide; without it the page says so and the steward tries again. */
 async function admitFound(person) {
   const list = currentList();
-  if (!list) return;
+  if (!list) {
+    showNoList();
+    return;
+  }
   const scan = { nonce: crypto.randomUUID(), scannedAt: new Date().toISOString(), started: performance.now() };
   if (isOnline() && await askServer({ registration_id: person.registration_id }, 'entry', list, scan)) return;
   $('search-message').textContent = t('scan.search.offline');
@@ -243,7 +276,8 @@ async function askServer(ticket, type, list, { nonce, scannedAt, started }) {
     if (body?.status === 'ok' || body?.status === 'error') {
       if (body.status === 'ok') await remember(ticket, type, scannedAt);
       verdict.show({ status: body.status, reason: body.reason, name: body.attendee?.name, ticket: !!body.attendee,
-                     ticketTypeName: ticketTypeName(body.attendee?.ticket_type), offline: false }, type, started);
+                     ticketTypeName: ticketTypeName(body.attendee?.ticket_type), offline: false,
+                     firstEntry: firstEntryText(body.first_entry) }, type, started);
       refreshCounts();
       return true;
     }
@@ -259,11 +293,13 @@ async function checkHere(secret, type, { eventId, list, nonce, scannedAt, starte
   const key = ticket && entryKey(eventId, list.id, ticket.registrationId);
   const entry = key ? await store.get('entries', key) : null;
   const result = await decide({ bundle: state.bundle, list, secret, type, entry });
-  verdict.show({ ...result, ticketTypeName: ticketTypeName(result.ticketType), offline: true }, type, started);
+  const firstEntry = result.reason === 'already_redeemed' ? firstEntryText({ at: firstEntryAt(entry), list: list.id }) : '';
+  verdict.show({ ...result, ticketTypeName: ticketTypeName(result.ticketType), offline: true, firstEntry }, type, started);
   if (result.status !== 'ok') return;
   await store.record(afterScan(entry, key, type, scannedAt),
                      { nonce, event: eventId, list: list.id, secret: result.ticket.text, type, scanned_at: scannedAt });
   showQueue();
+  refreshCounts();
 }
 
 // --- Counts, queue, connection, bundle -----------------------------------------------------------
@@ -273,19 +309,34 @@ function showCounts(counts) {
   document.querySelector('[data-count=inside]').textContent = counts?.inside_count ?? '–';
 }
 
-/** The list's counts from the server; offline, the last ones it gave (kept on the device). */
+/** `counts` from the server plus what this device admitted and has not uploaded yet (the server
+    cannot count those): tickets entered (each once) and entries minus exits. */
+async function withQueued(counts, eventId, listId) {
+  if (!counts) return null;
+  const queued = (await store.all('queue')).filter((scan) => scan.event === eventId && scan.list === listId);
+  const entered = new Set(queued.filter((scan) => scan.type === 'entry')
+    .map((scan) => parseSecret(scan.secret)?.registrationId ?? scan.secret));
+  const inside = queued.reduce((sum, scan) => sum + (scan.type === 'entry' ? 1 : -1), 0);
+  return { checkin_count: counts.checkin_count + entered.size,
+           inside_count: Math.max(0, counts.inside_count + inside) };
+}
+
+/** The list's counts: the server's (offline, the last ones it gave, kept on the device) plus this
+    device's scans still waiting to upload, so offline the figures move with every admission. */
 async function refreshCounts() {
   const list = currentList();
   if (!list || !state.token) return;
-  const kept = `counts.${form.elements.event.value}.${list.id}`;
-  showCounts(JSON.parse(store.settings.read(kept) ?? 'null'));
+  const eventId = form.elements.event.value;
+  const kept = `counts.${eventId}.${list.id}`;
+  showCounts(await withQueued(JSON.parse(store.settings.read(kept) ?? 'null'), eventId, list.id));
   if (!isOnline()) return;
   try {
-    const { status, body } = await call(`/api/events/${form.elements.event.value}/checkin-lists/${list.id}/status`,
+    const { status, body } = await call(`/api/events/${eventId}/checkin-lists/${list.id}/status`,
                                         { ...DOOR, token: state.token, timeout: CALL_TIMEOUT_MS });
     if (status !== 200) return;
-    store.settings.write(kept, JSON.stringify({ checkin_count: body.checkin_count, inside_count: body.inside_count }));
-    showCounts(body);
+    const counts = { checkin_count: body.checkin_count, inside_count: body.inside_count };
+    store.settings.write(kept, JSON.stringify(counts));
+    showCounts(await withQueued(counts, eventId, list.id));
   } catch { /* shown as offline */ }
 }
 
@@ -328,10 +379,30 @@ function timeOf(iso) {
                                                   timeZone: state.bundle?.event.timezone });
 }
 
+/** A time at the gate: the clock alone on the event's day of `now`, else with the day (dd.mm). */
+function whenOf(iso) {
+  const zone = state.bundle?.event.timezone;
+  const day = (date) => new Intl.DateTimeFormat('en-GB', { day: '2-digit', month: '2-digit', timeZone: zone }).format(date);
+  const date = new Date(iso);
+  return day(date) === day(new Date()) ? timeOf(iso) : `${day(date).replace('/', '.')} ${timeOf(iso)}`;
+}
+
+/** "First entry: 14:05 · Main gate" for an amber verdict (the server's `first_entry`, or this
+    device's own record offline); empty when the first entry is not known. */
+function firstEntryText(firstEntry) {
+  if (!firstEntry?.at) return '';
+  const list = state.bundle?.lists.find((candidate) => candidate.id === firstEntry.list);
+  return t('scan.verdict.first_entry', { time: whenOf(firstEntry.at), list: list?.name ?? firstEntry.list });
+}
+
 async function showConflicts() {
   const eventId = form.elements.event.value;
   const conflicts = (await store.all('conflicts')).filter((c) => c.event === eventId);
   $('conflicts').hidden = conflicts.length === 0;
+  const pill = $('conflict-count');
+  pill.dataset.conflicts = String(conflicts.length);
+  pill.textContent = t('scan.conflicts.count', { count: conflicts.length });
+  pill.hidden = conflicts.length === 0;
   $('conflict-items').replaceChildren(...conflicts.map((conflict) => {
     const item = document.createElement('li');
     item.dataset.conflict = conflict.reason;
@@ -440,7 +511,7 @@ $('signin-form').addEventListener('submit', (event) => {
   if (typed) startSignIn(signInIn(typed) ?? { token: typed });
 });
 $('signin-camera').addEventListener('click', () => { $('camera').hidden = false; startCamera(); });
-$('signout').addEventListener('click', signOut);
+$('signout').addEventListener('click', askSignOut);
 form.elements.event.addEventListener('change', () => { store.settings.write('list', null); loadEvent(); });
 form.elements.list.addEventListener('change', () => { store.settings.write('list', form.elements.list.value); refreshCounts(); });
 form.addEventListener('change', (event) => {
@@ -474,10 +545,22 @@ $('camera-switch').addEventListener('click', () => camera.switch().then(updateCa
 $('camera-torch').addEventListener('click', async () => {
   $('camera-torch').setAttribute('aria-pressed', String(await camera.toggleTorch()));
 });
-// A wedge scanner types wherever the focus is: typing outside a field goes to the code box.
+// A wedge scanner types wherever the focus is: typing outside a text field goes to the code box. On
+// a control the steward just tapped (the mode's radio, the hold select, a button) the key would work
+// the control instead (a select jumps to the option of that letter), so it is taken from it and put
+// into the box; a space still works the control, as codes hold none.
+const TEXT_FIELD = 'textarea, input:not([type=radio]):not([type=checkbox]):not([type=button]):not([type=submit])';
 addEventListener('keydown', (event) => {
-  const typing = event.target.closest?.('input, select, textarea, button');
-  if (!typing && state.token && event.key.length === 1 && !event.ctrlKey && !event.metaKey) $('code').focus();
+  if (!state.token || event.key.length !== 1 || event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  if (target.closest?.(TEXT_FIELD) || target.closest?.('dialog')) return;
+  const code = $('code');
+  if (target.closest?.('select, input, button')) {
+    if (event.key === ' ') return;
+    event.preventDefault();
+    code.value += event.key;
+  }
+  code.focus();
 });
 
 unlockOnFirstGesture();

@@ -6,7 +6,7 @@ import { lang, t } from '../shared/texts.js';
 
 let holdSeconds = 3;
 const card = document.getElementById('verdict');
-const parts = Object.fromEntries(['title', 'name', 'type', 'reason', 'offline']
+const parts = Object.fromEntries(['title', 'name', 'type', 'reason', 'first', 'offline']
   .map((part) => [part, document.getElementById(`verdict-${part}`)]));
 let timer;
 
@@ -28,13 +28,16 @@ function kindOf(verdict) {
 }
 
 function title(verdict, type) {
+  if (verdict.title) return verdict.title;
   if (verdict.status === 'ok') return t(`scan.verdict.ok.${type}`);
   return t(verdict.reason === 'already_redeemed' ? 'scan.verdict.already_redeemed' : 'scan.verdict.error');
 }
 
 /**
  * Shows `{status, reason, name, ticketTypeName, offline}` for a scan of `type`; `started` is the
- * moment the code was decoded, so the card reports how long the decision took (data-ms).
+ * moment the code was decoded, so the card reports how long the decision took (data-ms). A scan that
+ * could not be checked at all (no check-in list) brings its own `title` and `message`; an amber one
+ * may say when and where the ticket first came in (`firstEntry`, a sentence).
  */
 export function show(verdict, type, started) {
   const kind = kindOf(verdict);
@@ -43,7 +46,8 @@ export function show(verdict, type, started) {
   parts.title.textContent = title(verdict, type).toLocaleUpperCase(lang);
   parts.name.textContent = verdict.name || (verdict.ticket ? t('scan.verdict.no_name') : '');
   parts.type.textContent = verdict.ticketTypeName ?? '';
-  parts.reason.textContent = verdict.reason ? t(`checkin.reason.${verdict.reason}`) : '';
+  parts.reason.textContent = verdict.message ?? (verdict.reason ? t(`checkin.reason.${verdict.reason}`) : '');
+  parts.first.textContent = verdict.firstEntry ?? '';
   parts.offline.hidden = !verdict.offline;
   card.hidden = false;
   if (started !== undefined) card.dataset.ms = (performance.now() - started).toFixed(1);
