@@ -54,6 +54,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed system-packages lint test-unit
 	KAPI_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q tests --ignore=tests/unit
 	$(MAKE) --no-print-directory test-faults
+	$(MAKE) --no-print-directory rehearse
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -105,6 +106,15 @@ else
 		$(if $(SENDER_DOMAIN),--sender-domain '$(if $(filter none,$(SENDER_DOMAIN)),,$(SENDER_DOMAIN))') \
 		$(foreach p,$(PARAMETERS),--parameter '$(p)')
 endif
+
+# SPEC §12: the packaged stacks of dev and prod deployed by `make deploy`'s code to an AWS stand-in on this
+# machine (moto), the packaged API function run as Lambda runs it behind API Gateway's rules, an event day
+# through it, an update, a rerun, a failed first deploy and its recovery, and `make destroy` (README,
+# "The deployment rehearsal"). Exits non-zero on any failure.
+rehearse: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(MAKE) --no-print-directory package STAGE=dev BUILD=$(BUILD)/rehearsal
+	$(MAKE) --no-print-directory package STAGE=prod BUILD=$(BUILD)/rehearsal
+	$(PY) -m infra.rehearse --build $(BUILD)/rehearsal
 
 # Deletes the stage's stack; on prod its data tables stay (DeletionPolicy Retain), and so do the signing
 # keys and the artifact bucket everywhere.

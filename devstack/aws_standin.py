@@ -14,6 +14,11 @@ and Logs for any account on 127.0.0.1 only. Added here, in this process only (mo
   takes only a `Name`, and then refuses the `Deployment` of an API without methods);
 - an update whose parameters and processed template equal the stack's is a change set without changes,
   as in CloudFormation (moto compares the parameters with those the stack was first created with);
+- a function updated by a stack keeps its layers (moto passes the layer's object where CloudFormation
+  passes its ARN, and fails);
+- DynamoDB stream records are not handed to a function (moto would start Docker, which is not here);
+- `DeletionPolicy: RetainExceptOnCreate` (moto knows only `Retain`): kept when the stack is deleted,
+  deleted when a failed create rolls back;
 - a change set whose execution fails while creating a stack leaves the stack `ROLLBACK_COMPLETE`, with
   what was created deleted again and a `CREATE_FAILED` event saying why, as CloudFormation rolls back
   (moto raises the error to the caller and leaves the stack half made).
@@ -59,6 +64,9 @@ def install() -> None:
         _patch_rest_api()
         _patch_rollback()
         _patch_unchanged()
+        _patch_layer_refs()
+        _patch_stream_delivery()
+        _patch_deletion_policy()
         # The transform's metrics (timings of its IAM calls) are published nowhere here.
         logging.getLogger("samtranslator.metrics").setLevel(logging.ERROR)
         _done.append(True)
@@ -158,7 +166,7 @@ def _patch_rollback() -> None:
             stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason="The following resource(s) "
                                    "failed to create. Rollback requested by user.")
             try:
-                stack.resource_map.delete()
+                stack.resource_map.delete(keep=("Retain",))  # RetainExceptOnCreate: deleted on a failed create
             except Exception:  # noqa: BLE001 - what cannot be deleted stays, as in a ROLLBACK_FAILED
                 LOG.exception("rollback of %s left resources", stack.name)
             stack.status = "ROLLBACK_COMPLETE"
@@ -180,11 +188,66 @@ def _patch_unchanged() -> None:
     Stack.has_parameters = has_parameters  # type: ignore[method-assign]
 
 
+def _patch_layer_refs() -> None:
+    """A function updated by a stack keeps its layers: moto hands the update the layer's object where
+    CloudFormation gives its ARN (`Ref` of an AWS::Lambda::LayerVersion)."""
+    from moto.awslambda.models import LambdaFunction, LayerVersion
+
+    original = LambdaFunction._get_layers_data
+
+    def _get_layers_data(self: Any, layers_versions_arns: list[Any]) -> Any:
+        return original(self, [layer.arn if isinstance(layer, LayerVersion) else layer
+                               for layer in layers_versions_arns])
+
+    LambdaFunction._get_layers_data = _get_layers_data  # type: ignore[method-assign]
+
+
+def _patch_stream_delivery() -> None:
+    """Stream records are not delivered to functions: moto would start a Docker container for each
+    batch (none here). The outbox stream's consumer is run by the rehearsal itself, or not at all
+    (README, "What the rehearsal cannot check")."""
+    from moto.awslambda.models import LambdaBackend
+
+    def send_dynamodb_items(self: Any, function_arn: str, items: list[Any], source: str) -> None:
+        return None
+
+    LambdaBackend.send_dynamodb_items = send_dynamodb_items  # type: ignore[method-assign,assignment]
+
+
+def _patch_deletion_policy() -> None:
+    """DeletionPolicy as CloudFormation reads it: a stack's delete keeps `Retain` and
+    `RetainExceptOnCreate` resources; the rollback of a failed create keeps only `Retain` ones (moto
+    knows only `Retain`, and deletes a `RetainExceptOnCreate` table with its stack)."""
+    from moto.cloudformation.parsing import ResourceMap
+
+    def delete(self: Any, keep: tuple[str, ...] = ("Retain", "RetainExceptOnCreate")) -> None:
+        remaining = {key for key, value in self._resource_json_map.items() if value.get("DeletionPolicy") not in keep}
+        last_error: Exception | None = None
+        while remaining:  # dependencies first: what fails is tried again while something else went
+            progressed = False
+            for logical_id in sorted(remaining):
+                parsed = self._parsed_resources.get(logical_id)
+                try:
+                    if parsed is not None and not isinstance(parsed, str):
+                        self._delete_resource(parsed, self._resource_json_map[logical_id])
+                        self._parsed_resources.pop(logical_id)
+                except Exception as error:  # noqa: BLE001 - a dependency still there; next pass
+                    last_error = error
+                else:
+                    remaining.discard(logical_id)
+                    progressed = True
+            if not progressed:
+                raise last_error or RuntimeError(f"cannot delete {sorted(remaining)}")
+
+    ResourceMap.delete = delete  # type: ignore[method-assign]
+
+
 def start(port: int = 0) -> tuple[Any, str]:
     """moto's server on 127.0.0.1 with the additions above; returns it and its endpoint URL."""
     from moto.server import ThreadedMotoServer
 
     install()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, bound = server.get_host_and_port()

@@ -43,6 +43,8 @@ FAILED_BY_HAND = {
     "DELETE_FAILED": "a delete failed; `make destroy` again, or delete it in the console.",
     "UPDATE_ROLLBACK_FAILED": "continue the rollback in the console (ContinueUpdateRollback), then deploy again.",
 }
+# DeletionPolicy values under which a stack's delete leaves the resource.
+KEEPING_POLICIES = ("Retain", "RetainExceptOnCreate")
 WAIT_SECONDS = int(os.environ.get("KAPI_DEPLOY_POLL_SECONDS", "10"))
 
 
@@ -172,6 +174,8 @@ def apply_stack(cloudformation, stack_name: str, template_url: str, given: dict[
     elif status and status.endswith("_IN_PROGRESS") and status != "REVIEW_IN_PROGRESS":
         raise DeployError(f"{stack_name} is {status}: another deploy or delete is running; wait for it.")
     kind = "CREATE" if status in (None, "REVIEW_IN_PROGRESS") else "UPDATE"
+    if kind == "CREATE" and template.PROTECT_PARAMETER in declared:
+        given = {template.PROTECT_PARAMETER: "false", **given}  # turned on once the create succeeded
     name = f"{stack_name}-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}-{secrets.token_hex(3)}"
     parameters = stack_parameters(given, declared, existing if kind == "UPDATE" else None)
     try:
@@ -235,6 +239,11 @@ def deploy(stage: Stage, build: Path, bucket: str | None, parameters: dict[str, 
            "unchanged": f"no change: stack {plan.stack_name} is up to date"}[outcome])
     if outcome == "created":
         print("first admin token (shown once, keep it safe):", first_admin_token(stage, region))
+    if outcome == "created" and template.PROTECT_PARAMETER in uploaded["template"].get("Parameters", {}):
+        apply_stack(cloudformation, plan.stack_name, uploaded["url"], {template.PROTECT_PARAMETER: "true"},
+                    list(uploaded["template"]["Parameters"]))
+        print("table deletion protection turned on (off only while the stack was first created, so that a "
+              "failed create could roll its new tables back)")
     described = stack_status(cloudformation, plan.stack_name) or {}
     for parameter in described.get("Parameters", []):
         print(f"parameter {parameter['ParameterKey']} = {parameter.get('ParameterValue', '')!r}")
@@ -246,7 +255,7 @@ def deploy(stage: Stage, build: Path, bucket: str | None, parameters: dict[str, 
 
 def destroy(stage: Stage) -> None:
     """Deletes the stage's stack. On a protected stage (prod) the data tables stay: the deployed template
-    must say DeletionPolicy Retain for every one of them, or nothing is deleted."""
+    must keep every one of them (DeletionPolicy Retain or RetainExceptOnCreate), or nothing is deleted."""
     import boto3
 
     cloudformation = boto3.session.Session().client("cloudformation")
@@ -258,7 +267,7 @@ def destroy(stage: Stage) -> None:
     deployed = json.loads(deployed) if isinstance(deployed, str) else deployed
     tables = {name: resource for name, resource in deployed.get("Resources", {}).items()
               if resource.get("Type") == "AWS::DynamoDB::Table"}
-    kept = sorted(name for name, resource in tables.items() if resource.get("DeletionPolicy") == "Retain")
+    kept = sorted(name for name, resource in tables.items() if resource.get("DeletionPolicy") in KEEPING_POLICIES)
     if stage.name in template.PROTECTED_STAGES and len(kept) != len(tables):
         raise DeployError(f"{stack_name} holds tables without DeletionPolicy Retain "
                           f"({', '.join(sorted(set(tables) - set(kept)))}): deploy the current template first; "
@@ -266,7 +275,7 @@ def destroy(stage: Stage) -> None:
     delete_stack(cloudformation, stack_name)
     print(f"stack {stack_name} deleted")
     if kept:
-        print(f"tables kept (DeletionPolicy Retain, deletion protection on): {', '.join(kept)}")
+        print(f"tables kept (DeletionPolicy {deployed['Resources'][kept[0]]['DeletionPolicy']}): {', '.join(kept)}")
     print(f"kept as well: the signing keys ({stage.signing_key_name}) and the artifact bucket")
 
 
