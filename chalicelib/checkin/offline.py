@@ -51,8 +51,9 @@ PAGE_SIZE = 5000
 # How far before the start of a sync its token reaches back (index lag, changes made while paging).
 SYNC_OVERLAP = timedelta(seconds=60)
 # Registrations read (index items) for one page of changes: the changes are few, so a page reads on
-# until this many or PAGE_SIZE changes (about 5 s of Query calls in Lambda at 100,000 registrations).
-CHANGES_READ_PER_PAGE = 50_000
+# until this many or PAGE_SIZE changes (about 20 MB of items, 20 Query calls: a second or two in
+# Lambda; 5 requests for an event of 100,000).
+CHANGES_READ_PER_PAGE = 20_000
 Key = dict[str, dict[str, str]]  # a DynamoDB key as the client sends it
 
 
