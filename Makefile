@@ -4,6 +4,8 @@
 # and, for AWS (infra/README.md):
 #   make package STAGE=dev           the deployable stack in build/dev/ (sam.json, checked by cfn-lint)
 #   make deploy STAGE=dev [DRY_RUN=1] package and deploy it (the dry run works offline)
+#   make destroy STAGE=dev           delete the stage's stack (prod's tables are kept)
+#   make rehearse                    package, deploy and run an event day on an AWS stand-in (SPEC §12)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -43,7 +45,7 @@ system-packages:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(strip $(DEBIAN_PACKAGES)); \
 	fi
 
-.PHONY: run test lint test-unit test-faults test-ahead bench bench-scale package deploy system-packages
+.PHONY: run test lint test-unit test-faults test-ahead bench bench-scale package deploy destroy rehearse system-packages
 run: $(VENV)/.installed
 	$(PY) -m devstack.run
 
@@ -52,6 +54,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed system-packages lint test-unit
 	KAPI_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q tests --ignore=tests/unit
 	$(MAKE) --no-print-directory test-faults
+	$(MAKE) --no-print-directory rehearse
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -88,7 +91,9 @@ package: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(CHECKOV_VENV)/bin/python -m infra.checkov $(BUILD)/$(STAGE)/sam.json
 
 # DRY_RUN=1 prints what would be created and stops; a placeholder left in .chalice/config.json fails
-# either way, before anything is packaged. BUCKET and ALARM_TOPIC_ARN are optional.
+# either way, before anything is packaged (unless AWS_ENDPOINT_URL is a stand-in on this machine).
+# BUCKET is optional. Stack parameters: ALARM_TOPIC_ARN, SENDER_DOMAIN, or any as PARAMETERS='Key=Value ...';
+# one not given keeps the value the stack has (ALARM_TOPIC_ARN=none clears the topic).
 deploy: $(VENV)/.installed
 ifeq ($(DRY_RUN),1)
 	$(PY) -m infra.deploy --stage $(STAGE) --dry-run
@@ -96,5 +101,22 @@ else
 	$(PY) -m infra.deploy --stage $(STAGE) --dry-run > /dev/null
 	$(MAKE) package STAGE=$(STAGE)
 	AWS_DEFAULT_REGION=$(AWS_DEFAULT_REGION) $(PY) -m infra.deploy --stage $(STAGE) --build $(BUILD)/$(STAGE) \
-		$(if $(BUCKET),--bucket $(BUCKET)) $(if $(ALARM_TOPIC_ARN),--alarm-topic-arn $(ALARM_TOPIC_ARN))
+		$(if $(BUCKET),--bucket $(BUCKET)) \
+		$(if $(ALARM_TOPIC_ARN),--alarm-topic-arn '$(if $(filter none,$(ALARM_TOPIC_ARN)),,$(ALARM_TOPIC_ARN))') \
+		$(if $(SENDER_DOMAIN),--sender-domain '$(if $(filter none,$(SENDER_DOMAIN)),,$(SENDER_DOMAIN))') \
+		$(foreach p,$(PARAMETERS),--parameter '$(p)')
 endif
+
+# SPEC §12: the packaged stacks of dev and prod deployed by `make deploy`'s code to an AWS stand-in on this
+# machine (moto), the packaged API function run as Lambda runs it behind API Gateway's rules, an event day
+# through it, an update, a rerun, a failed first deploy and its recovery, and `make destroy` (README,
+# "The deployment rehearsal"). Exits non-zero on any failure.
+rehearse: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(MAKE) --no-print-directory package STAGE=dev BUILD=$(BUILD)/rehearsal
+	$(MAKE) --no-print-directory package STAGE=prod BUILD=$(BUILD)/rehearsal
+	$(PY) -m infra.rehearse --build $(BUILD)/rehearsal
+
+# Deletes the stage's stack; on prod its data tables stay (DeletionPolicy Retain), and so do the signing
+# keys and the artifact bucket everywhere.
+destroy: $(VENV)/.installed
+	AWS_DEFAULT_REGION=$(AWS_DEFAULT_REGION) $(PY) -m infra.deploy --stage $(STAGE) --destroy

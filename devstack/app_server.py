@@ -201,7 +201,9 @@ class KapiRequestHandler(ChaliceRequestHandler):
             raise gateway_rules.MISSING_AUTHENTICATION_TOKEN from None
         except LocalGatewayException as error:
             return error.CODE, error.headers, error.body
-        headers = {**response["headers"], **response["multiValueHeaders"]}
+        if not isinstance(response, dict) or "statusCode" not in response:  # not a proxy answer
+            raise gateway_rules.INTEGRATION_FAILURE
+        headers = {**(response.get("headers") or {}), **(response.get("multiValueHeaders") or {})}
         binary_types = self.local_gateway._app_object.api.binary_types
         return response["statusCode"], headers, gateway_rules.response_body(
             response, self.headers.get("accept"), binary_types)

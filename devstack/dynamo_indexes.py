@@ -32,13 +32,17 @@ PrimaryKey = tuple[DynamoType, DynamoType | None]
 
 class IndexMap:
     """Which stored items hold each value of each index partition key attribute of one table."""
+    made = 0  # maps made in this process: each one's serial number
 
     def __init__(self, table: Table) -> None:
         self.table = table
+        IndexMap.made += 1
+        self.serial = IndexMap.made
         keys = (_partition_key(index) for index in table.all_indexes())
         self.attributes = {key for key in keys if key is not None}
         self._members: dict[str, dict[DynamoType, dict[PrimaryKey, None]]] = {a: {} for a in self.attributes}
         self._values: dict[PrimaryKey, dict[str, DynamoType]] = {}
+        self.version = 0  # moved on by every write it follows: what a sorted partition was made from
         for item in stored_items(table):
             self._add((item.hash_key, item.range_key), item)
 
@@ -48,6 +52,7 @@ class IndexMap:
 
     def refresh(self, key: PrimaryKey) -> None:
         """Follow the item now stored under `key` (or its absence)."""
+        self.version += 1
         for attribute, value in self._values.pop(key, {}).items():
             members = self._members[attribute][value]
             del members[key]
@@ -76,6 +81,12 @@ def partition(table: Table, index_name: str, conditions: list[tuple[str, DynamoT
         index_map = IndexMap(table)
         setattr(table, _MAP, index_map)
     return index_map.items(attribute, conditions[0][1])
+
+
+def state(table: Table) -> tuple[int, int] | None:
+    """Which map, at which version, answered the table's last index query (None: no map)."""
+    index_map = getattr(table, _MAP, None)
+    return None if index_map is None else (index_map.serial, index_map.version)
 
 
 def written(operation: str, body: dict[str, Any]) -> None:

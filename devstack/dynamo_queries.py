@@ -12,6 +12,9 @@ While a query runs, ``all_items`` here gives it
 * for an index: the items that hold the asked partition key value (dynamo_indexes.py), or every
   item when the index map cannot say; unsorted either way, as moto filters them and sorts what it
   keeps by the index's keys.
+An index query's partition, once moto has sorted it, is kept until the table's index map moves on
+(any write to the table), so the next page of the same query does not sort it again: paging an
+event's 100,000 registrations (the offline bundle) sorted all of them for every 1 MB page.
 Everything else that reads ``all_items`` (Scan and its pagination) still gets moto's sorted list;
 the snapshot and the TTL sweep, which need no order, read ``stored_items`` instead. The server
 runs one request at a time (dynamo_server.py's lock), so the marker on the table cannot leak into
@@ -28,7 +31,10 @@ from devstack.dynamo_items import stored_items
 
 _moto_query = Table.query
 _moto_all_items = Table.all_items
+_moto_sorted_items = Table.sorted_items
 _SCOPE = "_kapi_query_scope"
+_SORT_KEY = "_kapi_sort_key"  # what the running index query's sorted partition would be kept under
+_SORTED = "_kapi_sorted"      # (that key, the sorted items) of the last index query
 _SIGNATURE = inspect.signature(_moto_query)
 
 
@@ -38,6 +44,10 @@ def query(table: Table, *args: Any, **kwargs: Any) -> Any:
     if index_name:
         found = dynamo_indexes.partition(table, index_name, asked.get("hash_key_conditions"))
         scope = stored_items(table) if found is None else found
+        mapped = dynamo_indexes.state(table)
+        if found is not None and mapped is not None:
+            setattr(table, _SORT_KEY, (index_name, repr(asked.get("hash_key_conditions")),
+                                       repr(asked.get("range_key_conditions")), mapped, len(found)))
     else:
         scope = _partition(table, asked["hash_key"])
     setattr(table, _SCOPE, scope)
@@ -45,6 +55,22 @@ def query(table: Table, *args: Any, **kwargs: Any) -> Any:
         return _moto_query(table, *args, **kwargs)
     finally:
         delattr(table, _SCOPE)
+        if hasattr(table, _SORT_KEY):
+            delattr(table, _SORT_KEY)
+
+
+def sorted_items(table: Table, hash_key_attrs: list[str], range_key_attrs: list[Any], items: list[Any]) -> list[Any]:
+    """moto's sort of an index partition, kept for the next query of the same partition while no write
+    has moved the table's index map (a copy: moto reverses it for a backwards query)."""
+    key = getattr(table, _SORT_KEY, None)
+    if key is None:
+        return _moto_sorted_items(table, hash_key_attrs, range_key_attrs, items)
+    key = (*key, tuple(hash_key_attrs), tuple(range_key_attrs), len(items))
+    kept = getattr(table, _SORTED, None)
+    if kept is None or kept[0] != key:
+        kept = (key, list(_moto_sorted_items(table, hash_key_attrs, range_key_attrs, items)))
+        setattr(table, _SORTED, kept)
+    return list(kept[1])
 
 
 def all_items(table: Table) -> Any:
@@ -62,3 +88,4 @@ def _partition(table: Table, hash_key: Any) -> list[Any]:
 def install() -> None:
     Table.query = query
     Table.all_items = all_items
+    Table.sorted_items = sorted_items

@@ -7,6 +7,11 @@ without comparing the source's modification time, which a zip keeps only to two 
 writes 1980-01-01 for every file). Bytecode is specific to the interpreter's version, and
 Chalice picks the Lambda runtime from the same interpreter, so the two always match.
 
+The rebuilt zips are reproducible: entries sorted, one date, and each module's recorded path is where
+Lambda puts it (`/var/task` for the function, `/opt` for a layer) rather than this run's scratch
+directory. The same sources give the same bytes, so `make deploy` of an unchanged tree uploads
+nothing new and CloudFormation sees no change.
+
     python -m infra.bytecode build/dev/deployment.zip build/dev/layer-deployment.zip
 """
 from __future__ import annotations
@@ -19,15 +24,20 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+# Where Lambda unpacks a function's code and its layers.
+TASK_ROOT, LAYER_ROOT = "/var/task", "/opt"
 
-def compile_zip(path: Path) -> int:
-    """Rewrite the zip at `path` with a `__pycache__/*.pyc` beside every `.py`; returns how many."""
+
+def compile_zip(path: Path, unpacked_at: str | None = None) -> int:
+    """Rewrite the zip at `path` with a `__pycache__/*.pyc` beside every `.py`; returns how many.
+    `unpacked_at` is where Lambda puts its files (default: /opt for a layer's zip, else /var/task)."""
+    unpacked_at = unpacked_at or (LAYER_ROOT if "layer" in path.name else TASK_ROOT)
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch) / "tree"
         with zipfile.ZipFile(path) as archive:
             archive.extractall(root)
             modes = {info.filename: info.external_attr for info in archive.infolist()}
-        compileall.compile_dir(root, quiet=2, workers=0, legacy=False,
+        compileall.compile_dir(root, ddir=unpacked_at, quiet=2, workers=0, legacy=False,
                                invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
         rebuilt = Path(scratch) / path.name
         count = 0

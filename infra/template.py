@@ -32,6 +32,11 @@ from infra.policies import FUNCTIONS, function_name
 from infra.stages import Stage, load_stage
 
 PROTECTED_STAGES = frozenset({"prod"})
+# On protected stages the tables' deletion protection is a parameter: `make deploy` creates the stack
+# with it off (so that a failed first create can roll the new tables back) and turns it on at once
+# after the create succeeds; later deploys keep it on (infra/deploy.py).
+PROTECT_PARAMETER = "TableDeletionProtection"
+PROTECT_CONDITION = "ProtectTables"
 STREAM_MODEL = OutboxMessage
 STREAM_FUNCTION = to_cfn_resource_name("outbox_stream")
 DEAD_LETTER_QUEUE = "OutboxDeadLetterQueue"
@@ -90,8 +95,17 @@ def build(stage: Stage) -> dict:
             function_name(stage, function)
     if stage.log_retention_in_days:
         resources[API_LOG_GROUP] = {"Properties": {"LogGroupName": {"Fn::Sub": "/aws/lambda/${APIHandler}"}}}
+    parameters: dict = {}
+    conditions: dict = {}
+    if protect:
+        parameters[PROTECT_PARAMETER] = {
+            "Type": "String", "AllowedValues": ["true", "false"], "Default": "true",
+            "Description": "DynamoDB deletion protection on the data tables (make deploy: off only while "
+                           "the stack is first created)."}
+        conditions[PROTECT_CONDITION] = {"Fn::Equals": [{"Ref": PROTECT_PARAMETER}, "true"]}
     return {
         "Parameters": {
+            **parameters,
             "SenderDomain": {
                 "Type": "String",
                 "Default": stage.sender_domain,
@@ -105,6 +119,7 @@ def build(stage: Stage) -> dict:
             },
         },
         "Conditions": {
+            **conditions,
             "HasSenderDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SenderDomain"}, ""]}]},
             "HasAlarmTopic": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}]},
         },
@@ -137,7 +152,7 @@ def table(model: type[Model], table_name: str, protect: bool) -> dict:
         "KeySchema": _hash_first(schema["key_schema"]),
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
         "SSESpecification": {"SSEEnabled": True},
-        "DeletionProtectionEnabled": protect,
+        "DeletionProtectionEnabled": {"Fn::If": [PROTECT_CONDITION, True, False]} if protect else False,
     }
     for kind, key in (("GlobalSecondaryIndexes", "global_secondary_indexes"),
                       ("LocalSecondaryIndexes", "local_secondary_indexes")):
@@ -151,7 +166,11 @@ def table(model: type[Model], table_name: str, protect: bool) -> dict:
         properties["StreamSpecification"] = {"StreamViewType": "NEW_IMAGE"}
     resource = {"Type": "AWS::DynamoDB::Table", "Properties": properties}
     if protect:
-        resource["DeletionPolicy"] = resource["UpdateReplacePolicy"] = "Retain"
+        # Kept when the stack is deleted or the table replaced, but not when the stack's first create
+        # fails and rolls back: those tables are new and empty, and kept ones would block the rerun
+        # ("already exists").
+        resource["DeletionPolicy"] = "RetainExceptOnCreate"
+        resource["UpdateReplacePolicy"] = "Retain"
     return resource
 
 

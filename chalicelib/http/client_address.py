@@ -48,6 +48,6 @@ def secret_of(keyring: Keyring) -> bytes:
 
 @functools.lru_cache(maxsize=1)
 def _deployment_secret() -> bytes:
-    from chalicelib.tickets.issuing import keyring
+    from chalicelib.tickets.issuing import held_keyring
 
-    return secret_of(keyring())
+    return secret_of(held_keyring())

@@ -65,8 +65,10 @@ def door_events() -> Any:
 @door.route("/api/events/{event_id}/offline-bundle", methods=["GET"])
 @json_view
 def offline_bundle(event_id: str) -> Any:
-    caller(door.current_request, auth.DOOR, event_id)
-    return offline.bundle(tables(), event_id)
+    """One page of the bundle (`?cursor=` the next), or of what changed `?since=` a sync token."""
+    request = door.current_request
+    caller(request, auth.DOOR, event_id)
+    return offline.bundle(tables(), event_id, query_param(request, "cursor"), query_param(request, "since"))
 
 
 @door.route("/api/door/sign-in", methods=["POST"])

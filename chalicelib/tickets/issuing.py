@@ -28,6 +28,12 @@ def signer() -> TicketSigner:
     return TicketSigner(keyring())
 
 
+def held_keyring() -> Keyring:
+    """The keys this process holds: the signer's, read once per process (a Lambda instance's cold
+    start), so that the client address secret costs no second SSM call."""
+    return signer().keyring
+
+
 def keyring() -> Keyring:
     """The deployment's signing keys, read from where configuration says (each call reads again)."""
     from chalicelib.tickets import keys

@@ -146,6 +146,10 @@ class TicketSigner:
     def __init__(self, keyring: Keyring):
         self._keyring = keyring
 
+    @property
+    def keyring(self) -> Keyring:
+        return self._keyring
+
     def issue(self, event_id: str, registration_id: str, revision: int) -> str:
         if not 0 <= revision <= MAX_REVISION:
             raise ValueError(f"revision must be 0..{MAX_REVISION}")

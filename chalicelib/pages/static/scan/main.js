@@ -7,13 +7,13 @@ import { parseSecret } from './crypto.js';
 import { afterScan, decide, entryKey, firstEntryAt } from './decide.js';
 import { unlockOnFirstGesture } from './sound.js';
 import * as store from './store.js';
-import { sync } from './sync.js';
+import { fetchBundle, sync } from './sync.js';
 import * as verdict from './verdict.js';
 
 const BUNDLE_REFRESH_MS = 2 * 60 * 1000;
 const STATUS_MS = 10 * 1000;
 const PROBE_MS = 4 * 1000;
-const BUNDLE_TIMEOUT_MS = 120 * 1000;  // a big event's bundle is megabytes: slow is not offline here
+const BUNDLE_TIMEOUT_MS = 120 * 1000;  // a bundle page is half a megabyte: on a gate's network slow is not offline
 const SCAN_TIMEOUT_MS = 2500;  // slower than this at a gate is as bad as no answer: decide here
 const CALL_TIMEOUT_MS = 4000;  // sign-in, counts
 // Every call here: a 5xx is as good as no server (Unreachable, like a failed or slow request).
@@ -344,12 +344,15 @@ async function refreshBundle() {
   const eventId = form.elements.event.value;
   if (!eventId || !state.token || !isOnline()) return;
   try {
-    const { status, body } = await call(`/api/events/${eventId}/offline-bundle`,
-                                        { ...DOOR, token: state.token, timeout: BUNDLE_TIMEOUT_MS });
-    if (status !== 200) return;
-    state.bundle = body;
+    // Paged, and only what changed once a sync token is kept (sync.js).
+    const fetched = await fetchBundle(state.token, eventId, state.bundle?.event.id === eventId ? state.bundle : null,
+                                      { timeout: BUNDLE_TIMEOUT_MS });
+    if (!fetched) return;
+    state.bundle = fetched.bundle;
     state.fetchedAt = Date.now();
-    await store.put('bundles', { event: eventId, fetched_at: state.fetchedAt, data: body });
+    root.dataset.bundlePages = String(fetched.pages);
+    root.dataset.bundleIncremental = String(fetched.incremental);
+    await store.put('bundles', { event: eventId, fetched_at: state.fetchedAt, data: fetched.bundle });
     fillLists();
   } catch { /* keep the bundle we have */ }
   showAge();

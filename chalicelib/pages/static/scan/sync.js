@@ -70,3 +70,49 @@ export function sync(token) {
   })();
   return running;
 }
+
+// --- The offline bundle: paged, and after the first sync only what changed ----------------------
+// The server answers at most a few thousand registrations a page (`next_cursor` for the rest); the
+// last page's `sync_token`, given back as `?since=`, gets only the registrations changed since then,
+// paged the same way. A page says how its registrations are now: for each of them the device drops
+// what it had and takes the page's (a ticket, a refusal, or nothing when `removed`).
+
+/** `bundle` with one page applied; `bundle` is null for the first page of a whole sync. */
+export function merge(bundle, page) {
+  const into = bundle ?? { tickets: {}, canceled: [], unapproved: [], revoked: [] };
+  const changed = new Set([...Object.keys(page.tickets), ...(page.removed ?? [])]);
+  const tickets = into.tickets;
+  for (const id of changed) delete tickets[id];
+  Object.assign(tickets, page.tickets);
+  const keep = (ids, added) => [...ids.filter((id) => !changed.has(id)), ...added];
+  const known = new Set(into.revoked.map((r) => r.secret));
+  return {
+    event: page.event, generated_at: page.generated_at, keys: page.keys, ticket_types: page.ticket_types,
+    lists: page.lists, tickets,
+    canceled: keep(into.canceled, page.canceled), unapproved: keep(into.unapproved, page.unapproved),
+    revoked: [...into.revoked, ...page.revoked.filter((r) => !known.has(r.secret))],
+    sync_token: page.sync_token,
+  };
+}
+
+/**
+ * The event's bundle brought up to date: only the changes when `kept` has a sync token, else the
+ * whole of it. Resolves to null when the server refused (the kept bundle stays as it was); throws
+ * Unreachable when offline. Nothing is merged into `kept` until the last page has arrived.
+ */
+export async function fetchBundle(token, eventId, kept, { timeout } = {}) {
+  const incremental = Boolean(kept?.sync_token);
+  let bundle = incremental ? structuredClone(kept) : null;
+  let query = incremental ? `?since=${encodeURIComponent(kept.sync_token)}` : '';
+  let pages = 0;
+  for (;;) {
+    const { status, body } = await call(`/api/events/${eventId}/offline-bundle${query}`,
+                                        { token, timeout, unreachableOn5xx: true });
+    if (status === 400 && incremental && pages === 0) return fetchBundle(token, eventId, null, { timeout });
+    if (status !== 200) return null;
+    bundle = merge(bundle, body);
+    pages += 1;
+    if (!body.next_cursor) return { bundle, pages, incremental };
+    query = `?cursor=${encodeURIComponent(body.next_cursor)}`;
+  }
+}
