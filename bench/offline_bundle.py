@@ -156,6 +156,8 @@ def _verdicts_in_browser(base_url: str, token: str, event_id: str, list_id: str,
         page.press("[name=token]", "Enter")
         started = time.perf_counter()
         page.select_option("[name=event]", event_id)
+        # The lists come with the bundle, once all its pages are in.
+        expect(page.locator("[name=list] option")).to_have_count(1, timeout=600_000)
         page.select_option("[name=list]", list_id)
         expect(page.locator("#scanner")).to_have_attribute("data-offline-ready", "true", timeout=600_000)
         synced = time.perf_counter() - started
