@@ -174,17 +174,17 @@ def journey(gateway: Gateway, token: str, log: Log) -> str:
         "name": "Şengül Əliyeva", "email": "sengul@example.org", "language": "tr", "answers": {}, "consent": True})
     check(registered.status_code == 201, f"an attendee registers: {registered.status_code} {registered.text[:300]}")
     registration = registered.json()
-    secret = ticket_secret(event_id, registration["id"])
+    secret, manage = ticket_secrets(event_id, registration["id"])
     log.step(f"ok  registered {registration['id']} ({registration.get('status')}); ticket signed with the "
              "stage's keys from SSM")
 
-    page = http.get(f"{base}/t/{secret}", timeout=30, headers={"Accept": "text/html,*/*;q=0.8"})
+    page = http.get(f"{base}/t/{manage}", timeout=30, headers={"Accept": "text/html,*/*;q=0.8"})
     check(page.status_code == 200 and page.text.startswith("<!DOCTYPE html>"),
           f"the ticket page: {page.status_code} {page.text[:200]}")
-    qr_url = f"/dev/api/tickets/{secret}/qr.png"
+    qr_url = f"/dev/api/tickets/{manage}/qr.png"
     check(qr_url in page.text, "the ticket page links its QR under the stage path")
     for accept in ("image/avif,image/webp,*/*", "*/*", None):
-        qr = http.get(f"{base}/api/tickets/{secret}/qr.png", timeout=30, headers={"Accept": accept} if accept else {})
+        qr = http.get(f"{base}/api/tickets/{manage}/qr.png", timeout=30, headers={"Accept": accept} if accept else {})
         check(qr.status_code == 200 and qr.content.startswith(b"\x89PNG\r\n\x1a\n"),
               f"the QR arrives as PNG bytes for Accept {accept!r}: {qr.status_code} {qr.content[:20]!r}")
     log.step(f"ok  ticket page; its QR is PNG bytes ({len(qr.content)} B) for a browser's, fetch's and no Accept")
@@ -220,8 +220,9 @@ def journey(gateway: Gateway, token: str, log: Log) -> str:
     return event_id
 
 
-def ticket_secret(event_id: str, registration_id: str) -> str:
-    """The attendee's ticket, as the email carries it: signed with the stage's keys, read from SSM."""
+def ticket_secrets(event_id: str, registration_id: str) -> tuple[str, str]:
+    """The attendee's two secrets as the email carries them, made with the stage's keys read from SSM:
+    the QR's ticket secret (the door only) and the manage secret (the ticket page, SPEC §16)."""
     import boto3
 
     from chalicelib.tickets.keys import load_keyring_from_ssm
@@ -229,7 +230,8 @@ def ticket_secret(event_id: str, registration_id: str) -> str:
     from infra.stages import load_stage
 
     keyring = load_keyring_from_ssm(load_stage("dev").signing_key_name, boto3.client("ssm"))
-    return TicketSigner(keyring).issue(event_id, registration_id, 0)
+    signer = TicketSigner(keyring)
+    return signer.issue(event_id, registration_id, 0), signer.manage(registration_id, 0)
 
 
 def decoder_url(scan_page: str, base: str) -> str:
