@@ -49,10 +49,15 @@ system-packages:
 run: $(VENV)/.installed
 	$(PY) -m devstack.run
 
+# The HTTP and page tier runs on two workers, a file each at a time, each with its own local DynamoDB server
+# and local run (half the time on 2 cores: most of a test is waiting on a server). Schemathesis' per-operation
+# tests are not distributed by xdist (it ran one operation of 41), so the fuzzer runs on its own after it.
+FUZZ_TESTS = tests/organiser/test_fuzz.py
 # In order, each stopping the run on its failures: lint and types, the unit tier (domain rules against
 # the local store, no HTTP: under a minute), everything over HTTP and in the browser, the fault mode.
 test: $(VENV)/.installed system-packages lint test-unit
-	KAPI_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q tests --ignore=tests/unit
+	KAPI_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q -n 2 --dist loadfile tests --ignore=tests/unit --ignore=$(FUZZ_TESTS)
+	$(PY) -m pytest -q $(FUZZ_TESTS)
 	$(MAKE) --no-print-directory test-faults
 	$(MAKE) --no-print-directory rehearse
 
