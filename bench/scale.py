@@ -56,11 +56,9 @@ def run_stack(shards: dict[str, str], factor: float = 1.0):
                        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
                        "KAPI_DATA_DIR": str(data_dir), **shards})
     from chalicelib import process
-    from chalicelib.common.config import settings
     from chalicelib.tickets.issuing import signer
 
-    settings.cache_clear()
-    process.tables.cache_clear()  # its tables' clients are bound to the previous stack's endpoint
+    process.rebuild()  # the settings, and the tables and pipeline whose clients name the previous stack
     signer.cache_clear()  # tickets are signed with this stack's keys
     return run
 
